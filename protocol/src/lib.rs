@@ -1,0 +1,18 @@
+//! Docent's protocol layer: the normalized event model that the widget and the reference
+//! server share, and the codecs ("dialects") that turn each agent platform's wire format
+//! into it and back.
+//!
+//! Pure Rust on purpose: no browser and no async runtime, so everything here is tested
+//! natively and reused unchanged by the widget (wasm) and the server (tokio).
+
+pub mod command;
+pub mod dialect;
+pub mod live_demo;
+pub mod model;
+
+pub use command::{CommandError, PageCommand};
+pub use dialect::{CloseKind, DecodeError, Dialect};
+pub use model::{
+    AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadForm, LeadFieldKind,
+    PageEvent, VisitorAction,
+};

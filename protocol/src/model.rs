@@ -1,0 +1,259 @@
+//! The normalized model: what an agent can tell the widget ([`AgentEvent`]) and what the
+//! widget can tell an agent ([`VisitorAction`]), whatever platform is on the other end.
+//! Dialect differences stop at the codecs; nothing above them sees a wire format.
+
+use crate::command::{CommandError, PageCommand};
+use serde::{Deserialize, Serialize};
+
+/// Something the agent side said or did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentEvent {
+    /// The session exists; `greeting` is the agent's opening line when the platform sends one.
+    SessionReady {
+        session_id: String,
+        greeting: Option<Greeting>,
+    },
+    /// The agent started or stopped working on a reply.
+    Typing(bool),
+    /// A piece of streamed reply text, to be appended to the reply in progress.
+    TextDelta(String),
+    /// A complete reply. Ends any streamed text in progress.
+    Message(AgentMessage),
+    /// The agent asks the visitor for contact details.
+    LeadForm(LeadForm),
+    /// The agent is running (or finished running) a tool.
+    ToolActivity {
+        name: String,
+        finished: bool,
+        succeeded: Option<bool>,
+    },
+    Error(AgentError),
+    /// Answer to a heartbeat; `ts` is the server's clock in milliseconds when it sends one.
+    Pong { ts: Option<u64> },
+}
+
+/// The opening line of a session.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Greeting {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+}
+
+/// A complete agent reply.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgentMessage {
+    pub text: String,
+    /// What a voice would say instead of `text` (kept for text-to-speech; not shown).
+    pub speech: Option<String>,
+    /// Replies the visitor can pick with one click.
+    pub suggestions: Vec<String>,
+    /// Page commands in the order the agent gave them; a malformed one stays in its place
+    /// as an error so that the visitor and the agent can be told, and the rest still run.
+    pub commands: Vec<Result<PageCommand, CommandError>>,
+    pub agent_id: Option<String>,
+}
+
+/// A request for the visitor's contact details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadForm {
+    pub fields: Vec<LeadField>,
+    /// The call to action: a button text and, optionally, a page it opens (in a new tab).
+    pub cta_text: Option<String>,
+    pub cta_url: Option<String>,
+}
+
+/// One input of a lead form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadField {
+    /// The wire name (`email`, `company`, …); the key of the submitted value.
+    pub name: String,
+    pub kind: LeadFieldKind,
+    /// A label in plain words.
+    pub label: String,
+}
+
+/// How a lead field is entered and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadFieldKind {
+    Email,
+    Phone,
+    Url,
+    Number,
+    Text,
+}
+
+impl LeadField {
+    /// Builds a field from its wire name, guessing the input type and label from the name,
+    /// since platforms send bare names such as `["email", "company"]`.
+    pub fn from_name(name: &str) -> LeadField {
+        let lower = name.trim().to_ascii_lowercase();
+        let kind = match lower.as_str() {
+            "email" | "e-mail" | "work_email" | "workemail" => LeadFieldKind::Email,
+            "phone" | "telephone" | "tel" | "mobile" | "phone_number" => LeadFieldKind::Phone,
+            "website" | "url" | "site" => LeadFieldKind::Url,
+            "team_size" | "employees" | "seats" | "company_size" => LeadFieldKind::Number,
+            _ => LeadFieldKind::Text,
+        };
+        LeadField {
+            name: name.trim().to_string(),
+            kind,
+            label: label_for(&lower),
+        }
+    }
+}
+
+fn label_for(name: &str) -> String {
+    match name {
+        "email" | "e-mail" => "Email".into(),
+        "work_email" | "workemail" => "Work email".into(),
+        "phone" | "telephone" | "tel" | "mobile" | "phone_number" => "Phone".into(),
+        _ => {
+            let words = name.replace(['_', '-'], " ");
+            let mut chars = words.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        }
+    }
+}
+
+/// An error the agent side reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentError {
+    pub code: ErrorCode,
+    /// The platform's own words, for logs; the widget shows its own plain words per code.
+    pub message: String,
+    /// Trying the same thing again may work.
+    pub retryable: bool,
+    /// The session cannot go on: a new one is needed.
+    pub fatal: bool,
+}
+
+/// Error codes, normalized across platforms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    AuthRequired,
+    InvalidToken,
+    SessionNotFound,
+    SessionExpired,
+    InvalidJson,
+    EmptyMessage,
+    UnknownType,
+    PdpNotFound,
+    /// A code this model has no name for, kept verbatim.
+    Other(String),
+}
+
+impl ErrorCode {
+    /// The live-demo wire spelling (also used as the stable name in logs and DOM events).
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::AuthRequired => "AUTH_REQUIRED",
+            ErrorCode::InvalidToken => "INVALID_TOKEN",
+            ErrorCode::SessionNotFound => "SESSION_NOT_FOUND",
+            ErrorCode::SessionExpired => "SESSION_EXPIRED",
+            ErrorCode::InvalidJson => "INVALID_JSON",
+            ErrorCode::EmptyMessage => "EMPTY_MESSAGE",
+            ErrorCode::UnknownType => "UNKNOWN_TYPE",
+            ErrorCode::PdpNotFound => "PDP_NOT_FOUND",
+            ErrorCode::Other(code) => code,
+        }
+    }
+
+    pub fn parse(code: &str) -> ErrorCode {
+        match code {
+            "AUTH_REQUIRED" => ErrorCode::AuthRequired,
+            "INVALID_TOKEN" => ErrorCode::InvalidToken,
+            "SESSION_NOT_FOUND" => ErrorCode::SessionNotFound,
+            "SESSION_EXPIRED" => ErrorCode::SessionExpired,
+            "INVALID_JSON" => ErrorCode::InvalidJson,
+            "EMPTY_MESSAGE" => ErrorCode::EmptyMessage,
+            "UNKNOWN_TYPE" => ErrorCode::UnknownType,
+            "PDP_NOT_FOUND" => ErrorCode::PdpNotFound,
+            other => ErrorCode::Other(other.to_string()),
+        }
+    }
+
+    /// The session is unusable after this error: the visitor needs a new one.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::AuthRequired
+                | ErrorCode::InvalidToken
+                | ErrorCode::SessionNotFound
+                | ErrorCode::SessionExpired
+                | ErrorCode::PdpNotFound
+        )
+    }
+}
+
+/// Something the visitor (or the widget on the visitor's behalf) tells the agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VisitorAction {
+    /// A chat message, with optional context for the agent (page URL, lead details, …).
+    Say {
+        text: String,
+        context: Option<serde_json::Value>,
+    },
+    /// Keep-alive.
+    Heartbeat,
+    /// What the visitor did inside the demo iframe (or what a page command did there).
+    PageEvent(PageEvent),
+    /// The visitor filled in the lead form; values in the form's field order.
+    LeadSubmitted { values: Vec<(String, String)> },
+}
+
+/// An event inside the demo iframe.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PageEvent {
+    pub event: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lead_fields_get_input_types_and_labels_from_their_names() {
+        let email = LeadField::from_name("email");
+        assert_eq!(email.kind, LeadFieldKind::Email);
+        assert_eq!(email.label, "Email");
+        let company = LeadField::from_name("company");
+        assert_eq!(company.kind, LeadFieldKind::Text);
+        assert_eq!(company.label, "Company");
+        let phone = LeadField::from_name("phone_number");
+        assert_eq!(phone.kind, LeadFieldKind::Phone);
+        assert_eq!(LeadField::from_name("team_size").label, "Team size");
+    }
+
+    #[test]
+    fn error_codes_round_trip_and_unknown_ones_are_kept() {
+        for code in [
+            "AUTH_REQUIRED",
+            "INVALID_TOKEN",
+            "SESSION_NOT_FOUND",
+            "SESSION_EXPIRED",
+            "INVALID_JSON",
+            "EMPTY_MESSAGE",
+            "UNKNOWN_TYPE",
+            "PDP_NOT_FOUND",
+            "SOMETHING_NEW",
+        ] {
+            assert_eq!(ErrorCode::parse(code).as_str(), code);
+        }
+        assert_eq!(
+            ErrorCode::parse("SOMETHING_NEW"),
+            ErrorCode::Other("SOMETHING_NEW".into())
+        );
+        assert!(ErrorCode::InvalidToken.ends_session());
+        assert!(!ErrorCode::EmptyMessage.ends_session());
+    }
+}
