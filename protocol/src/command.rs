@@ -314,9 +314,8 @@ mod tests {
     #[test]
     fn broken_selectors_are_refused_with_a_reason() {
         for selector in [")(", "", "   ", "[data-x='a'", "a[b", "'unclosed"] {
-            let err =
-                PageCommand::from_wire(&json!({"action": "click", "selector": selector}))
-                    .unwrap_err();
+            let err = PageCommand::from_wire(&json!({"action": "click", "selector": selector}))
+                .unwrap_err();
             assert_eq!(err.action.as_deref(), Some("click"));
             assert!(!err.reason.is_empty());
         }
@@ -335,9 +334,8 @@ mod tests {
             panic!("type refused");
         };
         assert_eq!(text.chars().count(), MAX_TYPE_CHARS);
-        let wait = PageCommand::from_wire(
-            &json!({"action": "wait", "selector": "#a", "timeout": 1e12}),
-        );
+        let wait =
+            PageCommand::from_wire(&json!({"action": "wait", "selector": "#a", "timeout": 1e12}));
         assert_eq!(
             wait,
             Ok(PageCommand::Wait {
@@ -373,7 +371,11 @@ mod tests {
         let commands = commands_from_wire(&raw);
         assert_eq!(commands.len(), MAX_COMMANDS_PER_REPLY + 1);
         let last = commands.last().unwrap().as_ref().unwrap_err();
-        assert!(last.reason.contains("9950 more commands"), "{}", last.reason);
+        assert!(
+            last.reason.contains("9950 more commands"),
+            "{}",
+            last.reason
+        );
     }
 
     #[test]

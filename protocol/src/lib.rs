@@ -13,6 +13,6 @@ pub mod model;
 pub use command::{CommandError, PageCommand};
 pub use dialect::{CloseKind, DecodeError, Dialect};
 pub use model::{
-    AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadForm, LeadFieldKind,
+    AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
     PageEvent, VisitorAction,
 };

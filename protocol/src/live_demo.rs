@@ -373,7 +373,10 @@ mod tests {
 
     #[test]
     fn socket_paths_escape_what_they_carry() {
-        assert_eq!(socket_path("a b", "x.y+z"), "/ws/session/a%20b?token=x.y%2Bz");
+        assert_eq!(
+            socket_path("a b", "x.y+z"),
+            "/ws/session/a%20b?token=x.y%2Bz"
+        );
         assert_eq!(end_path("s/1"), "/api/v1/session/s%2F1/end");
     }
 
@@ -403,7 +406,10 @@ mod tests {
         );
         assert!(matches!(
             ClientMessage::parse(&frame),
-            Ok(ClientMessage::IframeEvent(IframeEvent { lead: Some(_), .. }))
+            Ok(ClientMessage::IframeEvent(IframeEvent {
+                lead: Some(_),
+                ..
+            }))
         ));
     }
 }

@@ -29,7 +29,9 @@ pub enum AgentEvent {
     },
     Error(AgentError),
     /// Answer to a heartbeat; `ts` is the server's clock in milliseconds when it sends one.
-    Pong { ts: Option<u64> },
+    Pong {
+        ts: Option<u64>,
+    },
 }
 
 /// The opening line of a session.

@@ -27,7 +27,13 @@ impl Rng {
     }
 }
 
-const SERVER_TYPES: [&str; 5] = ["agent_response", "typing_indicator", "lead_form", "error", "pong"];
+const SERVER_TYPES: [&str; 5] = [
+    "agent_response",
+    "typing_indicator",
+    "lead_form",
+    "error",
+    "pong",
+];
 
 fn random_scalar(rng: &mut Rng) -> Value {
     match rng.below(7) {
@@ -46,9 +52,24 @@ fn random_value(rng: &mut Rng, depth: u32) -> Value {
         return random_scalar(rng);
     }
     match rng.below(2) {
-        0 => Value::Array((0..rng.below(4)).map(|_| random_value(rng, depth - 1)).collect()),
+        0 => Value::Array(
+            (0..rng.below(4))
+                .map(|_| random_value(rng, depth - 1))
+                .collect(),
+        ),
         _ => {
-            let keys = ["text", "type", "payload", "isTyping", "fields", "cta", "code", "iframeCommands", "ts", "k"];
+            let keys = [
+                "text",
+                "type",
+                "payload",
+                "isTyping",
+                "fields",
+                "cta",
+                "code",
+                "iframeCommands",
+                "ts",
+                "k",
+            ];
             let mut map = Map::new();
             for _ in 0..rng.below(5) {
                 map.insert(rng.pick(&keys).to_string(), random_value(rng, depth - 1));
@@ -100,7 +121,10 @@ fn decoding_generated_frames_never_panics_and_types_each_error() {
                     Value::Object(_) => json!([1]),
                     other => other,
                 };
-                (v.to_string(), Some(|e| matches!(e, DecodeError::NotAnObject)))
+                (
+                    v.to_string(),
+                    Some(|e| matches!(e, DecodeError::NotAnObject)),
+                )
             }
             // Objects without a string `type`.
             2 => {
@@ -113,13 +137,19 @@ fn decoding_generated_frames_never_panics_and_types_each_error() {
                 } else {
                     v = json!({"payload": v});
                 }
-                (v.to_string(), Some(|e| matches!(e, DecodeError::MissingType)))
+                (
+                    v.to_string(),
+                    Some(|e| matches!(e, DecodeError::MissingType)),
+                )
             }
             // A type the dialect does not know.
             3 => {
                 let name = format!("{}_{}", rng.pick(&SERVER_TYPES), rng.below(1000));
                 let v = json!({"type": name, "payload": random_value(&mut rng, 2)});
-                (v.to_string(), Some(|e| matches!(e, DecodeError::UnknownType(_))))
+                (
+                    v.to_string(),
+                    Some(|e| matches!(e, DecodeError::UnknownType(_))),
+                )
             }
             // A known type whose payload is not an object at all.
             4 => {
@@ -128,13 +158,19 @@ fn decoding_generated_frames_never_panics_and_types_each_error() {
                     other => other,
                 };
                 let v = json!({"type": rng.pick(&SERVER_TYPES), "payload": payload});
-                (v.to_string(), Some(|e| matches!(e, DecodeError::BadField { .. })))
+                (
+                    v.to_string(),
+                    Some(|e| matches!(e, DecodeError::BadField { .. })),
+                )
             }
             // Known type, random payload object: decodes or reports a bad field.
             _ => {
                 let v = json!({"type": rng.pick(&SERVER_TYPES), "payload": Value::Object(
                     match random_value(&mut rng, 3) { Value::Object(m) => m, _ => Map::new() })});
-                (v.to_string(), Some(|e| matches!(e, DecodeError::BadField { .. })))
+                (
+                    v.to_string(),
+                    Some(|e| matches!(e, DecodeError::BadField { .. })),
+                )
             }
         };
         let result = std::panic::catch_unwind(|| LiveDemo.decode(&frame));
@@ -152,7 +188,14 @@ fn decoding_generated_frames_never_panics_and_types_each_error() {
     }
     let not_json = LiveDemo.decode("{not json").unwrap_err();
     assert!(matches!(not_json, DecodeError::NotJson(_)), "{not_json:?}");
-    println!("{CASES} frames: {} decoded, errors by case kind {:?}", counts[0], &counts[1..]);
-    assert!(counts[0] > 0, "no generated frame decoded: the generator is broken");
+    println!(
+        "{CASES} frames: {} decoded, errors by case kind {:?}",
+        counts[0],
+        &counts[1..]
+    );
+    assert!(
+        counts[0] > 0,
+        "no generated frame decoded: the generator is broken"
+    );
     assert_eq!(counts.iter().sum::<usize>(), CASES);
 }

@@ -15,7 +15,10 @@ fn examples() -> Vec<(String, Value)> {
         .into_iter()
         .map(|text| {
             let value: Value = serde_json::from_str(&text).expect("seed example is JSON");
-            let name = value["type"].as_str().expect("every example has a type").to_string();
+            let name = value["type"]
+                .as_str()
+                .expect("every example has a type")
+                .to_string();
             (name, value)
         })
         .collect()
@@ -60,7 +63,13 @@ fn every_client_example_round_trips() {
 
 #[test]
 fn every_server_example_round_trips() {
-    for name in ["agent_response", "typing_indicator", "lead_form", "error", "pong"] {
+    for name in [
+        "agent_response",
+        "typing_indicator",
+        "lead_form",
+        "error",
+        "pong",
+    ] {
         let (frame, value) = example(name);
         let message = ServerMessage::parse(&frame).unwrap_or_else(|e| panic!("{name}: {e}"));
         let again: Value = serde_json::from_str(&message.to_json()).unwrap();
@@ -89,7 +98,9 @@ fn the_widget_encodes_visitor_actions_as_the_seed_shows() {
         ),
     ];
     for (name, action) in cases {
-        let frame = LiveDemo.encode(&action).expect("live-demo encodes every action");
+        let frame = LiveDemo
+            .encode(&action)
+            .expect("live-demo encodes every action");
         let value: Value = serde_json::from_str(&frame).unwrap();
         assert_eq!(value, example(name).1, "{name}");
     }
@@ -101,7 +112,10 @@ fn agent_response_becomes_a_message_with_its_commands_in_order() {
     let [AgentEvent::Message(message)] = events.as_slice() else {
         panic!("expected one message, got {events:?}");
     };
-    assert_eq!(message.text, "Here's the dashboard! Let me show you the pipeline.");
+    assert_eq!(
+        message.text,
+        "Here's the dashboard! Let me show you the pipeline."
+    );
     assert_eq!(
         message.speech.as_deref(),
         Some("Here's the dashboard. Let me show you the pipeline.")
@@ -148,10 +162,17 @@ fn the_other_server_examples_become_their_events() {
     let [AgentEvent::LeadForm(form)] = events.as_slice() else {
         panic!("{events:?}")
     };
-    let fields: Vec<_> = form.fields.iter().map(|f| (f.name.as_str(), f.kind)).collect();
+    let fields: Vec<_> = form
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.kind))
+        .collect();
     assert_eq!(
         fields,
-        [("email", LeadFieldKind::Email), ("company", LeadFieldKind::Text)]
+        [
+            ("email", LeadFieldKind::Email),
+            ("company", LeadFieldKind::Text)
+        ]
     );
     assert_eq!(form.cta_text.as_deref(), Some("Start Free Trial"));
     assert_eq!(form.cta_url.as_deref(), Some("https://example.com/signup"));

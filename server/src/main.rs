@@ -1,1 +1,132 @@
-fn main() {}
+//! `docent-server`: the reference agent server. `--help` lists the options.
+
+use docent_server::agent::{Script, BUILT_IN_SCRIPT};
+use docent_server::sessions::random_bytes;
+use docent_server::{app, AppState, Config};
+use std::io::Write;
+use std::time::Duration;
+
+const HELP: &str = "docent-server — Docent's reference agent server (live-demo protocol)
+
+USAGE: docent-server [OPTIONS]
+
+  --host ADDR            address to listen on (default 127.0.0.1)
+  --port PORT            port to listen on; 0 picks a free one (default 8787)
+  --static DIR           also serve this folder at / (the built widget and demo page)
+  --script FILE          the agent script (default: the built-in demo/agent.json)
+  --public-key KEY       accept only this public key (repeatable; default: any pk_test_/pk_live_ key)
+  --idle-timeout SECS    a session with no frame for this long expires (default 900)
+  --token-lifetime SECS  how long a session token is valid (default 3600)
+  --reply-delay MS       how long the agent types before it answers (default 700)
+  --control              enable GET /control/sessions/{id} (what a session recorded; for tests)
+  --help                 show this text
+
+It prints `docent-server listening on http://ADDR:PORT` once it accepts connections.";
+
+struct Options {
+    host: String,
+    port: u16,
+    script: Option<String>,
+    config: Config,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        host: "127.0.0.1".into(),
+        port: 8787,
+        script: None,
+        config: Config::default(),
+    };
+    while let Some(flag) = args.next() {
+        if flag == "--help" || flag == "-h" {
+            println!("{HELP}");
+            std::process::exit(0);
+        }
+        if flag == "--control" {
+            options.config.control = true;
+            continue;
+        }
+        let value = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
+        let number = |what: &str| -> Result<u64, String> {
+            value
+                .parse()
+                .map_err(|_| format!("{flag} takes {what}, not `{value}`"))
+        };
+        match flag.as_str() {
+            "--host" => options.host = value.clone(),
+            "--port" => {
+                options.port = value
+                    .parse()
+                    .map_err(|_| format!("--port takes a port number, not `{value}`"))?
+            }
+            "--static" => options.config.static_dir = Some(value.clone().into()),
+            "--script" => options.script = Some(value.clone()),
+            "--public-key" => options.config.public_keys.push(value.clone()),
+            "--idle-timeout" => {
+                options.config.idle_timeout = Duration::from_secs(number("seconds")?)
+            }
+            "--token-lifetime" => {
+                options.config.token_lifetime = Duration::from_secs(number("seconds")?)
+            }
+            "--reply-delay" => {
+                options.config.reply_delay = Duration::from_millis(number("milliseconds")?)
+            }
+            other => return Err(format!("unknown option `{other}` (see --help)")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("docent-server: {message}");
+            std::process::exit(2);
+        }
+    };
+    let script_text = match &options.script {
+        Some(path) => std::fs::read_to_string(path).unwrap_or_else(|e| {
+            eprintln!("docent-server: cannot read the agent script {path}: {e}");
+            std::process::exit(2);
+        }),
+        None => BUILT_IN_SCRIPT.to_string(),
+    };
+    let script = Script::parse(&script_text).unwrap_or_else(|e| {
+        eprintln!("docent-server: {e}");
+        std::process::exit(2);
+    });
+    if let Some(dir) = &options.config.static_dir {
+        if !dir.is_dir() {
+            eprintln!("docent-server: --static {} is not a folder", dir.display());
+            std::process::exit(2);
+        }
+    }
+    // A fresh secret each start: tokens from an earlier run are refused, as they should be.
+    let state = AppState::new(options.config, script, &random_bytes::<32>());
+    let address = format!("{}:{}", options.host, options.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("docent-server: cannot listen on {address}: {e}");
+            std::process::exit(1);
+        });
+    let local = listener
+        .local_addr()
+        .expect("a bound socket has an address");
+    println!("docent-server listening on http://{local}");
+    let _ = std::io::stdout().flush();
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    if let Err(e) = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        eprintln!("docent-server: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,209 @@
+//! The scripted demo agent: a JSON file of phrases and the replies they get
+//! (`demo/agent.json`). Matching is deliberately simple and predictable, so tests and
+//! demos behave the same every time.
+
+use docent_protocol::live_demo::{AgentProfile, AgentResponse, LeadFormPayload};
+use docent_protocol::Greeting;
+use serde::Deserialize;
+
+/// The script the reference server ships with.
+pub const BUILT_IN_SCRIPT: &str = include_str!("../../demo/agent.json");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Script {
+    /// The product this agent demonstrates; `POST /api/v1/session` accepts it or `default`.
+    pub product_id: String,
+    pub agent: ScriptAgent,
+    pub greeting: Greeting,
+    pub intents: Vec<Intent>,
+    pub fallback: AgentResponse,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScriptAgent {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub tone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intent {
+    pub name: String,
+    pub phrases: Vec<String>,
+    pub reply: AgentResponse,
+    /// Shown after the reply when present.
+    #[serde(default)]
+    pub lead_form: Option<LeadFormPayload>,
+}
+
+/// What the agent answers to one visitor message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub intent: Option<String>,
+    pub reply: AgentResponse,
+    pub lead_form: Option<LeadFormPayload>,
+}
+
+impl Script {
+    pub fn parse(json: &str) -> Result<Script, String> {
+        let script: Script =
+            serde_json::from_str(json).map_err(|e| format!("the agent script is invalid: {e}"))?;
+        if let Some(intent) = script.intents.iter().find(|i| i.phrases.is_empty()) {
+            return Err(format!("intent `{}` has no phrases", intent.name));
+        }
+        Ok(script)
+    }
+
+    pub fn profile(&self) -> AgentProfile {
+        AgentProfile {
+            name: self.agent.name.clone(),
+            tone: self.agent.tone.clone(),
+        }
+    }
+
+    pub fn accepts_product(&self, product_id: &str) -> bool {
+        product_id == "default" || product_id == self.product_id
+    }
+
+    /// The best reply: the intent with the longest phrase found in the message as whole
+    /// words; the fallback when none matches.
+    pub fn answer(&self, text: &str) -> Turn {
+        let said = format!(" {} ", normalize(text));
+        let best = self
+            .intents
+            .iter()
+            .filter_map(|intent| {
+                intent
+                    .phrases
+                    .iter()
+                    .map(|p| normalize(p))
+                    .filter(|p| !p.is_empty() && said.contains(&format!(" {p} ")))
+                    .map(|p| p.len())
+                    .max()
+                    .map(|score| (score, intent))
+            })
+            // Ties go to the intent listed first.
+            .fold(
+                None::<(usize, &Intent)>,
+                |best, (score, intent)| match best {
+                    Some((top, _)) if top >= score => best,
+                    _ => Some((score, intent)),
+                },
+            );
+        match best {
+            Some((_, intent)) => Turn {
+                intent: Some(intent.name.clone()),
+                reply: intent.reply.clone(),
+                lead_form: intent.lead_form.clone(),
+            },
+            None => Turn {
+                intent: None,
+                reply: self.fallback.clone(),
+                lead_form: None,
+            },
+        }
+    }
+}
+
+/// Lower case, letters and digits only, single spaces.
+fn normalize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script() -> Script {
+        Script::parse(BUILT_IN_SCRIPT).expect("the built-in script parses")
+    }
+
+    #[test]
+    fn the_seed_phrases_each_get_their_own_reply() {
+        let script = script();
+        for (phrase, intent) in [
+            ("Show me the dashboard", "dashboard"),
+            ("Create a deal", "create-deal"),
+            ("Show contacts", "contacts"),
+            ("Tell me about pricing", "pricing"),
+        ] {
+            assert_eq!(
+                script.answer(phrase).intent.as_deref(),
+                Some(intent),
+                "{phrase}"
+            );
+        }
+    }
+
+    #[test]
+    fn matching_ignores_case_and_punctuation_and_prefers_longer_phrases() {
+        let script = script();
+        assert_eq!(
+            script.answer("  CREATE a DEAL, please!").intent.as_deref(),
+            Some("create-deal")
+        );
+        // "start a free trial" beats the shorter "trial" of the pricing intent.
+        assert_eq!(
+            script
+                .answer("I want to start a free trial")
+                .intent
+                .as_deref(),
+            Some("trial")
+        );
+        // Whole words only: "dealership" is not "deal".
+        assert_eq!(script.answer("dealership").intent, None);
+    }
+
+    #[test]
+    fn unknown_input_gets_the_fallback_with_suggestions() {
+        let turn = script().answer("What's the weather on Mars?");
+        assert_eq!(turn.intent, None);
+        assert!(!turn.reply.text.is_empty());
+        assert!(!turn.reply.suggestions.unwrap_or_default().is_empty());
+    }
+
+    #[test]
+    fn pricing_asks_for_a_lead() {
+        let turn = script().answer("Tell me about pricing");
+        let form = turn.lead_form.expect("pricing shows the lead form");
+        assert_eq!(form.fields, ["email", "company"]);
+    }
+
+    #[test]
+    fn every_scripted_command_passes_the_widget_checks() {
+        let script = script();
+        for intent in &script.intents {
+            for raw in intent.reply.iframe_commands.iter().flatten() {
+                docent_protocol::PageCommand::from_wire(raw)
+                    .unwrap_or_else(|e| panic!("intent {}: {e}", intent.name));
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_script_is_reported() {
+        assert!(Script::parse("{").is_err());
+        let no_phrases = BUILT_IN_SCRIPT.replacen(
+            r#""phrases": ["show me the dashboard", "dashboard", "pipeline", "overview"]"#,
+            r#""phrases": []"#,
+            1,
+        );
+        assert!(Script::parse(&no_phrases)
+            .unwrap_err()
+            .contains("dashboard"));
+    }
+}

@@ -1,0 +1,89 @@
+//! Docent's reference agent server: the live-demo protocol (seed 002) over real HTTP and
+//! WebSocket, answered by a scripted demo agent, so the widget runs and is tested locally.
+//!
+//! Run it with `cargo run -p docent-server -- --port 8787` (see `--help`). Tests build the
+//! same app with [`app`] and bind port 0.
+
+pub mod agent;
+pub mod rest;
+pub mod sessions;
+pub mod socket;
+
+use agent::Script;
+use axum::routing::{get, post};
+use axum::Router;
+use sessions::{Sessions, Tokens};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::CorsLayer;
+use tower_http::services::ServeDir;
+
+/// How the server behaves; every field has a default that suits the demo.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Public keys accepted by `POST /api/v1/session`; empty accepts any `pk_test_…`/`pk_live_…`.
+    pub public_keys: Vec<String>,
+    /// A session with no frame for this long expires (`SESSION_EXPIRED`). Default 15 min.
+    pub idle_timeout: Duration,
+    /// How long a session token is valid. Default 1 h.
+    pub token_lifetime: Duration,
+    /// How long the agent "types" before it answers. Default 700 ms.
+    pub reply_delay: Duration,
+    /// Serve this folder at `/` (the built widget and demo page).
+    pub static_dir: Option<PathBuf>,
+    /// Enable `GET /control/sessions/{id}`: what a session recorded. Default off.
+    pub control: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            public_keys: Vec::new(),
+            idle_timeout: Duration::from_secs(15 * 60),
+            token_lifetime: Duration::from_secs(60 * 60),
+            reply_delay: Duration::from_millis(700),
+            static_dir: None,
+            control: false,
+        }
+    }
+}
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub script: Arc<Script>,
+    pub sessions: Sessions,
+    pub tokens: Tokens,
+}
+
+impl AppState {
+    pub fn new(config: Config, script: Script, secret: &[u8]) -> AppState {
+        AppState {
+            tokens: Tokens::new(secret, config.token_lifetime),
+            config: Arc::new(config),
+            script: Arc::new(script),
+            sessions: Sessions::default(),
+        }
+    }
+}
+
+/// The whole server as a router.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route(
+            docent_protocol::live_demo::SESSION_PATH,
+            post(rest::create_session),
+        )
+        .route("/api/v1/session/{id}/end", post(rest::end_session))
+        .route("/ws/session/{id}", get(socket::upgrade));
+    if state.config.control {
+        router = router.route("/control/sessions/{id}", get(rest::session_record));
+    }
+    if let Some(dir) = &state.config.static_dir {
+        router = router.fallback_service(ServeDir::new(dir));
+    }
+    // The widget may be served from another origin than its agent server.
+    router.layer(CorsLayer::permissive()).with_state(state)
+}

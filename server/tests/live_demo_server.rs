@@ -1,0 +1,447 @@
+//! The reference server over real sockets: every client and server message type of seed
+//! 002, every error code and every close code. Each test binds port 0.
+
+use docent_server::agent::{Script, BUILT_IN_SCRIPT};
+use docent_server::sessions::Tokens;
+use docent_server::{app, AppState, Config};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+const SECRET: &[u8] = b"test secret";
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn start(config: Config) -> SocketAddr {
+    let state = AppState::new(config, Script::parse(BUILT_IN_SCRIPT).unwrap(), SECRET);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    addr
+}
+
+fn quick() -> Config {
+    Config {
+        reply_delay: Duration::from_millis(20),
+        control: true,
+        ..Config::default()
+    }
+}
+
+/// A plain HTTP/1.1 request over a real socket; returns the status and the JSON body.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> (u16, Value) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = auth
+        .map(|a| format!("Authorization: Bearer {a}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+async fn create_session(addr: SocketAddr) -> (String, String) {
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/api/v1/session",
+        Some("pk_test_docent"),
+        r#"{"productId":"default"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["sessionId"].as_str().unwrap().to_string(),
+        body["token"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn connect(addr: SocketAddr, path: &str) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}{path}"))
+        .await
+        .unwrap();
+    socket
+}
+
+async fn open(addr: SocketAddr) -> (Socket, String) {
+    let (id, token) = create_session(addr).await;
+    (
+        connect(addr, &format!("/ws/session/{id}?token={token}")).await,
+        id,
+    )
+}
+
+async fn send(socket: &mut Socket, frame: Value) {
+    socket.send(Message::text(frame.to_string())).await.unwrap();
+}
+
+/// The next JSON frame, or the close frame's code as `{"close": code, "reason": …}`.
+async fn next(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("the socket is open")
+            .expect("a readable frame");
+        match message {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Close(Some(frame)) => {
+                return json!({"close": u16::from(frame.code), "reason": frame.reason.as_str()})
+            }
+            Message::Close(None) => return json!({"close": null}),
+            _ => continue,
+        }
+    }
+}
+
+async fn expect_refusal(addr: SocketAddr, path: &str, code: &str, close: u16) {
+    let mut socket = connect(addr, path).await;
+    let error = next(&mut socket).await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(error["payload"]["code"], code, "{error}");
+    assert!(error["payload"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert_eq!(next(&mut socket).await["close"], close);
+}
+
+#[tokio::test]
+async fn a_session_is_created_with_a_signed_token_greeting_and_agent() {
+    let addr = start(quick()).await;
+    let body = json!({"productId": "default", "visitorMeta": {"name": "Ada", "company": "Acme", "needs": ["crm"]}});
+    let (status, session) = http(
+        addr,
+        "POST",
+        "/api/v1/session",
+        Some("pk_test_x"),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let id = session["sessionId"].as_str().unwrap();
+    let token = session["token"].as_str().unwrap();
+    assert_eq!(token.split('.').count(), 3, "a JWT has three parts");
+    let tokens = Tokens::new(SECRET, Duration::from_secs(60));
+    assert_eq!(tokens.check(token).unwrap(), id);
+    assert!(session["greeting"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Ava"));
+    assert!(session["greeting"]["speech"].is_string());
+    assert_eq!(
+        session["greeting"]["suggestions"][0],
+        "Show me the dashboard"
+    );
+    assert_eq!(session["agent"], json!({"name": "Ava", "tone": "friendly"}));
+}
+
+#[tokio::test]
+async fn bad_session_requests_get_a_json_error_with_a_4xx_status() {
+    let addr = start(quick()).await;
+    let ok_body = r#"{"productId":"default"}"#;
+    for (auth, body, status, code) in [
+        (None, ok_body, 401, "AUTH_REQUIRED"),
+        (Some("sk_secret"), ok_body, 401, "INVALID_KEY"),
+        (Some("pk_test_x"), "{not json", 400, "INVALID_JSON"),
+        (
+            Some("pk_test_x"),
+            r#"{"visitorMeta":{}}"#,
+            422,
+            "INVALID_REQUEST",
+        ),
+        (
+            Some("pk_test_x"),
+            r#"{"productId":42}"#,
+            422,
+            "INVALID_REQUEST",
+        ),
+        (
+            Some("pk_test_x"),
+            r#"{"productId":"  "}"#,
+            422,
+            "INVALID_REQUEST",
+        ),
+        (
+            Some("pk_test_x"),
+            r#"{"productId":"unknown-product"}"#,
+            404,
+            "PDP_NOT_FOUND",
+        ),
+    ] {
+        let (got, error) = http(addr, "POST", "/api/v1/session", auth, body).await;
+        assert_eq!(got, status, "{body}: {error}");
+        assert_eq!(error["error"]["code"], code, "{body}");
+        assert!(error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn sockets_without_a_good_token_or_session_are_refused_with_the_seed_codes() {
+    let addr = start(quick()).await;
+    let (id, token) = create_session(addr).await;
+    let (other_id, _) = create_session(addr).await;
+    expect_refusal(addr, &format!("/ws/session/{id}"), "AUTH_REQUIRED", 4001).await;
+    expect_refusal(
+        addr,
+        &format!("/ws/session/{id}?token="),
+        "AUTH_REQUIRED",
+        4001,
+    )
+    .await;
+    expect_refusal(
+        addr,
+        &format!("/ws/session/{id}?token=garbage"),
+        "INVALID_TOKEN",
+        4001,
+    )
+    .await;
+    // A real token, but for another session.
+    expect_refusal(
+        addr,
+        &format!("/ws/session/{other_id}?token={token}"),
+        "INVALID_TOKEN",
+        4001,
+    )
+    .await;
+    // An expired token.
+    let expired = Tokens::new(SECRET, Duration::ZERO).issue(&id);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    expect_refusal(
+        addr,
+        &format!("/ws/session/{id}?token={expired}"),
+        "INVALID_TOKEN",
+        4001,
+    )
+    .await;
+    // A well-signed token for a session this server never made.
+    let ghost = Tokens::new(SECRET, Duration::from_secs(60)).issue("ghost");
+    expect_refusal(
+        addr,
+        &format!("/ws/session/ghost?token={ghost}"),
+        "SESSION_NOT_FOUND",
+        4004,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_heartbeat_gets_a_pong_with_the_server_time() {
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr).await;
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    let pong = next(&mut socket).await;
+    assert_eq!(pong["type"], "pong");
+    assert!(pong["payload"]["ts"].as_u64().unwrap() > 1_700_000_000_000);
+}
+
+#[tokio::test]
+async fn a_visitor_message_gets_typing_then_the_scripted_reply_then_typing_off() {
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr).await;
+    send(
+        &mut socket,
+        json!({"type": "visitor_message", "payload": {"text": "Show me the dashboard"}}),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket).await,
+        json!({"type": "typing_indicator", "payload": {"agentId": "demo", "isTyping": true}})
+    );
+    let reply = next(&mut socket).await;
+    assert_eq!(reply["type"], "agent_response");
+    let payload = &reply["payload"];
+    assert_eq!(
+        payload["text"],
+        "Here's the dashboard! Let me show you the pipeline."
+    );
+    assert!(payload["speech"].is_string());
+    assert_eq!(payload["agentId"], "demo");
+    assert_eq!(payload["iframeCommands"][0]["action"], "navigate");
+    assert_eq!(payload["suggestions"][0], "Create a deal");
+    assert_eq!(
+        next(&mut socket).await,
+        json!({"type": "typing_indicator", "payload": {"agentId": "demo", "isTyping": false}})
+    );
+}
+
+#[tokio::test]
+async fn the_seed_phrases_and_unknown_input_each_get_an_answer_in_order() {
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr).await;
+    let phrases = [
+        "Create a deal",
+        "Show contacts",
+        "What's the weather on Mars?",
+    ];
+    for phrase in phrases {
+        send(
+            &mut socket,
+            json!({"type": "visitor_message", "payload": {"text": phrase}}),
+        )
+        .await;
+    }
+    let mut replies = Vec::new();
+    while replies.len() < phrases.len() {
+        let frame = next(&mut socket).await;
+        if frame["type"] == "agent_response" {
+            replies.push(frame["payload"]["text"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(replies[0].starts_with("Creating a deal"), "{replies:?}");
+    assert!(
+        replies[1].starts_with("These are your contacts"),
+        "{replies:?}"
+    );
+    assert!(replies[2].starts_with("I'm not sure"), "{replies:?}");
+}
+
+#[tokio::test]
+async fn pricing_is_followed_by_the_lead_form_and_a_submitted_lead_is_recorded() {
+    let addr = start(quick()).await;
+    let (mut socket, id) = open(addr).await;
+    send(
+        &mut socket,
+        json!({"type": "visitor_message", "payload": {"text": "Tell me about pricing"}}),
+    )
+    .await;
+    let mut types = Vec::new();
+    let form = loop {
+        let frame = next(&mut socket).await;
+        types.push(frame["type"].as_str().unwrap().to_string());
+        if frame["type"] == "lead_form" {
+            break frame;
+        }
+    };
+    assert_eq!(
+        types,
+        [
+            "typing_indicator",
+            "agent_response",
+            "typing_indicator",
+            "lead_form"
+        ]
+    );
+    assert_eq!(form["payload"]["fields"], json!(["email", "company"]));
+    assert_eq!(form["payload"]["cta"]["text"], "Start Free Trial");
+
+    send(&mut socket, json!({"type": "iframe_event", "payload": {"event": "lead_submitted", "lead": {"email": "ada@acme.test", "company": "Acme"}}})).await;
+    send(&mut socket, json!({"type": "iframe_event", "payload": {"event": "click", "selector": "#btn", "url": "/dashboard"}})).await;
+    // A heartbeat after both events: once its pong is back, both were handled.
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    assert_eq!(next(&mut socket).await["type"], "pong");
+    let (status, record) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        record["record"]["leads"],
+        json!([{"email": "ada@acme.test", "company": "Acme"}])
+    );
+    assert_eq!(
+        record["record"]["pageEvents"],
+        json!([{"event": "click", "selector": "#btn", "url": "/dashboard"}])
+    );
+    assert_eq!(
+        record["record"]["visitorMessages"],
+        json!(["Tell me about pricing"])
+    );
+}
+
+#[tokio::test]
+async fn bad_frames_get_their_error_code_and_the_socket_stays_usable() {
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr).await;
+    let cases = [
+        ("{not json".to_string(), "INVALID_JSON"),
+        ("[1,2]".to_string(), "INVALID_JSON"),
+        (
+            json!({"type": "visitor_message", "payload": {"text": 5}}).to_string(),
+            "INVALID_JSON",
+        ),
+        (
+            json!({"type": "teleport", "payload": {}}).to_string(),
+            "UNKNOWN_TYPE",
+        ),
+        (json!({"payload": {}}).to_string(), "UNKNOWN_TYPE"),
+        (
+            json!({"type": "visitor_message", "payload": {"text": "   "}}).to_string(),
+            "EMPTY_MESSAGE",
+        ),
+        (
+            json!({"type": "visitor_message", "payload": {"text": ""}}).to_string(),
+            "EMPTY_MESSAGE",
+        ),
+    ];
+    for (frame, code) in cases {
+        socket.send(Message::text(frame.clone())).await.unwrap();
+        let error = next(&mut socket).await;
+        assert_eq!(error["type"], "error", "{frame}");
+        assert_eq!(error["payload"]["code"], code, "{frame}");
+    }
+    socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(next(&mut socket).await["payload"]["code"], "INVALID_JSON");
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    assert_eq!(next(&mut socket).await["type"], "pong");
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_with_session_expired_and_stays_gone() {
+    let addr = start(Config {
+        idle_timeout: Duration::from_millis(600),
+        ..quick()
+    })
+    .await;
+    let (id, token) = create_session(addr).await;
+    let path = format!("/ws/session/{id}?token={token}");
+    let mut socket = connect(addr, &path).await;
+    let error = next(&mut socket).await;
+    assert_eq!(error["payload"]["code"], "SESSION_EXPIRED");
+    assert_eq!(next(&mut socket).await["close"], 4004);
+    expect_refusal(addr, &path, "SESSION_EXPIRED", 4004).await;
+}
+
+#[tokio::test]
+async fn ending_a_session_closes_its_socket_normally_and_it_cannot_be_reopened() {
+    let addr = start(quick()).await;
+    let (id, token) = create_session(addr).await;
+    let path = format!("/ws/session/{id}?token={token}");
+    let mut socket = connect(addr, &path).await;
+    let end = format!("/api/v1/session/{id}/end");
+    assert_eq!(http(addr, "POST", &end, None, "").await.0, 401);
+    assert_eq!(http(addr, "POST", &end, Some("garbage"), "").await.0, 401);
+    let (status, body) = http(addr, "POST", &end, Some(&token), "").await;
+    assert_eq!((status, body), (200, json!({"ended": true})));
+    let closed = next(&mut socket).await;
+    assert_eq!(closed["close"], u16::from(CloseCode::Normal));
+    expect_refusal(addr, &path, "SESSION_NOT_FOUND", 4004).await;
+    let (status, error) = http(addr, "POST", &end, Some(&token), "").await;
+    assert_eq!(status, 404);
+    assert_eq!(error["error"]["code"], "SESSION_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn the_control_endpoint_exists_only_when_enabled() {
+    let addr = start(Config::default()).await;
+    let (id, _) = create_session(addr).await;
+    let (status, _) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+    assert_eq!(status, 404);
+}
