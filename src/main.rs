@@ -1,1 +1,5 @@
-fn main() {}
+//! The entry point trunk builds: mounts the widget into the page.
+
+fn main() {
+    docent::start();
+}

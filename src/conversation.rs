@@ -1,0 +1,935 @@
+//! The conversation as a pure state machine: every change is an [`Event`] through
+//! [`Conversation::apply`], which returns the [`Effect`]s the browser shell must carry out.
+//! Time is passed in, never read, so all of it is tested natively.
+
+use docent_protocol::live_demo::SessionResponse;
+use docent_protocol::{AgentEvent, CloseKind, ErrorCode, LeadFieldKind, LeadForm, VisitorAction};
+
+/// Longest message a visitor may send; longer text is refused (and kept in the composer).
+pub const MAX_VISITOR_CHARS: usize = 4_000;
+/// Reconnect delays double from this…
+const FIRST_RETRY_MS: u32 = 1_000;
+/// …up to this.
+const MAX_RETRY_MS: u32 = 30_000;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    Visitor,
+    Agent,
+}
+
+/// Where a visitor's message is on its way to the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Waiting for a connection; sent as soon as there is one.
+    Pending,
+    /// Handed to the open socket.
+    Sent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Stable id, used as the key of the rendered row.
+    pub id: u64,
+    pub author: Author,
+    pub text: String,
+    /// What a voice would say (agent messages); kept, not shown.
+    pub speech: Option<String>,
+    pub delivery: Delivery,
+    /// When it was written, in milliseconds since the Unix epoch.
+    pub at_ms: f64,
+}
+
+/// The connection, as the visitor sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// The chat was never opened: nothing has been created yet.
+    Idle,
+    /// Creating the session.
+    Starting,
+    /// Opening the socket.
+    Connecting,
+    Connected,
+    /// Lost the connection; trying again in `in_ms`.
+    Reconnecting {
+        in_ms: u32,
+    },
+    /// Could not start; `Retry` may help.
+    Failed {
+        reason: String,
+    },
+    /// This chat is over; a new one can be started.
+    Ended {
+        reason: String,
+    },
+}
+
+/// A lead form on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadFormState {
+    pub form: LeadForm,
+    pub submitted: bool,
+}
+
+/// A note for the visitor about something that went wrong but did not end the chat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+}
+
+/// What can happen to a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The visitor opened the chat window.
+    Open,
+    /// The visitor closed (minimised) the chat window.
+    Close,
+    SessionCreated(SessionResponse),
+    /// Creating the session failed; `reason` is in plain words.
+    SessionFailed {
+        reason: String,
+    },
+    SocketOpened,
+    SocketClosed {
+        code: u16,
+        kind: CloseKind,
+    },
+    Agent(AgentEvent),
+    /// A frame that could not be read; `detail` is for the console.
+    UnreadableFrame {
+        detail: String,
+    },
+    /// The visitor sends text (typed, or a suggestion chip's text).
+    VisitorSays(String),
+    LeadSubmitted(Vec<(String, String)>),
+    /// Time for a keep-alive frame.
+    HeartbeatDue,
+    /// Time to try the connection again.
+    ReconnectDue,
+    /// The visitor asked to try again now.
+    Retry,
+    /// The visitor ends the chat.
+    End,
+    /// The visitor starts over after a chat ended.
+    StartNew,
+}
+
+/// What the browser shell must do after an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    CreateSession,
+    Connect {
+        session_id: String,
+        token: String,
+    },
+    Send(VisitorAction),
+    ReconnectIn(u32),
+    /// Tell the server the session is over (`POST …/end`).
+    EndSession {
+        session_id: String,
+        token: String,
+    },
+    CloseSocket,
+    /// Tell the host page about a submitted lead (`docent:lead`).
+    AnnounceLead(Vec<(String, String)>),
+    /// Something for the developer console.
+    Warn(String),
+}
+
+/// The session the conversation runs in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub agent_name: String,
+    pub open: bool,
+    pub status: Status,
+    pub session: Option<SessionInfo>,
+    pub messages: Vec<Message>,
+    pub typing: bool,
+    pub suggestions: Vec<String>,
+    pub lead_form: Option<LeadFormState>,
+    pub notice: Option<Notice>,
+    next_id: u64,
+    failed_connects: u32,
+}
+
+impl Default for Conversation {
+    fn default() -> Self {
+        Conversation::new("Assistant")
+    }
+}
+
+impl Conversation {
+    pub fn new(agent_name: &str) -> Conversation {
+        Conversation {
+            agent_name: agent_name.to_string(),
+            open: false,
+            status: Status::Idle,
+            session: None,
+            messages: Vec::new(),
+            typing: false,
+            suggestions: Vec::new(),
+            lead_form: None,
+            notice: None,
+            next_id: 1,
+            failed_connects: 0,
+        }
+    }
+
+    /// Visitor messages still waiting for a connection.
+    pub fn pending(&self) -> impl Iterator<Item = &Message> {
+        self.messages
+            .iter()
+            .filter(|m| m.delivery == Delivery::Pending)
+    }
+
+    /// Whether the visitor can type and send right now (a message may still wait for the
+    /// connection; it is not lost).
+    pub fn can_send(&self) -> bool {
+        !matches!(self.status, Status::Ended { .. } | Status::Idle)
+    }
+
+    pub fn apply(&mut self, event: Event, now_ms: f64) -> Vec<Effect> {
+        match event {
+            Event::Open => {
+                self.open = true;
+                if self.status == Status::Idle {
+                    self.status = Status::Starting;
+                    return vec![Effect::CreateSession];
+                }
+                vec![]
+            }
+            Event::Close => {
+                self.open = false;
+                vec![]
+            }
+            Event::SessionCreated(session) => {
+                self.agent_name = session.agent.name.clone();
+                self.session = Some(SessionInfo {
+                    id: session.session_id.clone(),
+                    token: session.token.clone(),
+                });
+                self.status = Status::Connecting;
+                if !session.greeting.text.is_empty() {
+                    self.push(Author::Agent, session.greeting.text, now_ms)
+                        .speech = session.greeting.speech;
+                }
+                self.suggestions = session.greeting.suggestions;
+                vec![Effect::Connect {
+                    session_id: session.session_id,
+                    token: session.token,
+                }]
+            }
+            Event::SessionFailed { reason } => {
+                self.status = Status::Failed { reason };
+                vec![]
+            }
+            Event::SocketOpened => {
+                self.status = Status::Connected;
+                self.failed_connects = 0;
+                self.flush_pending()
+            }
+            Event::SocketClosed { code, kind } => self.socket_closed(code, kind),
+            Event::Agent(event) => self.agent_event(event, now_ms),
+            Event::UnreadableFrame { detail } => {
+                self.notice = Some(Notice {
+                    text:
+                        "The assistant sent something this chat couldn't read, so it was skipped."
+                            .into(),
+                });
+                vec![Effect::Warn(format!(
+                    "Docent: skipped an unreadable frame: {detail}"
+                ))]
+            }
+            Event::VisitorSays(text) => self.visitor_says(text, now_ms),
+            Event::LeadSubmitted(values) => {
+                let Some(state) = self.lead_form.as_mut() else {
+                    return vec![];
+                };
+                if state.submitted {
+                    return vec![];
+                }
+                state.submitted = true;
+                vec![
+                    Effect::Send(VisitorAction::LeadSubmitted {
+                        values: values.clone(),
+                    }),
+                    Effect::AnnounceLead(values),
+                ]
+            }
+            Event::HeartbeatDue => match self.status {
+                Status::Connected => vec![Effect::Send(VisitorAction::Heartbeat)],
+                _ => vec![],
+            },
+            Event::ReconnectDue => match (&self.status, &self.session) {
+                (Status::Reconnecting { .. }, Some(session)) => {
+                    self.status = Status::Connecting;
+                    vec![Effect::Connect {
+                        session_id: session.id.clone(),
+                        token: session.token.clone(),
+                    }]
+                }
+                _ => vec![],
+            },
+            Event::Retry => match (&self.status, &self.session) {
+                (Status::Failed { .. }, None) => {
+                    self.status = Status::Starting;
+                    vec![Effect::CreateSession]
+                }
+                (Status::Reconnecting { .. } | Status::Failed { .. }, Some(session)) => {
+                    self.status = Status::Connecting;
+                    vec![Effect::Connect {
+                        session_id: session.id.clone(),
+                        token: session.token.clone(),
+                    }]
+                }
+                _ => vec![],
+            },
+            Event::End => {
+                let mut effects = vec![Effect::CloseSocket];
+                if let Some(session) = self.session.take() {
+                    effects.push(Effect::EndSession {
+                        session_id: session.id,
+                        token: session.token,
+                    });
+                }
+                self.typing = false;
+                self.suggestions.clear();
+                self.status = Status::Ended {
+                    reason: "You ended this chat.".into(),
+                };
+                effects
+            }
+            Event::StartNew => {
+                let open = self.open;
+                *self = Conversation {
+                    open,
+                    next_id: self.next_id,
+                    ..Conversation::new(&self.agent_name)
+                };
+                self.status = Status::Starting;
+                vec![Effect::CreateSession]
+            }
+        }
+    }
+
+    fn push(&mut self, author: Author, text: String, now_ms: f64) -> &mut Message {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.messages.push(Message {
+            id,
+            author,
+            text,
+            speech: None,
+            delivery: Delivery::Sent,
+            at_ms: now_ms,
+        });
+        self.messages.last_mut().expect("just pushed")
+    }
+
+    fn visitor_says(&mut self, text: String, now_ms: f64) -> Vec<Effect> {
+        let text = match check_visitor_text(&text) {
+            Ok(text) => text,
+            Err(problem) => {
+                self.notice = Some(Notice { text: problem });
+                return vec![];
+            }
+        };
+        if matches!(self.status, Status::Ended { .. }) {
+            self.notice = Some(Notice {
+                text: "This chat has ended — start a new one to send a message.".into(),
+            });
+            return vec![];
+        }
+        self.notice = None;
+        self.suggestions.clear();
+        let connected = self.status == Status::Connected;
+        let message = self.push(Author::Visitor, text.clone(), now_ms);
+        if connected {
+            vec![Effect::Send(VisitorAction::Say {
+                text,
+                context: None,
+            })]
+        } else {
+            message.delivery = Delivery::Pending;
+            vec![]
+        }
+    }
+
+    /// Sends every waiting visitor message, oldest first.
+    fn flush_pending(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for message in &mut self.messages {
+            if message.delivery == Delivery::Pending {
+                message.delivery = Delivery::Sent;
+                effects.push(Effect::Send(VisitorAction::Say {
+                    text: message.text.clone(),
+                    context: None,
+                }));
+            }
+        }
+        effects
+    }
+
+    fn agent_event(&mut self, event: AgentEvent, now_ms: f64) -> Vec<Effect> {
+        match event {
+            AgentEvent::SessionReady { .. } | AgentEvent::Pong { .. } => vec![],
+            AgentEvent::Typing(on) => {
+                self.typing = on;
+                vec![]
+            }
+            AgentEvent::TextDelta(delta) => {
+                match self.messages.last_mut() {
+                    Some(last) if last.author == Author::Agent && self.typing => {
+                        last.text.push_str(&delta)
+                    }
+                    _ => {
+                        self.push(Author::Agent, delta, now_ms);
+                    }
+                }
+                vec![]
+            }
+            AgentEvent::Message(reply) => {
+                self.typing = false;
+                let message = self.push(Author::Agent, reply.text, now_ms);
+                message.speech = reply.speech;
+                self.suggestions = reply.suggestions;
+                reply
+                    .commands
+                    .into_iter()
+                    .filter_map(Result::err)
+                    .map(|e| Effect::Warn(format!("Docent: {e}")))
+                    .collect()
+            }
+            AgentEvent::LeadForm(form) => {
+                self.lead_form = Some(LeadFormState {
+                    form,
+                    submitted: false,
+                });
+                vec![]
+            }
+            AgentEvent::ToolActivity { .. } => vec![],
+            AgentEvent::Error(error) => {
+                let text = explain(&error.code).to_string();
+                let warn = Effect::Warn(format!(
+                    "Docent: the agent reported {}: {}",
+                    error.code.as_str(),
+                    error.message
+                ));
+                if error.fatal {
+                    self.typing = false;
+                    self.session = None;
+                    self.status = Status::Ended { reason: text };
+                } else {
+                    self.notice = Some(Notice { text });
+                }
+                vec![warn]
+            }
+        }
+    }
+
+    fn socket_closed(&mut self, code: u16, kind: CloseKind) -> Vec<Effect> {
+        self.typing = false;
+        if matches!(self.status, Status::Ended { .. }) {
+            return vec![];
+        }
+        match kind {
+            CloseKind::Final => {
+                self.session = None;
+                self.status = Status::Ended {
+                    reason: "This chat has ended — start a new one.".into(),
+                };
+                vec![]
+            }
+            CloseKind::NewSession => {
+                self.session = None;
+                let reason = match code {
+                    4001 => explain(&ErrorCode::InvalidToken),
+                    _ => explain(&ErrorCode::SessionNotFound),
+                };
+                self.status = Status::Ended {
+                    reason: reason.into(),
+                };
+                vec![]
+            }
+            CloseKind::Retry | CloseKind::RateLimited => {
+                let slow = if kind == CloseKind::RateLimited { 4 } else { 1 };
+                let delay = retry_delay(self.failed_connects).saturating_mul(slow);
+                self.failed_connects += 1;
+                let delay = delay.min(MAX_RETRY_MS * 2);
+                self.status = Status::Reconnecting { in_ms: delay };
+                vec![Effect::ReconnectIn(delay)]
+            }
+        }
+    }
+}
+
+/// The delay before reconnect attempt `n` (0-based): 1 s, 2 s, 4 s, … capped at 30 s.
+pub fn retry_delay(attempt: u32) -> u32 {
+    FIRST_RETRY_MS
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(MAX_RETRY_MS)
+}
+
+/// Checks what the visitor typed: trimmed, not empty, not too long.
+pub fn check_visitor_text(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("Type a message first.".into());
+    }
+    let count = trimmed.chars().count();
+    if count > MAX_VISITOR_CHARS {
+        return Err(format!(
+            "Your message is {count} characters long; the limit is {MAX_VISITOR_CHARS}. Please shorten it."
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Each error code in words a visitor understands.
+pub fn explain(code: &ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::AuthRequired => {
+            "This chat couldn't sign in: no session token was sent. Start a new chat to try again."
+        }
+        ErrorCode::InvalidToken => {
+            "This chat's sign-in was rejected or has expired. Start a new chat to continue."
+        }
+        ErrorCode::SessionNotFound => {
+            "This chat session no longer exists. Start a new chat to continue."
+        }
+        ErrorCode::SessionExpired => {
+            "This chat timed out after a while without messages. Start a new chat to continue."
+        }
+        ErrorCode::InvalidJson => {
+            "The assistant couldn't read the last message from this chat. Please send it again."
+        }
+        ErrorCode::EmptyMessage => "That message was empty, so it wasn't sent.",
+        ErrorCode::UnknownType => {
+            "The assistant didn't understand a request from this chat. You can keep chatting."
+        }
+        ErrorCode::PdpNotFound => {
+            "This product's demo isn't set up yet, so the assistant can't answer. Please try again later."
+        }
+        ErrorCode::Other(_) => "The assistant ran into a problem. You can keep chatting.",
+    }
+}
+
+/// Why a lead field's value is not acceptable, in plain words; `None` when it is fine.
+pub fn lead_field_problem(kind: LeadFieldKind, label: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Some(format!("{label} is required."));
+    }
+    let ok = match kind {
+        LeadFieldKind::Email => is_email(value),
+        LeadFieldKind::Phone => {
+            value
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                && value.chars().filter(char::is_ascii_digit).count() >= 7
+        }
+        LeadFieldKind::Url => {
+            let rest = value
+                .strip_prefix("https://")
+                .or_else(|| value.strip_prefix("http://"));
+            rest.is_some_and(|r| r.contains('.') && !r.contains(' '))
+        }
+        LeadFieldKind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+        LeadFieldKind::Text => value.chars().count() <= 200,
+    };
+    if ok {
+        return None;
+    }
+    Some(match kind {
+        LeadFieldKind::Email => "Enter an email address like name@company.com.".into(),
+        LeadFieldKind::Phone => "Enter a phone number with at least 7 digits.".into(),
+        LeadFieldKind::Url => "Enter a web address starting with https://.".into(),
+        LeadFieldKind::Number => format!("{label} must be a number."),
+        LeadFieldKind::Text => format!("{label} must be at most 200 characters."),
+    })
+}
+
+fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !value.contains(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|part| !part.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use docent_protocol::live_demo::AgentProfile;
+    use docent_protocol::{AgentError, AgentMessage, CommandError, Greeting, LeadField};
+
+    fn session() -> SessionResponse {
+        SessionResponse {
+            session_id: "s1".into(),
+            token: "t1".into(),
+            greeting: Greeting {
+                text: "Hi, I'm Ava".into(),
+                speech: Some("Hi".into()),
+                suggestions: vec!["Show me the dashboard".into()],
+            },
+            agent: AgentProfile {
+                name: "Ava".into(),
+                tone: "friendly".into(),
+            },
+        }
+    }
+
+    fn connected() -> Conversation {
+        let mut c = Conversation::default();
+        c.apply(Event::Open, 0.0);
+        c.apply(Event::SessionCreated(session()), 1.0);
+        c.apply(Event::SocketOpened, 2.0);
+        c
+    }
+
+    fn say(text: &str) -> Effect {
+        Effect::Send(VisitorAction::Say {
+            text: text.into(),
+            context: None,
+        })
+    }
+
+    #[test]
+    fn the_session_is_created_on_first_open_not_before_and_only_once() {
+        let mut c = Conversation::default();
+        assert_eq!(c.status, Status::Idle);
+        assert_eq!(c.apply(Event::Open, 0.0), [Effect::CreateSession]);
+        assert_eq!(c.apply(Event::Close, 0.0), []);
+        assert_eq!(c.apply(Event::Open, 0.0), []);
+        assert_eq!(c.status, Status::Starting);
+    }
+
+    #[test]
+    fn a_created_session_greets_suggests_and_connects_with_its_token() {
+        let mut c = Conversation::default();
+        c.apply(Event::Open, 0.0);
+        let effects = c.apply(Event::SessionCreated(session()), 5.0);
+        assert_eq!(
+            effects,
+            [Effect::Connect {
+                session_id: "s1".into(),
+                token: "t1".into()
+            }]
+        );
+        assert_eq!(c.agent_name, "Ava");
+        assert_eq!(c.messages[0].text, "Hi, I'm Ava");
+        assert_eq!(c.messages[0].speech.as_deref(), Some("Hi"));
+        assert_eq!(c.suggestions, ["Show me the dashboard"]);
+        assert_eq!(c.status, Status::Connecting);
+    }
+
+    #[test]
+    fn messages_sent_before_the_socket_opens_wait_and_go_out_in_order() {
+        let mut c = Conversation::default();
+        c.apply(Event::Open, 0.0);
+        assert_eq!(c.apply(Event::VisitorSays("first".into()), 1.0), []);
+        c.apply(Event::SessionCreated(session()), 2.0);
+        assert_eq!(c.apply(Event::VisitorSays("second".into()), 3.0), []);
+        assert_eq!(c.pending().count(), 2);
+        assert_eq!(
+            c.apply(Event::SocketOpened, 4.0),
+            [say("first"), say("second")]
+        );
+        assert_eq!(c.pending().count(), 0);
+    }
+
+    #[test]
+    fn empty_and_oversized_text_is_refused_with_a_reason_and_nothing_is_sent() {
+        let mut c = connected();
+        let before = c.messages.len();
+        assert_eq!(c.apply(Event::VisitorSays("   \n".into()), 1.0), []);
+        assert_eq!(c.notice.as_ref().unwrap().text, "Type a message first.");
+        let huge = "x".repeat(MAX_VISITOR_CHARS + 1);
+        assert_eq!(c.apply(Event::VisitorSays(huge), 1.0), []);
+        assert!(c.notice.as_ref().unwrap().text.contains("4001 characters"));
+        assert_eq!(c.messages.len(), before);
+        assert_eq!(
+            c.apply(Event::VisitorSays("  hello  ".into()), 1.0),
+            [say("hello")]
+        );
+        assert_eq!(c.notice, None);
+    }
+
+    #[test]
+    fn typing_then_a_reply_shows_the_reply_and_its_suggestions() {
+        let mut c = connected();
+        c.apply(Event::VisitorSays("Show me the dashboard".into()), 1.0);
+        assert!(c.suggestions.is_empty(), "sending clears the old chips");
+        c.apply(Event::Agent(AgentEvent::Typing(true)), 2.0);
+        assert!(c.typing);
+        let reply = AgentMessage {
+            text: "Here's the dashboard!".into(),
+            speech: Some("Here is the dashboard".into()),
+            suggestions: vec!["Create a deal".into()],
+            commands: vec![Err(CommandError {
+                action: Some("click".into()),
+                reason: "the selector is empty".into(),
+            })],
+            agent_id: None,
+        };
+        let effects = c.apply(Event::Agent(AgentEvent::Message(reply)), 3.0);
+        assert!(!c.typing);
+        let last = c.messages.last().unwrap();
+        assert_eq!(
+            (last.author, last.text.as_str()),
+            (Author::Agent, "Here's the dashboard!")
+        );
+        assert_eq!(last.speech.as_deref(), Some("Here is the dashboard"));
+        assert_eq!(c.suggestions, ["Create a deal"]);
+        assert!(matches!(&effects[..], [Effect::Warn(w)] if w.contains("selector is empty")));
+    }
+
+    #[test]
+    fn a_lead_goes_to_the_server_and_the_host_page_once() {
+        let mut c = connected();
+        assert_eq!(
+            c.apply(Event::LeadSubmitted(vec![]), 1.0),
+            [],
+            "no form, no lead"
+        );
+        c.apply(
+            Event::Agent(AgentEvent::LeadForm(LeadForm {
+                fields: vec![LeadField::from_name("email")],
+                cta_text: None,
+                cta_url: None,
+            })),
+            1.0,
+        );
+        let values = vec![("email".to_string(), "a@b.co".to_string())];
+        assert_eq!(
+            c.apply(Event::LeadSubmitted(values.clone()), 2.0),
+            [
+                Effect::Send(VisitorAction::LeadSubmitted {
+                    values: values.clone()
+                }),
+                Effect::AnnounceLead(values.clone())
+            ]
+        );
+        assert!(c.lead_form.as_ref().unwrap().submitted);
+        assert_eq!(c.apply(Event::LeadSubmitted(values), 3.0), []);
+    }
+
+    #[test]
+    fn a_rejected_token_ends_the_chat_in_plain_words() {
+        let mut c = connected();
+        let error = AgentError {
+            code: ErrorCode::InvalidToken,
+            message: "Token is invalid or expired".into(),
+            retryable: false,
+            fatal: true,
+        };
+        c.apply(Event::Agent(AgentEvent::Error(error)), 1.0);
+        c.apply(
+            Event::SocketClosed {
+                code: 4001,
+                kind: CloseKind::NewSession,
+            },
+            2.0,
+        );
+        assert_eq!(
+            c.status,
+            Status::Ended {
+                reason: explain(&ErrorCode::InvalidToken).into()
+            }
+        );
+        assert!(!c.can_send());
+        assert_eq!(c.apply(Event::StartNew, 3.0), [Effect::CreateSession]);
+        assert!(c.messages.is_empty());
+    }
+
+    #[test]
+    fn a_close_without_an_error_frame_still_says_why() {
+        let mut c = connected();
+        c.apply(
+            Event::SocketClosed {
+                code: 4004,
+                kind: CloseKind::NewSession,
+            },
+            1.0,
+        );
+        assert_eq!(
+            c.status,
+            Status::Ended {
+                reason: explain(&ErrorCode::SessionNotFound).into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_passing_error_is_a_notice_and_the_chat_goes_on() {
+        let mut c = connected();
+        let error = AgentError {
+            code: ErrorCode::EmptyMessage,
+            message: "Message text is empty".into(),
+            retryable: false,
+            fatal: false,
+        };
+        c.apply(Event::Agent(AgentEvent::Error(error)), 1.0);
+        assert_eq!(c.status, Status::Connected);
+        assert_eq!(
+            c.notice.as_ref().unwrap().text,
+            explain(&ErrorCode::EmptyMessage)
+        );
+        let effects = c.apply(Event::UnreadableFrame { detail: "x".into() }, 2.0);
+        assert!(c.notice.as_ref().unwrap().text.contains("couldn't read"));
+        assert!(matches!(&effects[..], [Effect::Warn(_)]));
+    }
+
+    #[test]
+    fn every_error_code_has_its_own_plain_words() {
+        let codes = [
+            ErrorCode::AuthRequired,
+            ErrorCode::InvalidToken,
+            ErrorCode::SessionNotFound,
+            ErrorCode::SessionExpired,
+            ErrorCode::InvalidJson,
+            ErrorCode::EmptyMessage,
+            ErrorCode::UnknownType,
+            ErrorCode::PdpNotFound,
+            ErrorCode::Other("X".into()),
+        ];
+        let mut texts: Vec<_> = codes.iter().map(explain).collect();
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), codes.len());
+        assert!(
+            texts.iter().all(|t| !t.contains('_')),
+            "no codes shown to people"
+        );
+    }
+
+    #[test]
+    fn a_dropped_connection_retries_with_growing_delays_and_keeps_messages() {
+        let mut c = connected();
+        let closed = |c: &mut Conversation| {
+            c.apply(
+                Event::SocketClosed {
+                    code: 1006,
+                    kind: CloseKind::Retry,
+                },
+                1.0,
+            )
+        };
+        assert_eq!(closed(&mut c), [Effect::ReconnectIn(1_000)]);
+        assert_eq!(c.apply(Event::VisitorSays("still there?".into()), 2.0), []);
+        assert_eq!(
+            c.apply(Event::ReconnectDue, 3.0),
+            [Effect::Connect {
+                session_id: "s1".into(),
+                token: "t1".into()
+            }]
+        );
+        assert_eq!(closed(&mut c), [Effect::ReconnectIn(2_000)]);
+        c.apply(Event::ReconnectDue, 4.0);
+        assert_eq!(c.apply(Event::SocketOpened, 5.0), [say("still there?")]);
+        assert_eq!(
+            closed(&mut c),
+            [Effect::ReconnectIn(1_000)],
+            "reset once connected"
+        );
+        assert_eq!(retry_delay(10), 30_000);
+    }
+
+    #[test]
+    fn heartbeats_go_out_only_while_connected() {
+        let mut c = connected();
+        assert_eq!(
+            c.apply(Event::HeartbeatDue, 1.0),
+            [Effect::Send(VisitorAction::Heartbeat)]
+        );
+        c.apply(Event::End, 2.0);
+        assert_eq!(c.apply(Event::HeartbeatDue, 3.0), []);
+    }
+
+    #[test]
+    fn ending_the_chat_closes_the_socket_ends_the_session_and_keeps_the_transcript() {
+        let mut c = connected();
+        let effects = c.apply(Event::End, 1.0);
+        assert_eq!(
+            effects,
+            [
+                Effect::CloseSocket,
+                Effect::EndSession {
+                    session_id: "s1".into(),
+                    token: "t1".into()
+                }
+            ]
+        );
+        assert!(matches!(c.status, Status::Ended { .. }));
+        assert_eq!(c.messages.len(), 1);
+        // The close that follows our own ending changes nothing.
+        c.apply(
+            Event::SocketClosed {
+                code: 1000,
+                kind: CloseKind::Final,
+            },
+            2.0,
+        );
+        assert_eq!(
+            c.status,
+            Status::Ended {
+                reason: "You ended this chat.".into()
+            }
+        );
+        assert!(c.apply(Event::VisitorSays("hello?".into()), 3.0).is_empty());
+    }
+
+    #[test]
+    fn a_failed_start_can_be_retried() {
+        let mut c = Conversation::default();
+        c.apply(Event::Open, 0.0);
+        c.apply(
+            Event::SessionFailed {
+                reason: "unreachable".into(),
+            },
+            1.0,
+        );
+        assert!(matches!(c.status, Status::Failed { .. }));
+        assert_eq!(c.apply(Event::Retry, 2.0), [Effect::CreateSession]);
+    }
+
+    #[test]
+    fn lead_values_are_checked_by_kind() {
+        use LeadFieldKind::*;
+        assert_eq!(lead_field_problem(Email, "Email", "ada@acme.io"), None);
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@acme.io",
+            "ada@acme",
+            "a b@acme.io",
+            "a@b@c.io",
+        ] {
+            assert!(lead_field_problem(Email, "Email", bad).is_some(), "{bad}");
+        }
+        assert_eq!(
+            lead_field_problem(Phone, "Phone", "+1 (555) 010-9999"),
+            None
+        );
+        assert!(lead_field_problem(Phone, "Phone", "12345").is_some());
+        assert_eq!(lead_field_problem(Url, "Website", "https://acme.io"), None);
+        assert!(lead_field_problem(Url, "Website", "javascript:alert(1)").is_some());
+        assert_eq!(lead_field_problem(Number, "Seats", "12"), None);
+        assert!(lead_field_problem(Number, "Seats", "twelve").is_some());
+        assert_eq!(
+            lead_field_problem(Text, "Company", " "),
+            Some("Company is required.".into())
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! How the host page configures Docent: `data-*` attributes on the host element
+//! (`<div id="docent" data-server="…">`). A bad value falls back to its default with a
+//! console warning that names the option, so a typo never gives a blank widget.
+
+/// The widget's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Base URL of the agent server (`https://agent.example`); empty means this page's origin.
+    pub server: String,
+    /// The product whose demo the agent gives (`data-product-id`, default `default`).
+    pub product_id: String,
+    /// The public key sent when a session is created (`data-public-key`).
+    pub public_key: String,
+    /// The chat window's title before the agent's name is known (`data-title`).
+    pub title: String,
+    /// Open the chat window as soon as the widget appears (`data-open="true"`).
+    pub start_open: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: String::new(),
+            product_id: "default".into(),
+            public_key: "pk_test_docent".into(),
+            title: "Chat with us".into(),
+            start_open: false,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the options through `get(name)` (an attribute without the `data-` prefix).
+    /// Returns the configuration and a warning for each value that was refused.
+    pub fn from_attributes(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<String>) {
+        let mut config = Config::default();
+        let mut warnings = Vec::new();
+        if let Some(server) = get("server") {
+            let server = server.trim().trim_end_matches('/').to_string();
+            if server.is_empty() || server.starts_with("https://") || server.starts_with("http://")
+            {
+                config.server = server;
+            } else {
+                warnings.push(format!(
+                    "Docent: data-server=\"{server}\" is not an http(s) URL; using this page's origin instead."
+                ));
+            }
+        }
+        if let Some(product) = get("product-id") {
+            if product.trim().is_empty() {
+                warnings.push(
+                    "Docent: data-product-id is empty; using \"default\" instead.".to_string(),
+                );
+            } else {
+                config.product_id = product.trim().to_string();
+            }
+        }
+        if let Some(key) = get("public-key") {
+            let key = key.trim();
+            if key.starts_with("sk_") {
+                warnings.push(
+                    "Docent: data-public-key holds a secret key (sk_…). Never put a secret key in a web page; use a public pk_… key. The demo key is used instead.".to_string(),
+                );
+            } else if key.is_empty() {
+                warnings.push("Docent: data-public-key is empty; using the demo key.".to_string());
+            } else {
+                config.public_key = key.to_string();
+            }
+        }
+        if let Some(title) = get("title") {
+            if !title.trim().is_empty() {
+                config.title = title.trim().chars().take(80).collect();
+            }
+        }
+        if let Some(open) = get("open") {
+            match open.trim() {
+                "true" | "" => config.start_open = true,
+                "false" => config.start_open = false,
+                other => warnings.push(format!(
+                    "Docent: data-open=\"{other}\" should be true or false; the chat starts closed."
+                )),
+            }
+        }
+        (config, warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> (Config, Vec<String>) {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_attributes(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn no_attributes_give_the_defaults_without_warnings() {
+        assert_eq!(read(&[]), (Config::default(), vec![]));
+    }
+
+    #[test]
+    fn good_values_are_taken() {
+        let (config, warnings) = read(&[
+            ("server", "https://agent.example/"),
+            ("product-id", " crm "),
+            ("public-key", "pk_live_abc"),
+            ("title", "Ask Pipewise"),
+            ("open", "true"),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.server, "https://agent.example");
+        assert_eq!(config.product_id, "crm");
+        assert_eq!(config.public_key, "pk_live_abc");
+        assert_eq!(config.title, "Ask Pipewise");
+        assert!(config.start_open);
+    }
+
+    #[test]
+    fn bad_values_fall_back_to_defaults_with_a_warning_naming_the_option() {
+        let (config, warnings) = read(&[
+            ("server", "javascript:alert(1)"),
+            ("product-id", " "),
+            ("public-key", "sk_live_secret"),
+            ("open", "maybe"),
+        ]);
+        assert_eq!(config, Config::default());
+        assert_eq!(warnings.len(), 4);
+        for (warning, option) in warnings.iter().zip([
+            "data-server",
+            "data-product-id",
+            "data-public-key",
+            "data-open",
+        ]) {
+            assert!(warning.contains(option), "{warning}");
+        }
+    }
+}

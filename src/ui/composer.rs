@@ -1,0 +1,63 @@
+use crate::conversation::{check_visitor_text, MAX_VISITOR_CHARS};
+use leptos::prelude::*;
+
+/// Where the visitor types. Enter sends, Shift+Enter starts a new line; empty or oversized
+/// text is refused with a reason and stays in the box, so nothing typed is lost.
+#[component]
+pub fn Composer(
+    /// Called with the trimmed text when the visitor sends.
+    #[prop(into)]
+    on_send: Callback<String>,
+    /// The chat cannot take messages now (it ended).
+    #[prop(into)]
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let send = move || match check_visitor_text(&text.get_untracked()) {
+        Ok(message) => {
+            problem.set(None);
+            text.set(String::new());
+            on_send.run(message);
+        }
+        Err(reason) => problem.set(Some(reason)),
+    };
+    let near_limit = move || {
+        let count = text.with(|t| t.chars().count());
+        (count > MAX_VISITOR_CHARS * 9 / 10).then(|| format!("{count} / {MAX_VISITOR_CHARS}"))
+    };
+    view! {
+        <form class="docent-composer" data-testid="docent-composer"
+            on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <textarea
+                class="docent-composer__input"
+                data-testid="docent-input"
+                rows="1"
+                placeholder="Type your message…"
+                aria-label="Message"
+                aria-invalid=move || problem.with(Option::is_some).to_string()
+                disabled=disabled
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    problem.set(None);
+                }
+                on:keydown=move |ev| {
+                    // While an input method is composing, Enter confirms the composition.
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <button type="submit" class="docent-composer__send" data-testid="docent-send"
+                disabled=disabled aria-label="Send message">
+                "Send"
+            </button>
+            <div class="docent-composer__hint" role="alert" hidden=move || problem.with(Option::is_none)>
+                {move || problem.get()}
+            </div>
+            <div class="docent-composer__count" hidden=move || near_limit().is_none()>{near_limit}</div>
+        </form>
+    }
+}

@@ -1,0 +1,103 @@
+use crate::conversation::{Author, Delivery, Message};
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// How close to the bottom (in CSS pixels) still counts as "reading the latest message".
+const FOLLOW_SLACK_PX: i32 = 48;
+
+/// Whether new messages should scroll the list: only when the visitor is at (or near) the
+/// bottom, so a visitor who scrolled up to re-read is left alone.
+pub fn should_follow(scroll_top: i32, client_height: i32, scroll_height: i32) -> bool {
+    scroll_height - (scroll_top + client_height) <= FOLLOW_SLACK_PX
+}
+
+/// The transcript, oldest first, with the typing indicator at its end.
+#[component]
+pub fn MessageList(
+    #[prop(into)] messages: Signal<Vec<Message>>,
+    /// The agent is working on a reply.
+    #[prop(into)]
+    typing: Signal<bool>,
+    /// Used to say who is typing.
+    #[prop(into)]
+    agent_name: Signal<String>,
+) -> impl IntoView {
+    let list = NodeRef::<Div>::new();
+    // Decided on scroll, not on update: by the time new content lands, the old position
+    // is what tells whether the visitor was following along.
+    let follow = StoredValue::new(true);
+    let on_scroll = move |_| {
+        if let Some(el) = list.get() {
+            follow.set_value(should_follow(
+                el.scroll_top(),
+                el.client_height(),
+                el.scroll_height(),
+            ));
+        }
+    };
+    Effect::new(move |_| {
+        messages.track();
+        typing.track();
+        if follow.get_value() {
+            // After this tick's DOM updates, so the new row's height is known.
+            request_animation_frame(move || {
+                if let Some(el) = list.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
+    });
+    view! {
+        <div class="docent-messages" data-testid="docent-messages" node_ref=list on:scroll=on_scroll
+            role="log" aria-live="polite" aria-relevant="additions">
+            <For
+                each=move || messages.get()
+                key=|m| (m.id, m.text.len(), m.delivery == Delivery::Pending)
+                children=move |m| view! { <MessageRow message=m/> }
+            />
+            <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
+                role="status" aria-label=move || format!("{} is typing", agent_name.get())>
+                <span class="docent-typing__dot"></span>
+                <span class="docent-typing__dot"></span>
+                <span class="docent-typing__dot"></span>
+            </div>
+        </div>
+    }
+}
+
+/// One message. Text is always a text node: nothing an agent sends can become markup.
+#[component]
+fn MessageRow(message: Message) -> impl IntoView {
+    let author = match message.author {
+        Author::Visitor => "visitor",
+        Author::Agent => "agent",
+    };
+    let pending = message.delivery == Delivery::Pending;
+    let class = format!(
+        "docent-message docent-message--{author}{}",
+        if pending {
+            " docent-message--pending"
+        } else {
+            ""
+        }
+    );
+    view! {
+        <div class=class data-testid="docent-message" data-author=author data-speech=message.speech.clone()>
+            <div class="docent-message__bubble">{message.text.clone()}</div>
+            {pending.then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::should_follow;
+
+    #[test]
+    fn the_list_follows_only_a_visitor_at_the_bottom() {
+        assert!(should_follow(600, 400, 1000), "at the bottom");
+        assert!(should_follow(560, 400, 1000), "a few pixels above");
+        assert!(!should_follow(100, 400, 1000), "scrolled up to re-read");
+        assert!(should_follow(0, 400, 300), "nothing to scroll");
+    }
+}

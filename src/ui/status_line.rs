@@ -1,0 +1,54 @@
+use crate::conversation::{Notice, Status};
+use leptos::prelude::*;
+
+/// One line that says what the connection is doing, and any problem, in plain words, with
+/// the one action that helps (retry, or start a new chat).
+#[component]
+pub fn StatusLine(
+    #[prop(into)] status: Signal<Status>,
+    /// A passing problem that did not end the chat.
+    #[prop(into)]
+    notice: Signal<Option<Notice>>,
+    /// Try the connection (or the start) again now.
+    #[prop(into)]
+    on_retry: Callback<()>,
+    /// Start a new chat after this one ended.
+    #[prop(into)]
+    on_start_new: Callback<()>,
+) -> impl IntoView {
+    let text = move || match status.get() {
+        Status::Idle | Status::Connected => notice.get().map(|n| n.text),
+        Status::Starting => Some("Starting the chat…".to_string()),
+        Status::Connecting => Some("Connecting…".to_string()),
+        Status::Reconnecting { in_ms } => Some(format!(
+            "Connection lost. Reconnecting in {} s…",
+            in_ms.div_ceil(1000)
+        )),
+        Status::Failed { reason } | Status::Ended { reason } => Some(reason),
+    };
+    let kind = move || match status.get() {
+        Status::Failed { .. } | Status::Ended { .. } => "docent-status docent-status--error",
+        Status::Reconnecting { .. } | Status::Starting | Status::Connecting => {
+            "docent-status docent-status--busy"
+        }
+        _ if notice.with(Option::is_some) => "docent-status docent-status--warning",
+        _ => "docent-status",
+    };
+    let action = move || match status.get() {
+        Status::Reconnecting { .. } => Some(("Retry now", on_retry)),
+        Status::Failed { .. } => Some(("Try again", on_retry)),
+        Status::Ended { .. } => Some(("Start a new chat", on_start_new)),
+        _ => None,
+    };
+    view! {
+        <div class=kind data-testid="docent-status" role="status" aria-live="polite"
+            hidden=move || text().is_none()>
+            <span class="docent-status__text">{text}</span>
+            {move || action().map(|(label, callback)| view! {
+                <button type="button" class="docent-status__action" on:click=move |_| callback.run(())>
+                    {label}
+                </button>
+            })}
+        </div>
+    }
+}

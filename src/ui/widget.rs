@@ -1,0 +1,68 @@
+use super::{Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
+use crate::chat::Chat;
+use crate::conversation::{Event, Status};
+use leptos::prelude::*;
+
+/// The whole widget: the launcher, and the chat window when it is open.
+#[component]
+pub fn ChatWidget(chat: Chat) -> impl IntoView {
+    let state = chat.state;
+    // Memos, so a change to one part of the conversation re-renders only what shows it.
+    let open = Memo::new(move |_| state.with(|c| c.open));
+    let agent_name = Memo::new(move |_| state.with(|c| c.agent_name.clone()));
+    let status = Memo::new(move |_| state.with(|c| c.status.clone()));
+    let notice = Memo::new(move |_| state.with(|c| c.notice.clone()));
+    let messages = Memo::new(move |_| state.with(|c| c.messages.clone()));
+    let typing = Memo::new(move |_| state.with(|c| c.typing));
+    let suggestions = Memo::new(move |_| {
+        state.with(|c| {
+            if c.can_send() {
+                c.suggestions.clone()
+            } else {
+                vec![]
+            }
+        })
+    });
+    let lead_form = Memo::new(move |_| state.with(|c| c.lead_form.clone()));
+    let ended = Memo::new(move |_| state.with(|c| matches!(c.status, Status::Ended { .. })));
+    let can_end = Memo::new(move |_| state.with(|c| c.session.is_some()));
+
+    let send = Callback::new(move |text: String| chat.dispatch(Event::VisitorSays(text)));
+    let toggle = Callback::new(move |()| {
+        chat.dispatch(if open.get_untracked() {
+            Event::Close
+        } else {
+            Event::Open
+        })
+    });
+    view! {
+        <div class="docent" data-testid="docent" data-open=move || open.get().to_string()>
+            <section class="docent-window" data-testid="docent-window" role="dialog"
+                aria-label=move || format!("Chat with {}", agent_name.get()) hidden=move || !open.get()>
+                <header class="docent-header">
+                    <span class="docent-header__avatar" aria-hidden="true">
+                        {move || agent_name.get().chars().next().unwrap_or('?').to_string()}
+                    </span>
+                    <span class="docent-header__title" data-testid="docent-title">{agent_name}</span>
+                    <button type="button" class="docent-header__end" data-testid="docent-end"
+                        hidden=move || !can_end.get() on:click=move |_| chat.dispatch(Event::End)>
+                        "End chat"
+                    </button>
+                    <button type="button" class="docent-header__close" aria-label="Close chat"
+                        on:click=move |_| chat.dispatch(Event::Close)>
+                        "×"
+                    </button>
+                </header>
+                <StatusLine status=status notice=notice
+                    on_retry=Callback::new(move |()| chat.dispatch(Event::Retry))
+                    on_start_new=Callback::new(move |()| chat.dispatch(Event::StartNew))/>
+                <MessageList messages=messages typing=typing agent_name=agent_name/>
+                <LeadFormView form=lead_form
+                    on_submit=Callback::new(move |values| chat.dispatch(Event::LeadSubmitted(values)))/>
+                <SuggestionChips suggestions=suggestions on_pick=send/>
+                <Composer on_send=send disabled=ended/>
+            </section>
+            <Launcher open=open on_toggle=toggle/>
+        </div>
+    }
+}
