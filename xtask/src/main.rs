@@ -1,1 +1,238 @@
-fn main() {}
+//! `cargo xtask …`: the commands the README names. Each one installs what it needs first,
+//! so a fresh machine with only Rust can run them.
+//!
+//! - `cargo xtask demo [--port 8080] [--server-port 8787] [--server URL]`
+//! - `cargo xtask test`
+//! - `cargo xtask size` (build the release bundle and print what a visitor downloads)
+
+mod setup;
+mod size;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const USAGE: &str = "usage: cargo xtask <demo|test|size> [options]
+
+  demo   build the widget, start the reference agent server and `trunk serve`
+         --port N          trunk's port (default 8080)
+         --server-port N   the agent server's port (default 8787)
+         --server URL      use an agent server that is already running instead
+  test   fmt, clippy, native tests, wasm tests in headless Chromium, release build,
+         bundle size budget, end-to-end browser tests
+  size   build the release bundle and print its sizes";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("size") => setup::tools(false).and_then(|()| release_build()).map(|_| ()),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one folder below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}
+
+/// A command run from the workspace root with node_modules/.bin first on PATH, so trunk
+/// finds npm's wasm-opt 132 rather than any other.
+pub fn command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(root()).env("PATH", setup::path_with_tools());
+    command
+}
+
+/// Runs a command to completion; an error names the step that failed.
+pub fn run(step: &str, command: &mut Command) -> Result<(), String> {
+    println!("\n==> {step}");
+    let status = command
+        .status()
+        .map_err(|e| format!("{step}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn port(args: &[String], name: &str, default: u16) -> Result<u16, String> {
+    match flag(args, name) {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| format!("{name} takes a port number, not `{value}`")),
+    }
+}
+
+fn release_build() -> Result<Vec<size::Asset>, String> {
+    run(
+        "release build (trunk build --release)",
+        command("trunk").args(["build", "--release", "--offline=true"]),
+    )?;
+    let assets = size::measure(&root().join("dist"))?;
+    size::print(&assets);
+    Ok(assets)
+}
+
+/// Children that are stopped, by PID, however xtask ends.
+struct Children(Vec<(String, Child)>);
+
+impl Children {
+    fn stop(&mut self) {
+        for (name, child) in &mut self.0 {
+            if let Ok(None) = child.try_wait() {
+                // SIGINT first so trunk and the server shut down cleanly; then make sure.
+                let _ = Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status();
+                for _ in 0..30 {
+                    if let Ok(Some(_)) = child.try_wait() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                println!("stopped {name}");
+            }
+        }
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn demo(args: &[String]) -> Result<(), String> {
+    let web_port = port(args, "--port", 8080)?;
+    let server_port = port(args, "--server-port", 8787)?;
+    let external = flag(args, "--server");
+    setup::tools(false)?;
+    release_build()?;
+    let mut children = Children(Vec::new());
+    let backend = match &external {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            run(
+                "build the reference agent server",
+                command("cargo").args(["build", "-p", "docent-server"]),
+            )?;
+            let server = command(&root().join("target/debug/docent-server").to_string_lossy())
+                .args(["--port", &server_port.to_string()])
+                .spawn()
+                .map_err(|e| format!("could not start the agent server: {e}"))?;
+            children.0.push(("the agent server".into(), server));
+            format!("http://127.0.0.1:{server_port}")
+        }
+    };
+    // trunk's proxies come from a generated config so both ports can be chosen.
+    let config = setup::serve_config(web_port, &backend)?;
+    let trunk = command("trunk")
+        .args(["serve", "--release", "--offline=true", "--config"])
+        .arg(&config)
+        .spawn()
+        .map_err(|e| format!("could not start trunk serve: {e}"))?;
+    children.0.push(("trunk serve".into(), trunk));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("could not watch for Ctrl-C: {e}"))?;
+    println!("\nDocent demo: open http://127.0.0.1:{web_port}/ (agent server: {backend}). Ctrl-C stops it.");
+    while !stop.load(Ordering::SeqCst) {
+        for (name, child) in &mut children.0 {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("{name} exited ({status})"));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("\nstopping…");
+    children.stop();
+    Ok(())
+}
+
+fn test() -> Result<(), String> {
+    setup::tools(true)?;
+    run(
+        "formatting (cargo fmt --check)",
+        command("cargo").args(["fmt", "--all", "--check"]),
+    )?;
+    run(
+        "lints (cargo clippy -D warnings)",
+        command("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "lints for wasm (cargo clippy --target wasm32)",
+        command("cargo").args([
+            "clippy",
+            "-p",
+            "docent",
+            "--all-targets",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "native tests (cargo test --workspace)",
+        command("cargo").args(["test", "--workspace"]),
+    )?;
+    run(
+        "browser tests (wasm-bindgen-test in headless Chromium)",
+        command("cargo")
+            .args(["test", "-p", "docent", "--target", "wasm32-unknown-unknown"])
+            .env("CHROMEDRIVER", setup::chromedriver()),
+    )?;
+    let assets = release_build()?;
+    size::check_budget(&assets)?;
+    run(
+        "build the reference agent server",
+        command("cargo").args(["build", "-p", "docent-server"]),
+    )?;
+    run(
+        "end-to-end tests (Playwright driving Chromium)",
+        command("node")
+            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+            .env(
+                "DOCENT_SERVER_BIN",
+                root().join("target/debug/docent-server"),
+            )
+            .env("DOCENT_DIST", root().join("dist"))
+            .env("DOCENT_CHROMIUM", setup::chromium()),
+    )?;
+    println!("\nAll checks passed.");
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! Browser tests of the components (wasm-bindgen-test in headless Chromium): each mounts a
+//! component into a fresh element, acts as a visitor would, waits for Leptos to update the
+//! DOM, and asserts on what a visitor would see.
+#![cfg(target_arch = "wasm32")]
+
+use docent::conversation::{explain, Author, Delivery, LeadFormState, Message, Notice, Status};
+use docent::ui::{Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
+use docent_protocol::{ErrorCode, LeadField, LeadForm};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts `view` into a new element at the end of `<body>` and returns that element.
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlElement {
+    let document = document();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    leptos::mount::mount_to(host.clone(), view).forget();
+    host
+}
+
+/// Lets Leptos run its effects and the browser lay out (a couple of frames).
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn find(host: &Element, selector: &str) -> Element {
+    host.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in {}", host.inner_html()))
+}
+
+fn find_all(host: &Element, selector: &str) -> Vec<Element> {
+    let list = host.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into())
+        .collect()
+}
+
+fn text(el: &Element) -> String {
+    el.text_content().unwrap_or_default()
+}
+
+fn visible(el: &Element) -> bool {
+    !el.has_attribute("hidden")
+}
+
+fn bubbling(kind: &str) -> web_sys::Event {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    web_sys::Event::new_with_event_init_dict(kind, &init).unwrap()
+}
+
+fn type_into(el: &Element, value: &str) {
+    if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
+        area.set_value(value);
+    } else {
+        el.unchecked_ref::<HtmlInputElement>().set_value(value);
+    }
+    el.dispatch_event(&bubbling("input")).unwrap();
+}
+
+fn press_enter(el: &Element, shift: bool) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Enter");
+    init.set_shift_key(shift);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    el.dispatch_event(&event).unwrap();
+}
+
+fn click(el: &Element) {
+    el.unchecked_ref::<HtmlElement>().click();
+}
+
+fn message(id: u64, author: Author, text: &str) -> Message {
+    Message {
+        id,
+        author,
+        text: text.into(),
+        speech: None,
+        delivery: Delivery::Sent,
+        at_ms: 0.0,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn composer_sends_on_enter_keeps_shift_enter_and_refuses_empty_text() {
+    let sent = RwSignal::new(Vec::<String>::new());
+    let host = mount(move || {
+        view! { <Composer on_send=Callback::new(move |t| sent.update(|s| s.push(t))) disabled=false/> }
+    });
+    let input = find(&host, "[data-testid='docent-input']");
+
+    press_enter(&input, false);
+    settle().await;
+    assert!(sent.get_untracked().is_empty(), "empty text was sent");
+    let hint = find(&host, ".docent-composer__hint");
+    assert!(visible(&hint));
+    assert_eq!(text(&hint), "Type a message first.");
+
+    type_into(&input, "line one");
+    press_enter(&input, true);
+    settle().await;
+    assert!(sent.get_untracked().is_empty(), "Shift+Enter sent the message");
+
+    type_into(&input, "  Show me the dashboard  ");
+    press_enter(&input, false);
+    settle().await;
+    assert_eq!(sent.get_untracked(), ["Show me the dashboard"]);
+    assert_eq!(input.unchecked_ref::<HtmlTextAreaElement>().value(), "", "box cleared after sending");
+    assert!(!visible(&find(&host, ".docent-composer__hint")));
+}
+
+#[wasm_bindgen_test]
+async fn composer_refuses_oversized_text_and_keeps_it() {
+    let sent = RwSignal::new(Vec::<String>::new());
+    let host = mount(move || {
+        view! { <Composer on_send=Callback::new(move |t| sent.update(|s| s.push(t))) disabled=false/> }
+    });
+    let input = find(&host, "[data-testid='docent-input']");
+    let huge = "y".repeat(docent::conversation::MAX_VISITOR_CHARS + 5);
+    type_into(&input, &huge);
+    settle().await;
+    assert!(text(&find(&host, ".docent-composer__count")).contains("4005 / 4000"));
+    click(&find(&host, "[data-testid='docent-send']"));
+    settle().await;
+    assert!(sent.get_untracked().is_empty());
+    assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4000"));
+    assert_eq!(input.unchecked_ref::<HtmlTextAreaElement>().value(), huge, "the text is kept");
+}
+
+#[wasm_bindgen_test]
+async fn agent_text_is_shown_as_text_never_as_markup() {
+    let attack = "<img src=x onerror=\"window.__docentPwned=1\"><b>bold</b>";
+    let messages = RwSignal::new(vec![
+        message(1, Author::Agent, attack),
+        message(2, Author::Visitor, "hi"),
+    ]);
+    let host = mount(move || {
+        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}/> }
+    });
+    settle().await;
+    let rows = find_all(&host, "[data-testid='docent-message']");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].get_attribute("data-author").as_deref(), Some("agent"));
+    assert_eq!(rows[1].get_attribute("data-author").as_deref(), Some("visitor"));
+    assert_eq!(text(&rows[0]), attack);
+    assert!(host.query_selector("img").unwrap().is_none(), "markup was rendered");
+    assert!(host.query_selector("b").unwrap().is_none(), "markup was rendered");
+}
+
+#[wasm_bindgen_test]
+async fn typing_indicator_shows_while_the_agent_types() {
+    let typing = RwSignal::new(false);
+    let host = mount(move || {
+        view! { <MessageList messages={Vec::<Message>::new()} typing=typing agent_name={"Ava".to_string()}/> }
+    });
+    let indicator = find(&host, "[data-testid='docent-typing']");
+    assert!(!visible(&indicator));
+    typing.set(true);
+    settle().await;
+    assert!(visible(&indicator));
+    assert_eq!(indicator.get_attribute("aria-label").as_deref(), Some("Ava is typing"));
+}
+
+#[wasm_bindgen_test]
+async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
+    let messages = RwSignal::new(
+        (1..=30)
+            .map(|i| message(i, Author::Agent, &format!("message {i}")))
+            .collect::<Vec<_>>(),
+    );
+    let host = mount(move || {
+        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}/> }
+    });
+    let list: HtmlElement = find(&host, "[data-testid='docent-messages']").unchecked_into();
+    list.style().set_property("height", "120px").unwrap();
+    list.style().set_property("overflow-y", "auto").unwrap();
+    list.style().set_property("display", "block").unwrap();
+    messages.update(|m| m.push(message(31, Author::Agent, "new")));
+    settle().await;
+    let bottom = |l: &HtmlElement| l.scroll_height() - l.client_height();
+    assert!(bottom(&list) > 0, "the list must overflow for this test");
+    assert!((list.scroll_top() - bottom(&list)).abs() <= 1, "did not follow to the bottom");
+
+    list.set_scroll_top(0);
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    settle().await;
+    messages.update(|m| m.push(message(32, Author::Agent, "another")));
+    settle().await;
+    assert_eq!(list.scroll_top(), 0, "a visitor who scrolled up was moved");
+}
+
+#[wasm_bindgen_test]
+async fn a_suggestion_chip_sends_its_text_and_no_chips_hide_the_row() {
+    let picked = RwSignal::new(Vec::<String>::new());
+    let suggestions = RwSignal::new(vec!["Create a deal".to_string(), "Show contacts".to_string()]);
+    let host = mount(move || {
+        view! { <SuggestionChips suggestions=suggestions on_pick=Callback::new(move |t| picked.update(|p| p.push(t)))/> }
+    });
+    let chips = find_all(&host, ".docent-chip");
+    assert_eq!(chips.iter().map(text).collect::<Vec<_>>(), ["Create a deal", "Show contacts"]);
+    click(&chips[1]);
+    assert_eq!(picked.get_untracked(), ["Show contacts"]);
+    suggestions.set(vec![]);
+    settle().await;
+    assert!(!visible(&find(&host, "[data-testid='docent-chips']")));
+}
+
+fn lead_form() -> LeadForm {
+    LeadForm {
+        fields: vec![LeadField::from_name("email"), LeadField::from_name("company")],
+        cta_text: Some("Start Free Trial".into()),
+        cta_url: Some("https://example.com/signup".into()),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_lead_form_checks_its_fields_and_submits_valid_values() {
+    let submitted = RwSignal::new(Vec::<Vec<(String, String)>>::new());
+    let form = RwSignal::new(Some(LeadFormState { form: lead_form(), submitted: false }));
+    let host = mount(move || {
+        view! { <LeadFormView form=form on_submit=Callback::new(move |v| submitted.update(|s| s.push(v)))/> }
+    });
+    let inputs = find_all(&host, ".docent-lead__input");
+    let types: Vec<_> = inputs.iter().map(|i| i.get_attribute("type").unwrap()).collect();
+    assert_eq!(types, ["email", "text"]);
+    assert_eq!(text(&find(&host, ".docent-lead__submit")), "Start Free Trial");
+
+    type_into(&inputs[0], "not-an-email");
+    click(&find(&host, ".docent-lead__submit"));
+    settle().await;
+    assert!(submitted.get_untracked().is_empty(), "an invalid lead was submitted");
+    let errors: Vec<_> = find_all(&host, ".docent-lead__error").into_iter().filter(visible).map(|e| text(&e)).collect();
+    assert_eq!(errors, ["Enter an email address like name@company.com.", "Company is required."]);
+    assert_eq!(inputs[0].get_attribute("aria-invalid").as_deref(), Some("true"));
+
+    type_into(&inputs[0], "ada@acme.io");
+    type_into(&inputs[1], "Acme");
+    click(&find(&host, ".docent-lead__submit"));
+    settle().await;
+    assert_eq!(
+        submitted.get_untracked(),
+        [vec![("email".to_string(), "ada@acme.io".to_string()), ("company".to_string(), "Acme".to_string())]]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_submitted_lead_thanks_the_visitor_and_offers_the_call_to_action_in_a_new_tab() {
+    let form = RwSignal::new(Some(LeadFormState { form: lead_form(), submitted: true }));
+    let host = mount(move || view! { <LeadFormView form=form on_submit=Callback::new(|_| ())/> });
+    settle().await;
+    let link = find(&host, ".docent-lead__cta");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("https://example.com/signup"));
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert!(link.get_attribute("rel").unwrap().contains("noopener"));
+
+    let mut hostile = lead_form();
+    hostile.cta_url = Some("javascript:alert(1)".into());
+    form.set(Some(LeadFormState { form: hostile, submitted: true }));
+    settle().await;
+    assert!(host.query_selector(".docent-lead__cta").unwrap().is_none(), "a javascript: link was offered");
+}
+
+#[wasm_bindgen_test]
+async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_helps() {
+    let status = RwSignal::new(Status::Connected);
+    let notice = RwSignal::new(None::<Notice>);
+    let retried = RwSignal::new(0);
+    let restarted = RwSignal::new(0);
+    let host = mount(move || {
+        view! { <StatusLine status=status notice=notice
+            on_retry=Callback::new(move |()| retried.update(|n| *n += 1))
+            on_start_new=Callback::new(move |()| restarted.update(|n| *n += 1))/> }
+    });
+    let line = find(&host, "[data-testid='docent-status']");
+    assert!(!visible(&line), "nothing to say while connected");
+
+    status.set(Status::Reconnecting { in_ms: 4_000 });
+    settle().await;
+    assert!(text(&line).contains("Reconnecting in 4 s"));
+    click(&find(&host, ".docent-status__action"));
+    assert_eq!(retried.get_untracked(), 1);
+
+    let reason = explain(&ErrorCode::InvalidToken).to_string();
+    status.set(Status::Ended { reason: reason.clone() });
+    settle().await;
+    assert!(text(&line).contains(&reason));
+    assert!(line.class_name().contains("docent-status--error"));
+    let action = find(&host, ".docent-status__action");
+    assert_eq!(text(&action), "Start a new chat");
+    click(&action);
+    assert_eq!(restarted.get_untracked(), 1);
+
+    status.set(Status::Connected);
+    notice.set(Some(Notice { text: explain(&ErrorCode::UnknownType).into() }));
+    settle().await;
+    assert!(visible(&line));
+    assert_eq!(text(&line), explain(&ErrorCode::UnknownType));
+}
+
+#[wasm_bindgen_test]
+async fn the_launcher_says_whether_the_chat_is_open() {
+    let open = RwSignal::new(false);
+    let host = mount(move || view! { <Launcher open=open on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> });
+    let button = find(&host, "[data-testid='docent-launcher']");
+    assert_eq!(button.get_attribute("aria-expanded").as_deref(), Some("false"));
+    click(&button);
+    settle().await;
+    assert_eq!(button.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(button.get_attribute("aria-label").as_deref(), Some("Close chat"));
+}

@@ -1,0 +1,86 @@
+// Shared set-up of the end-to-end tests: a real reference server (port 0) serving the
+// release bundle, and Debian's Chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const root = path.resolve(import.meta.dirname, '../..');
+export const artifacts = path.join(root, 'tests/e2e/artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+
+/** Starts docent-server; resolves once it prints the address it listens on. */
+export async function startServer(extraArgs = []) {
+  const bin = process.env.DOCENT_SERVER_BIN ?? path.join(root, 'target/debug/docent-server');
+  const dist = process.env.DOCENT_DIST ?? path.join(root, 'dist');
+  const proc = spawn(bin, ['--port', '0', '--static', dist, '--control', '--reply-delay', '400', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 15000);
+    proc.stdout.on('data', (chunk) => {
+      seen += chunk;
+      const match = seen.match(/listening on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
+  });
+  return {
+    url,
+    async record(sessionId) {
+      const response = await fetch(`${url}/control/sessions/${sessionId}`);
+      return response.json();
+    },
+    stop() {
+      proc.kill('SIGKILL');
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.DOCENT_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A page that records console errors and page errors, which every test asserts are none. */
+export async function openPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  return { page, context, errors };
+}
+
+/** Resolves with the session the widget creates (the POST /api/v1/session answer). */
+export function nextSession(page) {
+  return page
+    .waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST')
+    .then((r) => r.json());
+}
+
+export const sel = {
+  launcher: '[data-testid="docent-launcher"]',
+  window: '[data-testid="docent-window"]',
+  title: '[data-testid="docent-title"]',
+  agentMessages: '[data-testid="docent-message"][data-author="agent"]',
+  visitorMessages: '[data-testid="docent-message"][data-author="visitor"]',
+  typing: '[data-testid="docent-typing"]',
+  chips: '[data-testid="docent-chips"] .docent-chip',
+  input: '[data-testid="docent-input"]',
+  status: '[data-testid="docent-status"]',
+  lead: '[data-testid="docent-lead"]',
+  leadDone: '[data-testid="docent-lead-done"]',
+  end: '[data-testid="docent-end"]',
+};
