@@ -74,7 +74,8 @@ fn press_enter(el: &Element, shift: bool) {
     init.set_shift_key(shift);
     init.set_bubbles(true);
     init.set_cancelable(true);
-    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     el.dispatch_event(&event).unwrap();
 }
 
@@ -111,13 +112,20 @@ async fn composer_sends_on_enter_keeps_shift_enter_and_refuses_empty_text() {
     type_into(&input, "line one");
     press_enter(&input, true);
     settle().await;
-    assert!(sent.get_untracked().is_empty(), "Shift+Enter sent the message");
+    assert!(
+        sent.get_untracked().is_empty(),
+        "Shift+Enter sent the message"
+    );
 
     type_into(&input, "  Show me the dashboard  ");
     press_enter(&input, false);
     settle().await;
     assert_eq!(sent.get_untracked(), ["Show me the dashboard"]);
-    assert_eq!(input.unchecked_ref::<HtmlTextAreaElement>().value(), "", "box cleared after sending");
+    assert_eq!(
+        input.unchecked_ref::<HtmlTextAreaElement>().value(),
+        "",
+        "box cleared after sending"
+    );
     assert!(!visible(&find(&host, ".docent-composer__hint")));
 }
 
@@ -136,7 +144,11 @@ async fn composer_refuses_oversized_text_and_keeps_it() {
     settle().await;
     assert!(sent.get_untracked().is_empty());
     assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4000"));
-    assert_eq!(input.unchecked_ref::<HtmlTextAreaElement>().value(), huge, "the text is kept");
+    assert_eq!(
+        input.unchecked_ref::<HtmlTextAreaElement>().value(),
+        huge,
+        "the text is kept"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -152,11 +164,23 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
     settle().await;
     let rows = find_all(&host, "[data-testid='docent-message']");
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].get_attribute("data-author").as_deref(), Some("agent"));
-    assert_eq!(rows[1].get_attribute("data-author").as_deref(), Some("visitor"));
+    assert_eq!(
+        rows[0].get_attribute("data-author").as_deref(),
+        Some("agent")
+    );
+    assert_eq!(
+        rows[1].get_attribute("data-author").as_deref(),
+        Some("visitor")
+    );
     assert_eq!(text(&rows[0]), attack);
-    assert!(host.query_selector("img").unwrap().is_none(), "markup was rendered");
-    assert!(host.query_selector("b").unwrap().is_none(), "markup was rendered");
+    assert!(
+        host.query_selector("img").unwrap().is_none(),
+        "markup was rendered"
+    );
+    assert!(
+        host.query_selector("b").unwrap().is_none(),
+        "markup was rendered"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -170,7 +194,10 @@ async fn typing_indicator_shows_while_the_agent_types() {
     typing.set(true);
     settle().await;
     assert!(visible(&indicator));
-    assert_eq!(indicator.get_attribute("aria-label").as_deref(), Some("Ava is typing"));
+    assert_eq!(
+        indicator.get_attribute("aria-label").as_deref(),
+        Some("Ava is typing")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -191,10 +218,14 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
     settle().await;
     let bottom = |l: &HtmlElement| l.scroll_height() - l.client_height();
     assert!(bottom(&list) > 0, "the list must overflow for this test");
-    assert!((list.scroll_top() - bottom(&list)).abs() <= 1, "did not follow to the bottom");
+    assert!(
+        (list.scroll_top() - bottom(&list)).abs() <= 1,
+        "did not follow to the bottom"
+    );
 
     list.set_scroll_top(0);
-    list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
     settle().await;
     messages.update(|m| m.push(message(32, Author::Agent, "another")));
     settle().await;
@@ -204,12 +235,18 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
 #[wasm_bindgen_test]
 async fn a_suggestion_chip_sends_its_text_and_no_chips_hide_the_row() {
     let picked = RwSignal::new(Vec::<String>::new());
-    let suggestions = RwSignal::new(vec!["Create a deal".to_string(), "Show contacts".to_string()]);
+    let suggestions = RwSignal::new(vec![
+        "Create a deal".to_string(),
+        "Show contacts".to_string(),
+    ]);
     let host = mount(move || {
         view! { <SuggestionChips suggestions=suggestions on_pick=Callback::new(move |t| picked.update(|p| p.push(t)))/> }
     });
     let chips = find_all(&host, ".docent-chip");
-    assert_eq!(chips.iter().map(text).collect::<Vec<_>>(), ["Create a deal", "Show contacts"]);
+    assert_eq!(
+        chips.iter().map(text).collect::<Vec<_>>(),
+        ["Create a deal", "Show contacts"]
+    );
     click(&chips[1]);
     assert_eq!(picked.get_untracked(), ["Show contacts"]);
     suggestions.set(vec![]);
@@ -219,7 +256,10 @@ async fn a_suggestion_chip_sends_its_text_and_no_chips_hide_the_row() {
 
 fn lead_form() -> LeadForm {
     LeadForm {
-        fields: vec![LeadField::from_name("email"), LeadField::from_name("company")],
+        fields: vec![
+            LeadField::from_name("email"),
+            LeadField::from_name("company"),
+        ],
         cta_text: Some("Start Free Trial".into()),
         cta_url: Some("https://example.com/signup".into()),
     }
@@ -228,22 +268,47 @@ fn lead_form() -> LeadForm {
 #[wasm_bindgen_test]
 async fn the_lead_form_checks_its_fields_and_submits_valid_values() {
     let submitted = RwSignal::new(Vec::<Vec<(String, String)>>::new());
-    let form = RwSignal::new(Some(LeadFormState { form: lead_form(), submitted: false }));
+    let form = RwSignal::new(Some(LeadFormState {
+        form: lead_form(),
+        submitted: false,
+    }));
     let host = mount(move || {
         view! { <LeadFormView form=form on_submit=Callback::new(move |v| submitted.update(|s| s.push(v)))/> }
     });
     let inputs = find_all(&host, ".docent-lead__input");
-    let types: Vec<_> = inputs.iter().map(|i| i.get_attribute("type").unwrap()).collect();
+    let types: Vec<_> = inputs
+        .iter()
+        .map(|i| i.get_attribute("type").unwrap())
+        .collect();
     assert_eq!(types, ["email", "text"]);
-    assert_eq!(text(&find(&host, ".docent-lead__submit")), "Start Free Trial");
+    assert_eq!(
+        text(&find(&host, ".docent-lead__submit")),
+        "Start Free Trial"
+    );
 
     type_into(&inputs[0], "not-an-email");
     click(&find(&host, ".docent-lead__submit"));
     settle().await;
-    assert!(submitted.get_untracked().is_empty(), "an invalid lead was submitted");
-    let errors: Vec<_> = find_all(&host, ".docent-lead__error").into_iter().filter(visible).map(|e| text(&e)).collect();
-    assert_eq!(errors, ["Enter an email address like name@company.com.", "Company is required."]);
-    assert_eq!(inputs[0].get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(
+        submitted.get_untracked().is_empty(),
+        "an invalid lead was submitted"
+    );
+    let errors: Vec<_> = find_all(&host, ".docent-lead__error")
+        .into_iter()
+        .filter(visible)
+        .map(|e| text(&e))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "Enter an email address like name@company.com.",
+            "Company is required."
+        ]
+    );
+    assert_eq!(
+        inputs[0].get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
 
     type_into(&inputs[0], "ada@acme.io");
     type_into(&inputs[1], "Acme");
@@ -251,25 +316,40 @@ async fn the_lead_form_checks_its_fields_and_submits_valid_values() {
     settle().await;
     assert_eq!(
         submitted.get_untracked(),
-        [vec![("email".to_string(), "ada@acme.io".to_string()), ("company".to_string(), "Acme".to_string())]]
+        [vec![
+            ("email".to_string(), "ada@acme.io".to_string()),
+            ("company".to_string(), "Acme".to_string())
+        ]]
     );
 }
 
 #[wasm_bindgen_test]
 async fn a_submitted_lead_thanks_the_visitor_and_offers_the_call_to_action_in_a_new_tab() {
-    let form = RwSignal::new(Some(LeadFormState { form: lead_form(), submitted: true }));
+    let form = RwSignal::new(Some(LeadFormState {
+        form: lead_form(),
+        submitted: true,
+    }));
     let host = mount(move || view! { <LeadFormView form=form on_submit=Callback::new(|_| ())/> });
     settle().await;
     let link = find(&host, ".docent-lead__cta");
-    assert_eq!(link.get_attribute("href").as_deref(), Some("https://example.com/signup"));
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://example.com/signup")
+    );
     assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
     assert!(link.get_attribute("rel").unwrap().contains("noopener"));
 
     let mut hostile = lead_form();
     hostile.cta_url = Some("javascript:alert(1)".into());
-    form.set(Some(LeadFormState { form: hostile, submitted: true }));
+    form.set(Some(LeadFormState {
+        form: hostile,
+        submitted: true,
+    }));
     settle().await;
-    assert!(host.query_selector(".docent-lead__cta").unwrap().is_none(), "a javascript: link was offered");
+    assert!(
+        host.query_selector(".docent-lead__cta").unwrap().is_none(),
+        "a javascript: link was offered"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -280,8 +360,8 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     let restarted = RwSignal::new(0);
     let host = mount(move || {
         view! { <StatusLine status=status notice=notice
-            on_retry=Callback::new(move |()| retried.update(|n| *n += 1))
-            on_start_new=Callback::new(move |()| restarted.update(|n| *n += 1))/> }
+        on_retry=Callback::new(move |()| retried.update(|n| *n += 1))
+        on_start_new=Callback::new(move |()| restarted.update(|n| *n += 1))/> }
     });
     let line = find(&host, "[data-testid='docent-status']");
     assert!(!visible(&line), "nothing to say while connected");
@@ -293,7 +373,9 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     assert_eq!(retried.get_untracked(), 1);
 
     let reason = explain(&ErrorCode::InvalidToken).to_string();
-    status.set(Status::Ended { reason: reason.clone() });
+    status.set(Status::Ended {
+        reason: reason.clone(),
+    });
     settle().await;
     assert!(text(&line).contains(&reason));
     assert!(line.class_name().contains("docent-status--error"));
@@ -303,7 +385,9 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     assert_eq!(restarted.get_untracked(), 1);
 
     status.set(Status::Connected);
-    notice.set(Some(Notice { text: explain(&ErrorCode::UnknownType).into() }));
+    notice.set(Some(Notice {
+        text: explain(&ErrorCode::UnknownType).into(),
+    }));
     settle().await;
     assert!(visible(&line));
     assert_eq!(text(&line), explain(&ErrorCode::UnknownType));
@@ -312,11 +396,22 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
 #[wasm_bindgen_test]
 async fn the_launcher_says_whether_the_chat_is_open() {
     let open = RwSignal::new(false);
-    let host = mount(move || view! { <Launcher open=open on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> });
+    let host = mount(
+        move || view! { <Launcher open=open on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> },
+    );
     let button = find(&host, "[data-testid='docent-launcher']");
-    assert_eq!(button.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(
+        button.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
     click(&button);
     settle().await;
-    assert_eq!(button.get_attribute("aria-expanded").as_deref(), Some("true"));
-    assert_eq!(button.get_attribute("aria-label").as_deref(), Some("Close chat"));
+    assert_eq!(
+        button.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Close chat")
+    );
 }

@@ -111,7 +111,7 @@ pub struct HttpError {
 // ---------------------------------------------------------------- socket frames
 
 /// Frames the widget sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "payload", rename_all = "snake_case")]
 pub enum ClientMessage {
     VisitorMessage(VisitorMessage),
@@ -120,7 +120,7 @@ pub enum ClientMessage {
 }
 
 /// Frames the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "payload", rename_all = "snake_case")]
 pub enum ServerMessage {
     AgentResponse(AgentResponse),
@@ -214,7 +214,12 @@ pub struct Pong {
 impl ClientMessage {
     /// Reads a frame sent by a widget (the server's side of the codec).
     pub fn parse(frame: &str) -> Result<ClientMessage, DecodeError> {
-        parse_tagged(frame, &CLIENT_TYPES)
+        let (name, body) = split_tagged(frame, &CLIENT_TYPES)?;
+        Ok(match name.as_str() {
+            "visitor_message" => ClientMessage::VisitorMessage(payload(&name, body)?),
+            "heartbeat" => ClientMessage::Heartbeat(payload(&name, body)?),
+            _ => ClientMessage::IframeEvent(payload(&name, body)?),
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -225,7 +230,14 @@ impl ClientMessage {
 impl ServerMessage {
     /// Reads a frame sent by a server (the widget's side of the codec).
     pub fn parse(frame: &str) -> Result<ServerMessage, DecodeError> {
-        parse_tagged(frame, &SERVER_TYPES)
+        let (name, body) = split_tagged(frame, &SERVER_TYPES)?;
+        Ok(match name.as_str() {
+            "agent_response" => ServerMessage::AgentResponse(payload(&name, body)?),
+            "typing_indicator" => ServerMessage::TypingIndicator(payload(&name, body)?),
+            "lead_form" => ServerMessage::LeadForm(payload(&name, body)?),
+            "error" => ServerMessage::Error(payload(&name, body)?),
+            _ => ServerMessage::Pong(payload(&name, body)?),
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -276,14 +288,16 @@ impl ServerMessage {
     }
 }
 
-/// Reads `{type, payload}` with a typed error for each way it can be wrong. A missing
-/// payload reads as `{}` (so `{"type":"heartbeat"}` is a heartbeat).
-fn parse_tagged<T: DeserializeOwned>(frame: &str, known: &[&str]) -> Result<T, DecodeError> {
-    let mut value: Value =
+/// Splits a frame into its `type` and `payload`, with a typed error for each way it can be
+/// wrong. A missing payload reads as `{}` (so `{"type":"heartbeat"}` is a heartbeat).
+fn split_tagged(frame: &str, known: &[&str]) -> Result<(String, Value), DecodeError> {
+    let value: Value =
         serde_json::from_str(frame).map_err(|e| DecodeError::NotJson(e.to_string()))?;
-    let object = value.as_object_mut().ok_or(DecodeError::NotAnObject)?;
-    let message_type = match object.get("type") {
-        Some(Value::String(name)) => name.clone(),
+    let Value::Object(mut object) = value else {
+        return Err(DecodeError::NotAnObject);
+    };
+    let message_type = match object.remove("type") {
+        Some(Value::String(name)) => name,
         _ => return Err(DecodeError::MissingType),
     };
     if !known.contains(&message_type.as_str()) {
@@ -291,11 +305,17 @@ fn parse_tagged<T: DeserializeOwned>(frame: &str, known: &[&str]) -> Result<T, D
             message_type.chars().take(64).collect(),
         ));
     }
-    if !object.contains_key("payload") {
-        object.insert("payload".into(), Value::Object(Map::new()));
-    }
-    serde_json::from_value(value).map_err(|e| DecodeError::BadField {
-        message_type,
+    let payload = object
+        .remove("payload")
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    Ok((message_type, payload))
+}
+
+/// Reads one payload type. Dispatching on the type by hand (rather than through serde's
+/// adjacently tagged enums) keeps serde's buffering deserializer out of the widget's wasm.
+fn payload<T: DeserializeOwned>(message_type: &str, payload: Value) -> Result<T, DecodeError> {
+    serde_json::from_value(payload).map_err(|e| DecodeError::BadField {
+        message_type: message_type.to_string(),
         detail: e.to_string(),
     })
 }

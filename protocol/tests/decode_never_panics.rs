@@ -98,6 +98,9 @@ fn mutate_bytes(rng: &mut Rng, text: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// Which error a generated frame must give, where its kind is known.
+type IsExpected = fn(&DecodeError) -> bool;
+
 #[test]
 fn decoding_generated_frames_never_panics_and_types_each_error() {
     let seed = std::env::var("DOCENT_FUZZ_SEED")
@@ -109,7 +112,7 @@ fn decoding_generated_frames_never_panics_and_types_each_error() {
     let mut counts = [0usize; 6];
     const CASES: usize = 120_000;
     for case in 0..CASES {
-        let (frame, expect): (String, Option<fn(&DecodeError) -> bool>) = match case % 6 {
+        let (frame, expect): (String, Option<IsExpected>) = match case % 6 {
             // Byte-level damage to a real example: anything may come back, but no panic.
             0 => {
                 let example = rng.pick(&examples).clone();

@@ -51,8 +51,10 @@ impl Tokens {
 
     /// The session id the token was issued for.
     pub fn check(&self, token: &str) -> Result<String, TokenError> {
-        let mut validation = Validation::default();
-        validation.leeway = 0;
+        let mut validation = Validation {
+            leeway: 0,
+            ..Validation::default()
+        };
         validation.set_required_spec_claims(&["exp", "sid"]);
         decode::<Claims>(token, &self.decoding, &validation)
             .map(|data| data.claims.sid)

@@ -29,7 +29,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
-        Some("size") => setup::tools(false).and_then(|()| release_build()).map(|_| ()),
+        Some("size") => setup::tools(false)
+            .and_then(|()| release_build())
+            .map(|_| ()),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -53,7 +55,9 @@ pub fn root() -> PathBuf {
 /// finds npm's wasm-opt 132 rather than any other.
 pub fn command(program: &str) -> Command {
     let mut command = Command::new(program);
-    command.current_dir(root()).env("PATH", setup::path_with_tools());
+    command
+        .current_dir(root())
+        .env("PATH", setup::path_with_tools());
     command
 }
 

@@ -4,7 +4,6 @@
 use crate::{command, root, run};
 use std::path::PathBuf;
 
-
 const TRUNK: &str = "0.21.14";
 const WASM_BINDGEN: &str = "0.2.130";
 const WASM_OPT: &str = "version_132";
@@ -64,10 +63,14 @@ pub fn tools(browser: bool) -> Result<(), String> {
         )?;
     }
     let npm_ready = output("wasm-opt", &["--version"]).contains(WASM_OPT)
-        && root().join("node_modules/playwright-core/package.json").is_file();
+        && root()
+            .join("node_modules/playwright-core/package.json")
+            .is_file();
     if !npm_ready {
         if !which("npm") {
-            return Err("npm is missing: install Node.js 20 or newer (apt-get install nodejs npm)".into());
+            return Err(
+                "npm is missing: install Node.js 20 or newer (apt-get install nodejs npm)".into(),
+            );
         }
         run(
             "install npm tools from package-lock.json (npm ci)",
@@ -127,4 +130,3 @@ pub fn serve_config(web_port: u16, backend: &str) -> Result<PathBuf, String> {
     std::fs::write(&path, config).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
-
