@@ -73,9 +73,7 @@ impl Chat {
                     .socket
                     .with_value(|s| s.as_ref().is_some_and(|s| s.send(&frame)));
                 if !sent {
-                    web_sys::console::warn_1(
-                        &"Docent: the connection closed before a frame could be sent".into(),
-                    );
+                    self.dispatch(Event::NotSent(action));
                 }
             }
             Effect::ReconnectIn(ms) => set_timeout(

@@ -103,6 +103,8 @@ pub enum Event {
     /// The visitor sends text (typed, or a suggestion chip's text).
     VisitorSays(String),
     LeadSubmitted(Vec<(String, String)>),
+    /// A frame could not be handed to the socket (it was not open after all).
+    NotSent(VisitorAction),
     /// Time for a keep-alive frame.
     HeartbeatDue,
     /// Time to try the connection again.
@@ -155,6 +157,8 @@ pub struct Conversation {
     pub suggestions: Vec<String>,
     pub lead_form: Option<LeadFormState>,
     pub notice: Option<Notice>,
+    /// Frames other than chat messages that must still reach the agent (a submitted lead).
+    unsent: Vec<VisitorAction>,
     next_id: u64,
     failed_connects: u32,
 }
@@ -177,6 +181,7 @@ impl Conversation {
             suggestions: Vec::new(),
             lead_form: None,
             notice: None,
+            unsent: Vec::new(),
             next_id: 1,
             failed_connects: 0,
         }
@@ -262,6 +267,27 @@ impl Conversation {
                     }),
                     Effect::AnnounceLead(values),
                 ]
+            }
+            Event::NotSent(action) => {
+                match action {
+                    VisitorAction::Say { text, .. } => {
+                        let waiting = self.messages.iter_mut().rev().find(|m| {
+                            m.author == Author::Visitor
+                                && m.delivery == Delivery::Sent
+                                && m.text == text
+                        });
+                        if let Some(message) = waiting {
+                            message.delivery = Delivery::Pending;
+                        }
+                    }
+                    // A missed keep-alive does not matter; the next one follows.
+                    VisitorAction::Heartbeat => return vec![],
+                    other => self.unsent.push(other),
+                }
+                self.notice = Some(Notice {
+                    text: "You're not connected right now — it will be sent as soon as the connection is back.".into(),
+                });
+                vec![]
             }
             Event::HeartbeatDue => match self.status {
                 Status::Connected => vec![Effect::Send(VisitorAction::Heartbeat)],
@@ -362,9 +388,12 @@ impl Conversation {
         }
     }
 
-    /// Sends every waiting visitor message, oldest first.
+    /// Sends every waiting visitor message, oldest first, then anything else unsent.
     fn flush_pending(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
+        if self.pending().next().is_some() || !self.unsent.is_empty() {
+            self.notice = None;
+        }
         for message in &mut self.messages {
             if message.delivery == Delivery::Pending {
                 message.delivery = Delivery::Sent;
@@ -374,6 +403,7 @@ impl Conversation {
                 }));
             }
         }
+        effects.extend(self.unsent.drain(..).map(Effect::Send));
         effects
     }
 
@@ -843,6 +873,39 @@ mod tests {
             "reset once connected"
         );
         assert_eq!(retry_delay(10), 30_000);
+    }
+
+    #[test]
+    fn a_frame_the_socket_refused_waits_for_the_next_connection() {
+        let mut c = connected();
+        c.apply(Event::VisitorSays("hello".into()), 1.0);
+        c.apply(
+            Event::NotSent(VisitorAction::Say {
+                text: "hello".into(),
+                context: None,
+            }),
+            1.0,
+        );
+        assert_eq!(c.pending().count(), 1);
+        assert!(c.notice.as_ref().unwrap().text.contains("not connected"));
+        let lead = VisitorAction::LeadSubmitted {
+            values: vec![("email".into(), "a@b.co".into())],
+        };
+        c.apply(Event::NotSent(lead.clone()), 2.0);
+        c.apply(Event::NotSent(VisitorAction::Heartbeat), 2.0);
+        c.apply(
+            Event::SocketClosed {
+                code: 1006,
+                kind: CloseKind::Retry,
+            },
+            3.0,
+        );
+        c.apply(Event::ReconnectDue, 4.0);
+        assert_eq!(
+            c.apply(Event::SocketOpened, 5.0),
+            [say("hello"), Effect::Send(lead)]
+        );
+        assert_eq!(c.notice, None);
     }
 
     #[test]

@@ -2,6 +2,7 @@ use super::{Composer, Launcher, LeadFormView, MessageList, StatusLine, Suggestio
 use crate::chat::Chat;
 use crate::conversation::{Event, Status};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The whole widget: the launcher, and the chat window when it is open.
 #[component]
@@ -27,6 +28,20 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
     let ended = Memo::new(move |_| state.with(|c| matches!(c.status, Status::Ended { .. })));
     let can_end = Memo::new(move |_| state.with(|c| c.session.is_some()));
 
+    // Opening the chat puts the cursor in the composer, as people expect of a chat window.
+    let window_ref = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if open.get() {
+            request_animation_frame(move || {
+                let input = window_ref
+                    .get_untracked()
+                    .and_then(|w| w.query_selector(".docent-composer__input").ok().flatten());
+                if let Some(input) = input.and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = input.focus();
+                }
+            });
+        }
+    });
     let send = Callback::new(move |text: String| chat.dispatch(Event::VisitorSays(text)));
     let toggle = Callback::new(move |()| {
         chat.dispatch(if open.get_untracked() {
@@ -37,7 +52,8 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
     });
     view! {
         <div class="docent" data-testid="docent" data-open=move || open.get().to_string()>
-            <section class="docent-window" data-testid="docent-window" role="dialog"
+            <section class="docent-window" data-testid="docent-window" role="dialog" node_ref=window_ref
+                on:keydown=move |ev| if ev.key() == "Escape" { chat.dispatch(Event::Close) }
                 aria-label=move || format!("Chat with {}", agent_name.get()) hidden=move || !open.get()>
                 <header class="docent-header">
                     <span class="docent-header__avatar" aria-hidden="true">
