@@ -2,13 +2,21 @@
 //! [`Conversation::apply`] and carries out the effects (HTTP calls, the socket, timers,
 //! DOM events for the host page). Components only ever call [`Chat::dispatch`].
 
+use crate::commands::{self, dom};
 use crate::conversation::{Conversation, Effect, Event};
 use crate::embed::Config;
 use crate::transport::{self, Socket};
 use docent_protocol::live_demo::{socket_path, LiveDemo, HEARTBEAT_MS};
-use docent_protocol::Dialect;
+use docent_protocol::{Dialect, PageCommand, PageEvent};
 use leptos::prelude::*;
+use std::collections::VecDeque;
 use std::time::Duration;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlIFrameElement;
+
+/// Visitor clicks in the demo closer together than this are reported once.
+const CLICK_REPORT_GAP_MS: f64 = 400.0;
 
 /// The running chat: its state and the handles the effects need. `Copy`, so every
 /// callback can hold one.
@@ -19,6 +27,20 @@ pub struct Chat {
     socket: StoredValue<Option<Socket>, LocalStorage>,
     /// Where DOM events for the host page are dispatched.
     host: StoredValue<Option<web_sys::Element>, LocalStorage>,
+    tour: StoredValue<Tour>,
+}
+
+/// Page commands waiting to run, and whether they are running. `generation` changes when
+/// the visitor presses Stop, which tells a running command to give up.
+#[derive(Default)]
+struct Tour {
+    queue: VecDeque<PageCommand>,
+    running: bool,
+    done: usize,
+    generation: u64,
+    last_click_ms: f64,
+    /// The demo page the visitor was last seen on, so only real navigations are reported.
+    last_url: Option<String>,
 }
 
 impl Chat {
@@ -28,6 +50,7 @@ impl Chat {
             config: StoredValue::new(config),
             socket: StoredValue::new_local(None),
             host: StoredValue::new_local(host),
+            tour: StoredValue::new(Tour::default()),
         };
         // The heartbeat ticks always; the conversation decides whether a frame is due.
         let _ = set_interval_with_handle(
@@ -86,6 +109,14 @@ impl Chat {
                     transport::end_session(&config, &session_id, &token).await;
                 });
             }
+            Effect::RunCommands(commands) => self.run_commands(commands),
+            Effect::CancelCommands => {
+                self.tour.update_value(|t| {
+                    t.queue.clear();
+                    t.generation += 1;
+                });
+                dom::clear_highlight();
+            }
             Effect::CloseSocket => self.socket.set_value(None),
             Effect::AnnounceLead(values) => self.announce_lead(&values),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
@@ -142,6 +173,163 @@ impl Chat {
         }
     }
 
+    /// The iframe the agent drives, found afresh each time (the host page may replace it).
+    fn demo_frame(self) -> Option<HtmlIFrameElement> {
+        let selector = self.config.with_value(|c| c.demo_frame.clone());
+        let frame = document().query_selector(&selector).ok().flatten()?;
+        (frame.tag_name() == "IFRAME").then(|| frame.unchecked_into())
+    }
+
+    /// Queues commands; starts the runner unless it is already going.
+    fn run_commands(self, commands: Vec<PageCommand>) {
+        let start = self.tour.try_update_value(|t| {
+            t.queue.extend(commands);
+            !std::mem::replace(&mut t.running, true)
+        });
+        if start == Some(true) {
+            leptos::task::spawn_local(self.run_tour());
+        }
+    }
+
+    /// Runs queued commands one after another, each after the previous one finished.
+    async fn run_tour(self) {
+        let generation = self.tour.with_value(|t| t.generation);
+        let cancelled = move || self.tour.with_value(|t| t.generation != generation);
+        let allowed = self.config.with_value(|c| c.allowed_origins.clone());
+        loop {
+            let next = self.tour.try_update_value(|t| {
+                let command = t.queue.pop_front()?;
+                t.done += 1;
+                Some((command, t.done, t.done + t.queue.len()))
+            });
+            let Some(Some((command, step, total))) = next else {
+                break;
+            };
+            if cancelled() {
+                break;
+            }
+            self.dispatch(Event::CommandStarted {
+                step,
+                total,
+                description: commands::describe(&command),
+            });
+            let result = match self.demo_frame() {
+                Some(frame) => dom::run(&frame, &command, &allowed, &cancelled).await,
+                None => Err("this page has no demo iframe for the agent to use".to_string()),
+            };
+            if let Err(error) = result {
+                self.dispatch(Event::CommandFailed {
+                    action: command.action().to_string(),
+                    selector: command.selector().map(str::to_string),
+                    error,
+                });
+            }
+        }
+        let url = self.demo_frame().and_then(|f| frame_path(&f));
+        self.tour.update_value(|t| {
+            t.running = false;
+            t.done = 0;
+            // Where the tour left the demo is not the visitor's own navigation.
+            t.last_url = url;
+        });
+        self.dispatch(Event::CommandsDone);
+        // Commands queued while a Stop was in flight start a fresh run.
+        if self.tour.with_value(|t| !t.queue.is_empty()) {
+            self.run_commands(Vec::new());
+        }
+    }
+
+    /// Reports what the visitor does in the demo iframe on their own (clicks and page
+    /// changes), never what the agent's commands do.
+    pub fn watch_demo_frame(self) {
+        let Some(frame) = self.demo_frame() else {
+            return;
+        };
+        let on_click =
+            Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |event: web_sys::MouseEvent| {
+                let now = js_sys::Date::now();
+                let report = self.tour.try_update_value(|t| {
+                    let quiet = !t.running && now - t.last_click_ms >= CLICK_REPORT_GAP_MS;
+                    if quiet {
+                        t.last_click_ms = now;
+                    }
+                    quiet
+                });
+                if report != Some(true) || !event.is_trusted() {
+                    return;
+                }
+                let target = event
+                    .target()
+                    .map(|t| t.unchecked_into::<web_sys::Element>());
+                let selector = target.and_then(|t| {
+                    let mut chain = Vec::new();
+                    let mut node = Some(t);
+                    while let Some(el) = node.filter(|_| chain.len() < 6) {
+                        chain.push((
+                            el.tag_name(),
+                            el.get_attribute("data-testid"),
+                            Some(el.id()),
+                        ));
+                        node = el.parent_element();
+                    }
+                    commands::stable_selector(&chain)
+                });
+                let url = self.demo_frame().and_then(|f| frame_path(&f));
+                self.dispatch(Event::VisitorActivity(PageEvent {
+                    event: "click".into(),
+                    selector,
+                    url,
+                    ..PageEvent::default()
+                }));
+            });
+        let on_click = on_click.into_js_value();
+        let listen = {
+            let on_click = on_click.clone();
+            move |frame: &HtmlIFrameElement| {
+                if let Some(document) = frame.content_document() {
+                    let _ = document.add_event_listener_with_callback_and_bool(
+                        "click",
+                        on_click.unchecked_ref(),
+                        true,
+                    );
+                }
+            }
+        };
+        listen(&frame);
+        let loaded = frame.content_document().is_some_and(|d| {
+            d.ready_state() == "complete" && !d.url().unwrap_or_default().starts_with("about:")
+        });
+        if loaded {
+            self.tour.update_value(|t| t.last_url = frame_path(&frame));
+        }
+        let on_load = Closure::<dyn FnMut()>::new(move || {
+            let Some(frame) = self.demo_frame() else {
+                return;
+            };
+            listen(&frame);
+            let url = frame_path(&frame);
+            let visitor_moved = self.tour.try_update_value(|t| {
+                // The first page the demo loads is where it starts, not a visitor's move.
+                let moved =
+                    !t.running && t.last_url.is_some() && url.is_some() && t.last_url != url;
+                if !t.running {
+                    t.last_url = url.clone();
+                }
+                moved
+            });
+            if visitor_moved == Some(true) {
+                self.dispatch(Event::VisitorActivity(PageEvent {
+                    event: "navigation".into(),
+                    url,
+                    ..PageEvent::default()
+                }));
+            }
+        });
+        let _ = frame.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
+        // The watcher lives as long as the page.
+        on_load.forget();
+    }
+
     /// `docent:lead` on the host element, bubbling, with the values as `detail`.
     fn announce_lead(self, values: &[(String, String)]) {
         let detail = js_sys::Object::new();
@@ -159,4 +347,11 @@ impl Chat {
             None => document().dispatch_event(&event),
         });
     }
+}
+
+/// The demo page's path and query (`/crm/deals.html`), if this page may read it.
+fn frame_path(frame: &HtmlIFrameElement) -> Option<String> {
+    let location = frame.content_window()?.location();
+    let path = location.pathname().ok()?;
+    Some(path + &location.search().unwrap_or_default())
 }

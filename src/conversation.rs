@@ -3,7 +3,10 @@
 //! Time is passed in, never read, so all of it is tested natively.
 
 use docent_protocol::live_demo::SessionResponse;
-use docent_protocol::{AgentEvent, CloseKind, ErrorCode, LeadFieldKind, LeadForm, VisitorAction};
+use docent_protocol::{
+    AgentEvent, CloseKind, ErrorCode, LeadFieldKind, LeadForm, PageCommand, PageEvent,
+    VisitorAction,
+};
 
 /// Longest message a visitor may send; longer text is refused (and kept in the composer).
 pub const MAX_VISITOR_CHARS: usize = 4_000;
@@ -72,6 +75,14 @@ pub struct LeadFormState {
     pub submitted: bool,
 }
 
+/// The agent is showing the visitor around the demo: which step, and what it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TourStep {
+    pub step: usize,
+    pub total: usize,
+    pub doing: String,
+}
+
 /// A note for the visitor about something that went wrong but did not end the chat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -103,6 +114,24 @@ pub enum Event {
     /// The visitor sends text (typed, or a suggestion chip's text).
     VisitorSays(String),
     LeadSubmitted(Vec<(String, String)>),
+    /// A page command started (`step` of `total`, both counted from 1).
+    CommandStarted {
+        step: usize,
+        total: usize,
+        description: String,
+    },
+    /// A page command failed; the rest go on.
+    CommandFailed {
+        action: String,
+        selector: Option<String>,
+        error: String,
+    },
+    /// No page command is left to run.
+    CommandsDone,
+    /// The visitor stopped the tour.
+    StopCommands,
+    /// The visitor did something in the demo iframe themself.
+    VisitorActivity(PageEvent),
     /// A frame could not be handed to the socket (it was not open after all).
     NotSent(VisitorAction),
     /// Time for a keep-alive frame.
@@ -133,6 +162,10 @@ pub enum Effect {
         token: String,
     },
     CloseSocket,
+    /// Run page commands in the demo iframe, after any still running.
+    RunCommands(Vec<PageCommand>),
+    /// Stop running page commands.
+    CancelCommands,
     /// Tell the host page about a submitted lead (`docent:lead`).
     AnnounceLead(Vec<(String, String)>),
     /// Something for the developer console.
@@ -157,6 +190,7 @@ pub struct Conversation {
     pub suggestions: Vec<String>,
     pub lead_form: Option<LeadFormState>,
     pub notice: Option<Notice>,
+    pub tour: Option<TourStep>,
     /// Frames other than chat messages that must still reach the agent (a submitted lead).
     unsent: Vec<VisitorAction>,
     next_id: u64,
@@ -181,6 +215,7 @@ impl Conversation {
             suggestions: Vec::new(),
             lead_form: None,
             notice: None,
+            tour: None,
             unsent: Vec::new(),
             next_id: 1,
             failed_connects: 0,
@@ -268,6 +303,36 @@ impl Conversation {
                     Effect::AnnounceLead(values),
                 ]
             }
+            Event::CommandStarted {
+                step,
+                total,
+                description,
+            } => {
+                self.tour = Some(TourStep {
+                    step,
+                    total,
+                    doing: description,
+                });
+                vec![]
+            }
+            Event::CommandFailed {
+                action,
+                selector,
+                error,
+            } => self.command_failed(Some(action), selector, error),
+            Event::CommandsDone => {
+                self.tour = None;
+                vec![]
+            }
+            Event::StopCommands => {
+                self.tour = None;
+                vec![Effect::CancelCommands]
+            }
+            Event::VisitorActivity(event) => match self.status {
+                // What the visitor does in the demo is analytics: worth sending, not queuing.
+                Status::Connected => vec![Effect::Send(VisitorAction::PageEvent(event))],
+                _ => vec![],
+            },
             Event::NotSent(action) => {
                 match action {
                     VisitorAction::Say { text, .. } => {
@@ -430,12 +495,22 @@ impl Conversation {
                 let message = self.push(Author::Agent, reply.text, now_ms);
                 message.speech = reply.speech;
                 self.suggestions = reply.suggestions;
-                reply
-                    .commands
-                    .into_iter()
-                    .filter_map(Result::err)
-                    .map(|e| Effect::Warn(format!("Docent: {e}")))
-                    .collect()
+                let mut effects = Vec::new();
+                let mut runnable = Vec::new();
+                for command in reply.commands {
+                    match command {
+                        Ok(command) => runnable.push(command),
+                        Err(refused) => effects.extend(self.command_failed(
+                            refused.action.clone(),
+                            None,
+                            refused.reason.clone(),
+                        )),
+                    }
+                }
+                if !runnable.is_empty() {
+                    effects.push(Effect::RunCommands(runnable));
+                }
+                effects
             }
             AgentEvent::LeadForm(form) => {
                 self.lead_form = Some(LeadFormState {
@@ -461,6 +536,34 @@ impl Conversation {
                 }
                 vec![warn]
             }
+        }
+    }
+
+    /// One page command failed: the visitor is told in a sentence, the developer in the
+    /// console, and the agent through an `iframe_event`; the conversation goes on.
+    fn command_failed(
+        &mut self,
+        action: Option<String>,
+        selector: Option<String>,
+        error: String,
+    ) -> Vec<Effect> {
+        self.notice = Some(Notice {
+            text: format!("One step of the demo didn't work: {error}."),
+        });
+        let warn = Effect::Warn(format!(
+            "Docent: page command `{}` failed: {error}",
+            action.as_deref().unwrap_or("?")
+        ));
+        let report = VisitorAction::PageEvent(PageEvent {
+            event: "command_failed".into(),
+            selector,
+            url: None,
+            action,
+            error: Some(error),
+        });
+        match self.status {
+            Status::Connected => vec![warn, Effect::Send(report)],
+            _ => vec![warn],
         }
     }
 
@@ -721,7 +824,12 @@ mod tests {
         );
         assert_eq!(last.speech.as_deref(), Some("Here is the dashboard"));
         assert_eq!(c.suggestions, ["Create a deal"]);
-        assert!(matches!(&effects[..], [Effect::Warn(w)] if w.contains("selector is empty")));
+        assert!(matches!(&effects[0], Effect::Warn(w) if w.contains("selector is empty")));
+        assert!(
+            matches!(&effects[1], Effect::Send(VisitorAction::PageEvent(e))
+            if e.event == "command_failed" && e.action.as_deref() == Some("click"))
+        );
+        assert_eq!(effects.len(), 2, "no valid command, nothing to run");
     }
 
     #[test]
@@ -906,6 +1014,75 @@ mod tests {
             [say("hello"), Effect::Send(lead)]
         );
         assert_eq!(c.notice, None);
+    }
+
+    #[test]
+    fn a_reply_runs_its_valid_commands_in_order_and_reports_the_refused_ones() {
+        let mut c = connected();
+        let navigate = PageCommand::Navigate {
+            url: "/crm/deals.html".into(),
+        };
+        let click = PageCommand::Click {
+            selector: "#deal-submit".into(),
+        };
+        let reply = AgentMessage {
+            text: "Watch".into(),
+            commands: vec![
+                Ok(navigate.clone()),
+                Err(CommandError {
+                    action: Some("navigate".into()),
+                    reason: "`javascript:` URLs are not allowed".into(),
+                }),
+                Ok(click.clone()),
+            ],
+            ..AgentMessage::default()
+        };
+        let effects = c.apply(Event::Agent(AgentEvent::Message(reply)), 1.0);
+        assert_eq!(
+            effects.last(),
+            Some(&Effect::RunCommands(vec![navigate, click]))
+        );
+        assert!(c.notice.as_ref().unwrap().text.contains("javascript:"));
+
+        c.apply(
+            Event::CommandStarted {
+                step: 1,
+                total: 2,
+                description: "Opening the deals page…".into(),
+            },
+            2.0,
+        );
+        assert_eq!(c.tour.as_ref().unwrap().doing, "Opening the deals page…");
+        let failed = c.apply(
+            Event::CommandFailed {
+                action: "click".into(),
+                selector: Some("#deal-submit".into()),
+                error: "nothing on the demo page matches `#deal-submit`".into(),
+            },
+            3.0,
+        );
+        assert!(
+            matches!(&failed[1], Effect::Send(VisitorAction::PageEvent(e)) if e.selector.as_deref() == Some("#deal-submit"))
+        );
+        assert_eq!(c.apply(Event::StopCommands, 4.0), [Effect::CancelCommands]);
+        assert_eq!(c.tour, None);
+        assert_eq!(c.status, Status::Connected, "the chat goes on");
+    }
+
+    #[test]
+    fn visitor_activity_is_reported_only_while_connected() {
+        let mut c = connected();
+        let click = PageEvent {
+            event: "click".into(),
+            selector: Some("#a".into()),
+            ..PageEvent::default()
+        };
+        assert_eq!(
+            c.apply(Event::VisitorActivity(click.clone()), 1.0),
+            [Effect::Send(VisitorAction::PageEvent(click.clone()))]
+        );
+        c.apply(Event::End, 2.0);
+        assert_eq!(c.apply(Event::VisitorActivity(click), 3.0), []);
     }
 
     #[test]

@@ -15,6 +15,11 @@ pub struct Config {
     pub title: String,
     /// Open the chat window as soon as the widget appears (`data-open="true"`).
     pub start_open: bool,
+    /// The iframe the agent drives (`data-demo-frame`, a CSS selector).
+    pub demo_frame: String,
+    /// Origins besides the demo's own that `navigate` may open (`data-allowed-origins`,
+    /// space-separated).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -25,6 +30,8 @@ impl Default for Config {
             public_key: "pk_test_docent".into(),
             title: "Chat with us".into(),
             start_open: false,
+            demo_frame: "iframe[data-docent-demo]".into(),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -81,6 +88,31 @@ impl Config {
                 )),
             }
         }
+        if let Some(frame) = get("demo-frame") {
+            if docent_protocol::command::check_selector(&frame).is_ok() {
+                config.demo_frame = frame.trim().to_string();
+            } else {
+                warnings.push(format!(
+                    "Docent: data-demo-frame=\"{frame}\" is not a CSS selector; using iframe[data-docent-demo]."
+                ));
+            }
+        }
+        if let Some(origins) = get("allowed-origins") {
+            for origin in origins.split_whitespace() {
+                let bare = origin.trim_end_matches('/');
+                let is_origin = (bare.starts_with("https://") || bare.starts_with("http://"))
+                    && !bare
+                        .split_once("//")
+                        .is_some_and(|(_, rest)| rest.contains('/'));
+                if is_origin {
+                    config.allowed_origins.push(bare.to_string());
+                } else {
+                    warnings.push(format!(
+                        "Docent: data-allowed-origins: \"{origin}\" is not an origin like https://example.com; it is ignored."
+                    ));
+                }
+            }
+        }
         (config, warnings)
     }
 }
@@ -111,6 +143,11 @@ mod tests {
             ("public-key", "pk_live_abc"),
             ("title", "Ask Pipewise"),
             ("open", "true"),
+            ("demo-frame", "#product-demo"),
+            (
+                "allowed-origins",
+                "https://docs.example https://help.example/",
+            ),
         ]);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(config.server, "https://agent.example");
@@ -118,6 +155,11 @@ mod tests {
         assert_eq!(config.public_key, "pk_live_abc");
         assert_eq!(config.title, "Ask Pipewise");
         assert!(config.start_open);
+        assert_eq!(config.demo_frame, "#product-demo");
+        assert_eq!(
+            config.allowed_origins,
+            ["https://docs.example", "https://help.example"]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - [`ui`]: Leptos components.
 
 pub mod chat;
+pub mod commands;
 pub mod conversation;
 pub mod embed;
 pub mod transport;
@@ -42,6 +43,7 @@ pub fn start() {
         leptos::mount::mount_to(mount_point, move || view! { <ui::ChatWidget chat=chat/> });
     // The widget lives as long as the page.
     handle.forget();
+    chat.watch_demo_frame();
     if start_open {
         chat.dispatch(conversation::Event::Open);
     }

@@ -3,7 +3,9 @@
 //! DOM, and asserts on what a visitor would see.
 #![cfg(target_arch = "wasm32")]
 
-use docent::conversation::{explain, Author, Delivery, LeadFormState, Message, Notice, Status};
+use docent::conversation::{
+    explain, Author, Delivery, LeadFormState, Message, Notice, Status, TourStep,
+};
 use docent::ui::{Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
 use docent_protocol::{ErrorCode, LeadField, LeadForm};
 use leptos::prelude::*;
@@ -358,6 +360,8 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     let notice = RwSignal::new(None::<Notice>);
     let retried = RwSignal::new(0);
     let restarted = RwSignal::new(0);
+    let stopped = RwSignal::new(0);
+    let tour = RwSignal::new(None::<TourStep>);
     let host = mount(move || {
         view! { <StatusLine status=status notice=notice
         on_retry=Callback::new(move |()| retried.update(|n| *n += 1))
@@ -391,6 +395,18 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     settle().await;
     assert!(visible(&line));
     assert_eq!(text(&line), explain(&ErrorCode::UnknownType));
+
+    tour.set(Some(TourStep {
+        step: 2,
+        total: 3,
+        doing: "Showing you the pipeline chart…".into(),
+    }));
+    settle().await;
+    assert!(text(&line).starts_with("Step 2 of 3 · Showing you the pipeline chart…"));
+    let stop = find(&host, ".docent-status__action");
+    assert_eq!(text(&stop), "Stop");
+    click(&stop);
+    assert_eq!(stopped.get_untracked(), 1);
 }
 
 #[wasm_bindgen_test]

@@ -58,6 +58,19 @@ impl PageCommand {
         }
     }
 
+    /// The element the command acts on, if it has one.
+    pub fn selector(&self) -> Option<&str> {
+        match self {
+            PageCommand::Navigate { .. } => None,
+            PageCommand::Click { selector }
+            | PageCommand::Type { selector, .. }
+            | PageCommand::Highlight { selector }
+            | PageCommand::Scroll { selector }
+            | PageCommand::Wait { selector, .. }
+            | PageCommand::Select { selector, .. } => Some(selector),
+        }
+    }
+
     /// Reads and checks one command object such as `{"action":"navigate","url":"/dashboard"}`.
     pub fn from_wire(raw: &Value) -> Result<PageCommand, CommandError> {
         let object = raw.as_object().ok_or_else(|| CommandError {
@@ -407,5 +420,50 @@ mod tests {
         for command in all {
             assert_eq!(PageCommand::from_wire(&command.to_wire()), Ok(command));
         }
+    }
+}
+
+/// Whether `navigate` may take the demo iframe to a URL, given the URL's resolved scheme
+/// (`"https:"`) and origin (`"https://demo.example"`): only http(s), only the demo's own
+/// origin or an origin the host page allowed. The browser resolves the URL (so relative,
+/// protocol-relative and backslash tricks are judged by where they really lead).
+pub fn check_navigation(
+    protocol: &str,
+    origin: &str,
+    demo_origin: &str,
+    allowed_origins: &[String],
+) -> Result<(), String> {
+    if protocol != "http:" && protocol != "https:" {
+        return Err(format!("`{protocol}` URLs are not allowed"));
+    }
+    let same = |a: &str, b: &str| {
+        a.trim_end_matches('/')
+            .eq_ignore_ascii_case(b.trim_end_matches('/'))
+    };
+    if same(origin, demo_origin) || allowed_origins.iter().any(|o| same(origin, o)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{origin} is not the demo's origin ({demo_origin}) nor an allowed one"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod navigation_tests {
+    use super::check_navigation;
+
+    #[test]
+    fn only_the_demo_origin_or_an_allowed_one_over_http_is_reachable() {
+        let demo = "http://127.0.0.1:8080";
+        let allowed = vec!["https://docs.pipewise.test".to_string()];
+        assert!(check_navigation("http:", "http://127.0.0.1:8080", demo, &allowed).is_ok());
+        assert!(check_navigation("https:", "https://docs.pipewise.test", demo, &allowed).is_ok());
+        assert!(check_navigation("https:", "HTTPS://DOCS.PIPEWISE.TEST/", demo, &allowed).is_ok());
+        let refused = check_navigation("https:", "https://evil.test", demo, &allowed).unwrap_err();
+        assert!(refused.contains("evil.test"));
+        assert!(check_navigation("http:", "http://127.0.0.1:9999", demo, &allowed).is_err());
+        assert!(check_navigation("javascript:", "null", demo, &allowed).is_err());
+        assert!(check_navigation("data:", "null", demo, &allowed).is_err());
     }
 }

@@ -157,6 +157,12 @@ pub struct IframeEvent {
     pub selector: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Extension: the page command that failed, with `event: "command_failed"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Extension: why it failed, in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Extension: the submitted lead, with `event: "lead_submitted"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<Map<String, Value>>,
@@ -340,22 +346,25 @@ impl Dialect for LiveDemo {
                 event,
                 selector,
                 url,
+                action,
+                error,
             }) => ClientMessage::IframeEvent(IframeEvent {
                 event: event.clone(),
                 selector: selector.clone(),
                 url: url.clone(),
+                action: action.clone(),
+                error: error.clone(),
                 lead: None,
             }),
             VisitorAction::LeadSubmitted { values } => ClientMessage::IframeEvent(IframeEvent {
                 event: LEAD_EVENT.into(),
-                selector: None,
-                url: None,
                 lead: Some(
                     values
                         .iter()
                         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                         .collect(),
                 ),
+                ..IframeEvent::default()
             }),
         };
         Some(message.to_json())

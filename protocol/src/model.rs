@@ -209,7 +209,8 @@ pub enum VisitorAction {
     LeadSubmitted { values: Vec<(String, String)> },
 }
 
-/// An event inside the demo iframe.
+/// An event inside the demo iframe: what the visitor did there (`click`, `navigation`), or
+/// a page command that failed (`command_failed`, with `action` and `error`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PageEvent {
     pub event: String,
@@ -217,6 +218,10 @@ pub struct PageEvent {
     pub selector: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -94,6 +94,7 @@ fn the_widget_encodes_visitor_actions_as_the_seed_shows() {
                 event: "click".into(),
                 selector: Some("#btn".into()),
                 url: Some("/dashboard".into()),
+                ..Default::default()
             }),
         ),
     ];

@@ -1,4 +1,4 @@
-use crate::conversation::{Notice, Status};
+use crate::conversation::{Notice, Status, TourStep};
 use leptos::prelude::*;
 
 /// One line that says what the connection is doing, and any problem, in plain words, with
@@ -15,9 +15,21 @@ pub fn StatusLine(
     /// Start a new chat after this one ended.
     #[prop(into)]
     on_start_new: Callback<()>,
+    /// The agent is showing the visitor around the demo.
+    #[prop(into)]
+    tour: Signal<Option<TourStep>>,
+    /// Stop the tour.
+    #[prop(into)]
+    on_stop: Callback<()>,
 ) -> impl IntoView {
     let text = move || match status.get() {
-        Status::Idle | Status::Connected => notice.get().map(|n| n.text),
+        Status::Idle | Status::Connected => match tour.get() {
+            Some(step) => Some(format!(
+                "Step {} of {} · {}",
+                step.step, step.total, step.doing
+            )),
+            None => notice.get().map(|n| n.text),
+        },
         Status::Starting => Some("Starting the chat…".to_string()),
         Status::Connecting => Some("Connecting…".to_string()),
         Status::Reconnecting { in_ms } => Some(format!(
@@ -31,6 +43,7 @@ pub fn StatusLine(
         Status::Reconnecting { .. } | Status::Starting | Status::Connecting => {
             "docent-status docent-status--busy"
         }
+        _ if tour.with(Option::is_some) => "docent-status docent-status--tour",
         _ if notice.with(Option::is_some) => "docent-status docent-status--warning",
         _ => "docent-status",
     };
@@ -38,6 +51,7 @@ pub fn StatusLine(
         Status::Reconnecting { .. } => Some(("Retry now", on_retry)),
         Status::Failed { .. } => Some(("Try again", on_retry)),
         Status::Ended { .. } => Some(("Start a new chat", on_start_new)),
+        _ if tour.with(Option::is_some) => Some(("Stop", on_stop)),
         _ => None,
     };
     view! {

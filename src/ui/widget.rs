@@ -24,6 +24,7 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
             }
         })
     });
+    let tour = Memo::new(move |_| state.with(|c| c.tour.clone()));
     let lead_form = Memo::new(move |_| state.with(|c| c.lead_form.clone()));
     let ended = Memo::new(move |_| state.with(|c| matches!(c.status, Status::Ended { .. })));
     let can_end = Memo::new(move |_| state.with(|c| c.session.is_some()));
@@ -71,7 +72,8 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
                 </header>
                 <StatusLine status=status notice=notice
                     on_retry=Callback::new(move |()| chat.dispatch(Event::Retry))
-                    on_start_new=Callback::new(move |()| chat.dispatch(Event::StartNew))/>
+                    on_start_new=Callback::new(move |()| chat.dispatch(Event::StartNew))
+                    tour=tour on_stop=Callback::new(move |()| chat.dispatch(Event::StopCommands))/>
                 <MessageList messages=messages typing=typing agent_name=agent_name/>
                 <LeadFormView form=lead_form
                     on_submit=Callback::new(move |values| chat.dispatch(Event::LeadSubmitted(values)))/>

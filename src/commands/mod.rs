@@ -1,0 +1,151 @@
+//! Page commands in the demo iframe: what the visitor is told while they run (pure, below)
+//! and the executor that runs them through the iframe's DOM ([`dom`]).
+
+pub mod dom;
+
+use docent_protocol::PageCommand;
+
+/// A name for the element a selector points at, in the visitor's words:
+/// `[data-testid='pipeline-chart']` → "pipeline chart", `#deal-name` → "deal name".
+pub fn friendly_target(selector: &str) -> String {
+    let candidates = [
+        selector.rsplit_once("data-testid=").map(|(_, rest)| rest),
+        selector.rsplit_once('#').map(|(_, rest)| rest),
+        selector.rsplit_once("name=").map(|(_, rest)| rest),
+    ];
+    let name = candidates.into_iter().flatten().next().map(|rest| {
+        rest.trim_start_matches(['\'', '"'])
+            .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+            .next()
+            .unwrap_or("")
+            .to_string()
+    });
+    let words = name
+        .filter(|n| !n.is_empty())
+        .map(|n| n.replace(['-', '_'], " "))
+        .unwrap_or_else(|| "that part of the page".into());
+    if words.starts_with("that ") {
+        words
+    } else {
+        format!("the {words}")
+    }
+}
+
+/// A page's name from its URL: `/crm/deals.html?x` → "deals".
+pub fn page_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let stem = last.split('.').next().unwrap_or("");
+    if stem.is_empty() || stem == "index" {
+        "home".into()
+    } else {
+        stem.replace(['-', '_'], " ")
+    }
+}
+
+/// What the visitor is told while a command runs.
+pub fn describe(command: &PageCommand) -> String {
+    match command {
+        PageCommand::Navigate { url } => format!("Opening the {} page…", page_name(url)),
+        PageCommand::Click { selector } => format!("Clicking {}…", friendly_target(selector)),
+        PageCommand::Type { selector, .. } => format!("Typing into {}…", friendly_target(selector)),
+        PageCommand::Highlight { selector } => {
+            format!("Showing you {}…", friendly_target(selector))
+        }
+        PageCommand::Scroll { selector } => format!("Scrolling to {}…", friendly_target(selector)),
+        PageCommand::Wait { selector, .. } => {
+            format!("Waiting for {}…", friendly_target(selector))
+        }
+        PageCommand::Select { selector, option } => {
+            format!("Choosing “{option}” in {}…", friendly_target(selector))
+        }
+    }
+}
+
+/// The most stable selector for a clicked element, from what it and its ancestors carry
+/// (nearest first): a `data-testid`, else an `id`, else the element's tag.
+pub fn stable_selector(chain: &[(String, Option<String>, Option<String>)]) -> Option<String> {
+    for (_, testid, id) in chain {
+        if let Some(testid) = testid.as_deref().filter(|t| !t.is_empty()) {
+            return Some(format!("[data-testid='{}']", testid.replace('\'', "\\'")));
+        }
+        if let Some(id) = id.as_deref().filter(|i| is_plain_ident(i)) {
+            return Some(format!("#{id}"));
+        }
+    }
+    chain.first().map(|(tag, _, _)| tag.to_ascii_lowercase())
+}
+
+fn is_plain_ident(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_and_pages_are_named_in_plain_words() {
+        assert_eq!(
+            friendly_target("[data-testid='pipeline-chart']"),
+            "the pipeline chart"
+        );
+        assert_eq!(friendly_target("#deal-name"), "the deal name");
+        assert_eq!(friendly_target("form input[name=email]"), "the email");
+        assert_eq!(friendly_target("div > span"), "that part of the page");
+        assert_eq!(page_name("/crm/deals.html"), "deals");
+        assert_eq!(page_name("/crm/"), "crm");
+        assert_eq!(page_name("index.html?x=1"), "home");
+    }
+
+    #[test]
+    fn every_action_is_described() {
+        let select = PageCommand::Select {
+            selector: "#deal-stage".into(),
+            option: "proposal".into(),
+        };
+        assert_eq!(describe(&select), "Choosing “proposal” in the deal stage…");
+        assert_eq!(
+            describe(&PageCommand::Navigate {
+                url: "/crm/dashboard.html".into()
+            }),
+            "Opening the dashboard page…"
+        );
+        assert_eq!(
+            describe(&PageCommand::Highlight {
+                selector: "[data-testid='pipeline-chart']".into()
+            }),
+            "Showing you the pipeline chart…"
+        );
+    }
+
+    #[test]
+    fn clicked_elements_get_the_most_stable_selector_of_their_chain() {
+        let chain = |items: &[(&str, Option<&str>, Option<&str>)]| -> Vec<_> {
+            items
+                .iter()
+                .map(|(t, d, i)| (t.to_string(), d.map(String::from), i.map(String::from)))
+                .collect()
+        };
+        assert_eq!(
+            stable_selector(&chain(&[
+                ("SPAN", None, None),
+                ("TD", None, Some("9bad id")),
+                ("TABLE", Some("deal-list"), Some("deals"))
+            ])),
+            Some("[data-testid='deal-list']".into())
+        );
+        assert_eq!(
+            stable_selector(&chain(&[("BUTTON", None, Some("deal-submit"))])),
+            Some("#deal-submit".into())
+        );
+        assert_eq!(
+            stable_selector(&chain(&[("A", None, None), ("NAV", None, None)])),
+            Some("a".into())
+        );
+        assert_eq!(stable_selector(&[]), None);
+    }
+}
