@@ -17,7 +17,25 @@ pub struct Script {
     pub agent: ScriptAgent,
     pub greeting: Greeting,
     pub intents: Vec<Intent>,
+    /// How the agent reacts to what the visitor does in the demo on their own.
+    #[serde(default)]
+    pub page_events: Vec<PageReaction>,
     pub fallback: AgentResponse,
+}
+
+/// A reply to a visitor's own action in the demo (`iframe_event`), given once per session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageReaction {
+    /// `click` or `navigation`.
+    pub event: String,
+    /// Matches when the event's URL contains this.
+    #[serde(default)]
+    pub url_contains: Option<String>,
+    /// Matches when the event's selector contains this.
+    #[serde(default)]
+    pub selector_contains: Option<String>,
+    pub reply: AgentResponse,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +84,19 @@ impl Script {
 
     pub fn accepts_product(&self, product_id: &str) -> bool {
         product_id == "default" || product_id == self.product_id
+    }
+
+    /// The first reaction (by index) matching an event from the demo iframe.
+    pub fn react(&self, event: &str, url: Option<&str>, selector: Option<&str>) -> Option<usize> {
+        let contains = |needle: &Option<String>, hay: Option<&str>| match needle {
+            None => true,
+            Some(n) => hay.is_some_and(|h| h.contains(n.as_str())),
+        };
+        self.page_events.iter().position(|r| {
+            r.event == event
+                && contains(&r.url_contains, url)
+                && contains(&r.selector_contains, selector)
+        })
     }
 
     /// The best reply: the intent with the longest phrase found in the message as whole
@@ -192,6 +223,23 @@ mod tests {
                     .unwrap_or_else(|e| panic!("intent {}: {e}", intent.name));
             }
         }
+    }
+
+    #[test]
+    fn the_agent_reacts_to_the_visitor_opening_a_page_on_their_own() {
+        let script = script();
+        let deals = script
+            .react("navigation", Some("/crm/deals.html"), None)
+            .unwrap();
+        assert!(script.page_events[deals]
+            .reply
+            .text
+            .contains("opened Deals"));
+        assert_eq!(
+            script.react("navigation", Some("/crm/settings.html"), None),
+            None
+        );
+        assert_eq!(script.react("click", Some("/crm/deals.html"), None), None);
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct Session {
     pub last_activity: Instant,
     pub ended: bool,
     pub record: Record,
+    /// Page reactions already given (indexes into the script's `pageEvents`).
+    pub reactions_given: Vec<usize>,
     /// Wakes the session's open socket when the session is ended over REST.
     pub ended_signal: Arc<Notify>,
 }
@@ -125,6 +127,7 @@ impl Sessions {
             last_activity: Instant::now(),
             ended: false,
             record: Record::default(),
+            reactions_given: Vec::new(),
             ended_signal: Arc::new(Notify::new()),
         };
         self.inner.lock().unwrap().insert(id.clone(), session);

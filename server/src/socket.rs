@@ -11,7 +11,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use docent_protocol::live_demo::{
-    close, ClientMessage, IframeEvent, Pong, ServerMessage, TypingIndicator, LEAD_EVENT,
+    close, AgentResponse, ClientMessage, IframeEvent, Pong, ServerMessage, TypingIndicator,
+    LEAD_EVENT,
 };
 use docent_protocol::{DecodeError, ErrorCode};
 use futures_util::{SinkExt, StreamExt};
@@ -116,7 +117,7 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
             }
         }
     });
-    let (turns, turn_queue) = mpsc::unbounded_channel::<String>();
+    let (turns, turn_queue) = mpsc::unbounded_channel::<Turn>();
     let turn_runner = tokio::spawn(run_turns(state.clone(), turn_queue, out.clone()));
 
     loop {
@@ -179,9 +180,13 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
                 state.sessions.with(&id, |s| {
                     s.record.visitor_messages.push(message.text.clone())
                 });
-                let _ = turns.send(message.text);
+                let _ = turns.send(Turn::Visitor(message.text));
             }
-            Ok(ClientMessage::IframeEvent(event)) => record_page_event(&state, &id, event),
+            Ok(ClientMessage::IframeEvent(event)) => {
+                if let Some(reply) = record_page_event(&state, &id, event) {
+                    let _ = turns.send(Turn::Reaction(reply));
+                }
+            }
         }
     }
     drop(turns);
@@ -190,23 +195,44 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
     let _ = writer.await;
 }
 
-fn record_page_event(state: &AppState, id: &str, event: IframeEvent) {
-    state.sessions.with(id, |s| {
-        if event.event == LEAD_EVENT {
-            let lead = event.lead.clone().unwrap_or_default();
-            s.record.leads.push(serde_json::Value::Object(lead));
-        } else {
+/// Records an `iframe_event`; returns the agent's reaction when the script has one for it
+/// that this session has not had yet.
+fn record_page_event(state: &AppState, id: &str, event: IframeEvent) -> Option<AgentResponse> {
+    state
+        .sessions
+        .with(id, |s| {
+            if event.event == LEAD_EVENT {
+                let lead = event.lead.clone().unwrap_or_default();
+                s.record.leads.push(serde_json::Value::Object(lead));
+                return None;
+            }
             s.record
                 .page_events
                 .push(serde_json::to_value(&event).unwrap_or_default());
-        }
-    });
+            let reaction = state.script.react(
+                &event.event,
+                event.url.as_deref(),
+                event.selector.as_deref(),
+            )?;
+            if s.reactions_given.contains(&reaction) {
+                return None;
+            }
+            s.reactions_given.push(reaction);
+            Some(state.script.page_events[reaction].reply.clone())
+        })
+        .flatten()
+}
+
+/// What the turn runner answers.
+enum Turn {
+    Visitor(String),
+    Reaction(AgentResponse),
 }
 
 /// Answers visitor messages one after another, as the seed's lifecycle describes.
 async fn run_turns(
     state: AppState,
-    mut queue: mpsc::UnboundedReceiver<String>,
+    mut queue: mpsc::UnboundedReceiver<Turn>,
     out: mpsc::UnboundedSender<Outbound>,
 ) {
     let agent_id = Some(state.script.agent.id.clone());
@@ -216,13 +242,19 @@ async fn run_turns(
             is_typing,
         }))
     };
-    while let Some(text) = queue.recv().await {
-        let turn = state.script.answer(&text);
+    while let Some(turn) = queue.recv().await {
+        let (reply, lead_form) = match turn {
+            Turn::Visitor(text) => {
+                let answer = state.script.answer(&text);
+                (answer.reply, answer.lead_form)
+            }
+            Turn::Reaction(reply) => (reply, None),
+        };
         let _ = out.send(typing(true));
         tokio::time::sleep(state.config.reply_delay).await;
-        let _ = out.send(Outbound::Frame(ServerMessage::AgentResponse(turn.reply)));
+        let _ = out.send(Outbound::Frame(ServerMessage::AgentResponse(reply)));
         let _ = out.send(typing(false));
-        if let Some(form) = turn.lead_form {
+        if let Some(form) = lead_form {
             let _ = out.send(Outbound::Frame(ServerMessage::LeadForm(form)));
         }
     }

@@ -367,6 +367,37 @@ async fn pricing_is_followed_by_the_lead_form_and_a_submitted_lead_is_recorded()
 }
 
 #[tokio::test]
+async fn the_agent_reacts_once_to_the_visitor_opening_deals_on_their_own() {
+    let addr = start(quick()).await;
+    let (mut socket, id) = open(addr).await;
+    let opened_deals = json!({"type": "iframe_event", "payload": {"event": "navigation", "url": "/crm/deals.html"}});
+    send(&mut socket, opened_deals.clone()).await;
+    send(&mut socket, opened_deals).await;
+    let mut replies = Vec::new();
+    send(
+        &mut socket,
+        json!({"type": "visitor_message", "payload": {"text": "Show contacts"}}),
+    )
+    .await;
+    while replies.len() < 2 {
+        let frame = next(&mut socket).await;
+        if frame["type"] == "agent_response" {
+            replies.push(frame["payload"]["text"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(
+        replies[0].starts_with("I see you opened Deals"),
+        "{replies:?}"
+    );
+    assert!(
+        replies[1].starts_with("These are your contacts"),
+        "reacted twice: {replies:?}"
+    );
+    let (_, record) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+    assert_eq!(record["record"]["pageEvents"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn bad_frames_get_their_error_code_and_the_socket_stays_usable() {
     let addr = start(quick()).await;
     let (mut socket, _) = open(addr).await;
