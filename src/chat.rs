@@ -15,6 +15,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlIFrameElement;
 
+/// A pause between page commands, so a person can follow what the agent shows.
+const STEP_PAUSE_MS: i32 = 450;
 /// Visitor clicks in the demo closer together than this are reported once.
 const CLICK_REPORT_GAP_MS: f64 = 400.0;
 
@@ -196,6 +198,7 @@ impl Chat {
         let generation = self.tour.with_value(|t| t.generation);
         let cancelled = move || self.tour.with_value(|t| t.generation != generation);
         let allowed = self.config.with_value(|c| c.allowed_origins.clone());
+        let mut shown_last = false;
         loop {
             let next = self.tour.try_update_value(|t| {
                 let command = t.queue.pop_front()?;
@@ -205,6 +208,10 @@ impl Chat {
             let Some(Some((command, step, total))) = next else {
                 break;
             };
+            // Only after a step the visitor could see: failed steps show nothing to follow.
+            if shown_last {
+                dom::sleep(STEP_PAUSE_MS).await;
+            }
             if cancelled() {
                 break;
             }
@@ -217,6 +224,7 @@ impl Chat {
                 Some(frame) => dom::run(&frame, &command, &allowed, &cancelled).await,
                 None => Err("this page has no demo iframe for the agent to use".to_string()),
             };
+            shown_last = result.is_ok();
             if let Err(error) = result {
                 self.dispatch(Event::CommandFailed {
                     action: command.action().to_string(),

@@ -286,15 +286,27 @@ fn prefers_reduced_motion(frame: &HtmlIFrameElement) -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Scrolls the demo so the element is centred. Only the iframe's own viewport moves:
+/// `scrollIntoView` would also scroll the host page around the iframe.
 fn scroll_to(frame: &HtmlIFrameElement, element: &Element, smooth: bool) {
-    let options = web_sys::ScrollIntoViewOptions::new();
-    options.set_block(web_sys::ScrollLogicalPosition::Center);
+    let Some(window) = frame.content_window() else {
+        return;
+    };
+    let rect = element.get_bounding_client_rect();
+    let viewport = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    let scroll_y = window.scroll_y().unwrap_or(0.0);
+    let options = web_sys::ScrollToOptions::new();
+    options.set_top((scroll_y + rect.top() - (viewport - rect.height()) / 2.0).max(0.0));
     options.set_behavior(if smooth && !prefers_reduced_motion(frame) {
         web_sys::ScrollBehavior::Smooth
     } else {
         web_sys::ScrollBehavior::Instant
     });
-    element.scroll_into_view_with_scroll_into_view_options(&options);
+    window.scroll_to_with_scroll_to_options(&options);
 }
 
 /// The highlight on screen: its overlay and the timers that move and remove it.

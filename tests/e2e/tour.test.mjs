@@ -1,0 +1,176 @@
+// The agent drives the demo: page commands run in the iframe beside the chat, the visitor
+// sees each step and can stop it, the visitor's own clicks reach the server, and a hostile
+// batch of commands is refused or bounded with the chat still usable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startServer, launchBrowser, openPage, nextSession, sel, artifacts } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function start(page, url = server.url) {
+  await page.goto(url);
+  const session = nextSession(page);
+  await page.click(sel.launcher);
+  await page.locator(sel.agentMessages).first().waitFor();
+  return session;
+}
+
+async function say(page, text) {
+  await page.fill(sel.input, text);
+  await page.press(sel.input, 'Enter');
+}
+
+const demo = (page) => page.frameLocator('[data-docent-demo]');
+
+async function waitForTourEnd(page) {
+  await page.waitForFunction(() => !document.querySelector('.docent-status--tour'), null, { timeout: 20000 });
+}
+
+test('"Show me the dashboard": the demo opens the dashboard and highlights the pipeline chart', async () => {
+  const { page, context, errors } = await openPage(browser);
+  await start(page);
+  // Start elsewhere so the navigation is real.
+  await page.locator('[data-docent-demo]').evaluate((f) => { f.src = '/crm/settings.html'; });
+  await demo(page).locator('#workspace-name').waitFor();
+
+  await say(page, 'Show me the dashboard');
+  await page.locator('.docent-status--tour').waitFor();
+  const overlay = demo(page).locator('[data-docent-highlight]');
+  await overlay.waitFor({ timeout: 15000 });
+  const frameUrl = await page.locator('[data-docent-demo]').evaluate((f) => f.contentWindow.location.pathname);
+  assert.equal(frameUrl, '/crm/dashboard.html');
+  await page.waitForTimeout(700); // let the smooth scroll settle
+  const chartBox = await demo(page).locator('[data-testid="pipeline-chart"]').boundingBox();
+  const overlayBox = await overlay.boundingBox();
+  for (const side of ['x', 'y', 'width', 'height']) {
+    assert.ok(Math.abs(chartBox[side] - overlayBox[side]) <= 1, `overlay ${side} ${overlayBox[side]} vs chart ${chartBox[side]}`);
+  }
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the host page was scrolled');
+  await page.screenshot({ path: path.join(artifacts, 'tour-dashboard.png') });
+  await waitForTourEnd(page);
+  // The highlight clears itself after a while.
+  await overlay.waitFor({ state: 'detached', timeout: 8000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('"Create a deal": the form is filled, a stage chosen, the deal saved and listed', async () => {
+  const { page, context, errors } = await openPage(browser);
+  await start(page);
+  await say(page, 'Create a deal');
+  const status = page.locator(sel.status);
+  await status.filter({ hasText: 'Typing into the deal name' }).waitFor({ timeout: 15000 });
+  await waitForTourEnd(page);
+  const rows = await demo(page).locator('[data-testid="deal-list"] tbody tr').allTextContents();
+  assert.ok(rows.some((r) => r.includes('Acme Corp — 50 seats') && r.includes('$24000') && r.includes('Proposal')), rows.join('\n'));
+  await page.screenshot({ path: path.join(artifacts, 'tour-deal.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the visitor can stop a tour', async () => {
+  const { page, context } = await openPage(browser);
+  await start(page);
+  await say(page, 'Create a deal');
+  await page.locator(sel.status).filter({ hasText: 'Typing into' }).waitFor({ timeout: 15000 });
+  await page.click('.docent-status__action');
+  await waitForTourEnd(page);
+  await page.waitForTimeout(1500);
+  const rows = await demo(page).locator('[data-testid="deal-list"] tbody tr').allTextContents();
+  assert.ok(!rows.some((r) => r.includes('Acme Corp')), 'the deal was still created after Stop');
+  await context.close();
+});
+
+test("the visitor's own clicks in the demo reach the server, and the agent reacts", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const session = await start(page);
+  await demo(page).locator('[data-testid="pipeline-chart"]').waitFor();
+  await demo(page).locator('nav a', { hasText: 'Deals' }).click();
+  await page.locator(sel.agentMessages).filter({ hasText: 'I see you opened Deals' }).waitFor({ timeout: 10000 });
+  const { record } = await server.record(session.sessionId);
+  assert.ok(record.pageEvents.some((e) => e.event === 'click' && e.url === '/crm/dashboard.html'), JSON.stringify(record.pageEvents));
+  assert.ok(record.pageEvents.some((e) => e.event === 'navigation' && e.url === '/crm/deals.html'), JSON.stringify(record.pageEvents));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a hostile batch is refused or bounded; nothing breaks and the chat goes on', async () => {
+  // An agent script of our own whose one intent sends the worst commands we can think of.
+  const huge = 'x'.repeat(10 * 1024 * 1024);
+  const flood = Array.from({ length: 10000 }, () => ({ action: 'click', selector: '#nothing-here' }));
+  const hostile = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../demo/agent.json'), 'utf8'));
+  hostile.intents.unshift(
+    { name: 'js', phrases: ['hostile url'], reply: { text: 'Opening…', iframeCommands: [
+      { action: 'navigate', url: 'javascript:alert(document.domain)' },
+      { action: 'navigate', url: 'https://evil.example/phish' },
+      { action: 'navigate', url: '//evil.example/x' },
+      { action: 'click', selector: ')(' },
+      { action: 'navigate', url: '/crm/deals.html' },
+    ] } },
+    { name: 'huge', phrases: ['hostile text'], reply: { text: 'Typing…', iframeCommands: [
+      { action: 'navigate', url: '/crm/deals.html' },
+      { action: 'type', selector: '#deal-name', text: huge },
+    ] } },
+    { name: 'flood', phrases: ['hostile flood'], reply: { text: 'Clicking…', iframeCommands: flood } },
+  );
+  const scriptPath = path.join(artifacts, 'hostile-agent.json');
+  fs.writeFileSync(scriptPath, JSON.stringify(hostile));
+  const hostileServer = await startServer(['--script', scriptPath, '--reply-delay', '50']);
+  const { page, context } = await openPage(browser);
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+  try {
+    const session = await start(page, hostileServer.url);
+
+    await say(page, 'hostile url');
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    await waitForTourEnd(page);
+    assert.equal(dialogs, 0, 'a javascript: URL ran');
+    assert.equal(await page.locator('[data-docent-demo]').evaluate((f) => f.contentWindow.location.pathname), '/crm/deals.html');
+    assert.equal(new URL(page.url()).origin, hostileServer.url, 'the host page was navigated');
+
+    await say(page, 'hostile text');
+    await page.locator(sel.agentMessages).nth(2).waitFor();
+    await waitForTourEnd(page);
+    const typed = await demo(page).locator('#deal-name').inputValue();
+    assert.equal(typed.length, 10000, 'typed text is bounded to 10,000 characters');
+
+    await say(page, 'hostile flood');
+    await page.locator(sel.agentMessages).nth(3).waitFor();
+    await waitForTourEnd(page);
+
+    // The chat still works.
+    await say(page, 'Show contacts');
+    await page.locator(sel.agentMessages).filter({ hasText: 'These are your contacts' }).waitFor();
+
+    const { record } = await hostileServer.record(session.sessionId);
+    const failed = record.pageEvents.filter((e) => e.event === 'command_failed');
+    const why = failed.map((e) => e.error).join('\n');
+    assert.ok(failed.some((e) => /javascript/.test(e.error)), why);
+    assert.ok(failed.some((e) => /evil\.example/.test(e.error)), why);
+    assert.ok(failed.some((e) => /not a valid CSS selector|unbalanced/.test(e.error)), why);
+    assert.ok(failed.some((e) => /9950 more commands were refused/.test(e.error)), why);
+    // 50 clicks ran and failed alone (nothing matches), plus the refusal of the rest.
+    assert.equal(failed.filter((e) => e.selector === '#nothing-here').length, 50);
+    assert.ok(warnings.some((w) => w.includes('javascript')), 'the console says what was refused');
+    console.log(`hostile batch: ${failed.length} commands refused or failed, chat still answering`);
+  } finally {
+    await context.close();
+    hostileServer.stop();
+  }
+});
