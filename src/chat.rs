@@ -221,6 +221,14 @@ impl Chat {
                 description: commands::describe(&command),
             });
             let result = match self.demo_frame() {
+                // A demo on another origin is driven through its bridge script; navigation
+                // stays with the widget, which may set any iframe's src.
+                Some(frame)
+                    if frame.content_document().is_none()
+                        && !matches!(command, PageCommand::Navigate { .. }) =>
+                {
+                    commands::bridge::run(&frame, &command).await
+                }
                 Some(frame) => dom::run(&frame, &command, &allowed, &cancelled).await,
                 None => Err("this page has no demo iframe for the agent to use".to_string()),
             };
@@ -233,12 +241,9 @@ impl Chat {
                 });
             }
         }
-        let url = self.demo_frame().and_then(|f| frame_path(&f));
         self.tour.update_value(|t| {
             t.running = false;
             t.done = 0;
-            // Where the tour left the demo is not the visitor's own navigation.
-            t.last_url = url;
         });
         self.dispatch(Event::CommandsDone);
         // Commands queued while a Stop was in flight start a fresh run.
@@ -247,23 +252,16 @@ impl Chat {
         }
     }
 
-    /// Reports what the visitor does in the demo iframe on their own (clicks and page
-    /// changes), never what the agent's commands do.
+    /// Reports what the visitor does in the demo on their own (clicks and page changes),
+    /// never what the agent's commands do: same-origin demos are watched directly, others
+    /// through their bridge script.
     pub fn watch_demo_frame(self) {
         let Some(frame) = self.demo_frame() else {
             return;
         };
         let on_click =
             Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |event: web_sys::MouseEvent| {
-                let now = js_sys::Date::now();
-                let report = self.tour.try_update_value(|t| {
-                    let quiet = !t.running && now - t.last_click_ms >= CLICK_REPORT_GAP_MS;
-                    if quiet {
-                        t.last_click_ms = now;
-                    }
-                    quiet
-                });
-                if report != Some(true) || !event.is_trusted() {
+                if !event.is_trusted() {
                     return;
                 }
                 let target = event
@@ -283,12 +281,12 @@ impl Chat {
                     commands::stable_selector(&chain)
                 });
                 let url = self.demo_frame().and_then(|f| frame_path(&f));
-                self.dispatch(Event::VisitorActivity(PageEvent {
+                self.visitor_did(PageEvent {
                     event: "click".into(),
                     selector,
                     url,
                     ..PageEvent::default()
-                }));
+                });
             });
         let on_click = on_click.into_js_value();
         let listen = {
@@ -315,27 +313,53 @@ impl Chat {
                 return;
             };
             listen(&frame);
-            let url = frame_path(&frame);
-            let visitor_moved = self.tour.try_update_value(|t| {
-                // The first page the demo loads is where it starts, not a visitor's move.
-                let moved =
-                    !t.running && t.last_url.is_some() && url.is_some() && t.last_url != url;
-                if !t.running {
-                    t.last_url = url.clone();
-                }
-                moved
-            });
-            if visitor_moved == Some(true) {
-                self.dispatch(Event::VisitorActivity(PageEvent {
+            if let Some(url) = frame_path(&frame) {
+                self.visitor_did(PageEvent {
                     event: "navigation".into(),
-                    url,
+                    url: Some(url),
                     ..PageEvent::default()
-                }));
+                });
             }
         });
         let _ = frame.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
-        // The watcher lives as long as the page.
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let activity = self
+                    .demo_frame()
+                    .and_then(|frame| commands::bridge::receive(&event, &frame));
+                if let Some(activity) = activity {
+                    self.visitor_did(activity);
+                }
+            },
+        );
+        let _ = window()
+            .add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+        // The watchers live as long as the page.
         on_load.forget();
+        on_message.forget();
+    }
+
+    /// Something happened in the demo: reported when the visitor did it, not a command.
+    /// Navigations always move `last_url` (so the tour's own page changes are known); the
+    /// first page the demo shows is where it starts, not a visitor's move.
+    fn visitor_did(self, event: PageEvent) {
+        let now = js_sys::Date::now();
+        let report = self.tour.try_update_value(|t| {
+            if event.event == "navigation" {
+                let moved = !t.running && t.last_url.is_some() && t.last_url != event.url;
+                t.last_url = event.url.clone();
+                moved
+            } else {
+                let quiet = !t.running && now - t.last_click_ms >= CLICK_REPORT_GAP_MS;
+                if quiet {
+                    t.last_click_ms = now;
+                }
+                quiet
+            }
+        });
+        if report == Some(true) {
+            self.dispatch(Event::VisitorActivity(event));
+        }
     }
 
     /// `docent:lead` on the host element, bubbling, with the values as `detail`.

@@ -1,6 +1,7 @@
 //! Page commands in the demo iframe: what the visitor is told while they run (pure, below)
 //! and the executor that runs them through the iframe's DOM ([`dom`]).
 
+pub mod bridge;
 pub mod dom;
 
 use docent_protocol::PageCommand;

@@ -174,3 +174,92 @@ test('a hostile batch is refused or bounded; nothing breaks and the chat goes on
     hostileServer.stop();
   }
 });
+
+/** A site like the demo page (its own agent server) whose iframe shows `demoUrl`'s demo. */
+async function hostWithDemoAt(demoUrl) {
+  const dist = process.env.DOCENT_DIST ?? path.join(import.meta.dirname, '../../dist');
+  const root = fs.mkdtempSync(path.join(artifacts, 'host-'));
+  fs.cpSync(dist, root, { recursive: true });
+  const index = path.join(root, 'index.html');
+  fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('src="crm/dashboard.html"', `src="${demoUrl}/crm/dashboard.html"`));
+  return startServer(['--static', root]);
+}
+
+/**
+ * A host site and a demo on two origins. The demo's bridge trusts the host when `trusted`,
+ * else only an unrelated origin. The bridge's allowed origin is written into the demo's
+ * files after the host is up, since ports are picked at random.
+ */
+async function crossOriginPair(trusted) {
+  const demoRoot = fs.mkdtempSync(path.join(artifacts, 'cross-'));
+  fs.cpSync(path.join(import.meta.dirname, '../../demo/crm'), path.join(demoRoot, 'crm'), { recursive: true });
+  const demoServer = await startServer(['--static', demoRoot]);
+  const host = await hostWithDemoAt(demoServer.url);
+  const parent = trusted ? host.url : 'https://somewhere-else.example';
+  for (const file of fs.readdirSync(path.join(demoRoot, 'crm')).filter((f) => f.endsWith('.html'))) {
+    const page = path.join(demoRoot, 'crm', file);
+    fs.writeFileSync(page, fs.readFileSync(page, 'utf8').replace(/data-parent-origin="[^"]*"/, `data-parent-origin="${parent}"`));
+  }
+  return { demoServer, host };
+}
+
+test('the same tour through the cross-origin bridge', async () => {
+  // The host's origin goes into the demo's bridge, the demo's into the host page: the host
+  // page is written after the demo server is up, and the bridge reads its origin at load.
+  const { demoServer, host } = await crossOriginPair(true);
+  const { page, context, errors } = await openPage(browser);
+  try {
+    const session = await start(page, host.url);
+    const frame = page.frameLocator('[data-docent-demo]');
+    await frame.locator('[data-testid="pipeline-chart"]').waitFor();
+    assert.notEqual(new URL(await page.locator('[data-docent-demo]').getAttribute('src')).origin, host.url);
+
+    await say(page, 'Show me the dashboard');
+    const overlay = frame.locator('[data-docent-highlight]');
+    await overlay.waitFor({ timeout: 15000 });
+    await page.waitForTimeout(700);
+    const chartBox = await frame.locator('[data-testid="pipeline-chart"]').boundingBox();
+    const overlayBox = await overlay.boundingBox();
+    for (const side of ['x', 'y', 'width', 'height']) {
+      assert.ok(Math.abs(chartBox[side] - overlayBox[side]) <= 1, `overlay ${side}`);
+    }
+    await waitForTourEnd(page);
+
+    await say(page, 'Create a deal');
+    await page.locator(sel.agentMessages).nth(2).waitFor();
+    await waitForTourEnd(page);
+    const rows = await frame.locator('[data-testid="deal-list"] tbody tr').allTextContents();
+    assert.ok(rows.some((r) => r.includes('Acme Corp — 50 seats') && r.includes('Proposal')), rows.join('\n'));
+
+    await frame.locator('nav a', { hasText: 'Contacts' }).click();
+    await page.locator(sel.agentMessages).filter({ hasText: 'Those are your contacts' }).waitFor({ timeout: 10000 });
+    const { record } = await host.record(session.sessionId);
+    assert.ok(record.pageEvents.some((e) => e.event === 'click'), JSON.stringify(record.pageEvents));
+    assert.ok(record.pageEvents.some((e) => e.event === 'navigation' && e.url === '/crm/contacts.html'));
+    assert.ok(!record.pageEvents.some((e) => e.event === 'command_failed'), JSON.stringify(record.pageEvents));
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    demoServer.stop();
+    host.stop();
+  }
+});
+
+test('a bridge that does not trust this site ignores its commands, and the visitor is told', async () => {
+  const { demoServer, host } = await crossOriginPair(false);
+  const { page, context } = await openPage(browser);
+  try {
+    const session = await start(page, host.url);
+    await say(page, 'Show contacts');
+    await page.locator(sel.status).filter({ hasText: 'did not answer' }).waitFor({ timeout: 20000 });
+    await waitForTourEnd(page);
+    const { record } = await host.record(session.sessionId);
+    const failed = record.pageEvents.filter((e) => e.event === 'command_failed');
+    assert.ok(failed.length >= 1 && failed.every((e) => /bridge script/.test(e.error)), JSON.stringify(failed));
+    assert.equal(await page.frameLocator('[data-docent-demo]').locator('[data-docent-highlight]').count(), 0);
+  } finally {
+    await context.close();
+    demoServer.stop();
+    host.stop();
+  }
+});
