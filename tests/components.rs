@@ -365,7 +365,8 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     let host = mount(move || {
         view! { <StatusLine status=status notice=notice
         on_retry=Callback::new(move |()| retried.update(|n| *n += 1))
-        on_start_new=Callback::new(move |()| restarted.update(|n| *n += 1))/> }
+        on_start_new=Callback::new(move |()| restarted.update(|n| *n += 1))
+        tour=tour on_stop=Callback::new(move |()| stopped.update(|n| *n += 1))/> }
     });
     let line = find(&host, "[data-testid='docent-status']");
     assert!(!visible(&line), "nothing to say while connected");
