@@ -13,8 +13,9 @@ pub struct Asset {
 }
 
 /// The widget's own bytes, brotli-compressed, may not grow past this without a decision:
-/// raise it in the same commit that explains why (README, "Size").
-pub const BUDGET_BROTLI_BYTES: usize = 150 * 1024;
+/// raise it in the same commit that explains why (README, "Size"). 176 KiB since the page
+/// commands (executor and bridge client: +22 KB brotli) landed at 165 KiB.
+pub const BUDGET_BROTLI_BYTES: usize = 176 * 1024;
 
 pub fn measure(dist: &Path) -> Result<Vec<Asset>, String> {
     let mut assets = Vec::new();
