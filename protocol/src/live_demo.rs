@@ -148,6 +148,14 @@ pub struct VisitorMessage {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Value>,
+    /// Extension: the widget's id for this message; a server that knows it answers a
+    /// resent message once, and names it in `agent_response.replyTo`.
+    #[serde(
+        default,
+        rename = "clientMessageId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_message_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -181,6 +189,9 @@ pub struct AgentResponse {
     pub suggestions: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
+    /// Extension: the `clientMessageId` of the visitor message this answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,6 +278,7 @@ impl ServerMessage {
                     suggestions: reply.suggestions.unwrap_or_default(),
                     commands: commands_from_wire(reply.iframe_commands.as_deref().unwrap_or(&[])),
                     agent_id: reply.agent_id,
+                    reply_to: reply.reply_to,
                 })]
             }
             ServerMessage::TypingIndicator(typing) => vec![AgentEvent::Typing(typing.is_typing)],
@@ -337,9 +349,14 @@ impl Dialect for LiveDemo {
 
     fn encode(&self, action: &VisitorAction) -> Option<String> {
         let message = match action {
-            VisitorAction::Say { text, context } => ClientMessage::VisitorMessage(VisitorMessage {
+            VisitorAction::Say {
+                text,
+                context,
+                client_id,
+            } => ClientMessage::VisitorMessage(VisitorMessage {
                 text: text.clone(),
                 context: context.clone(),
+                client_message_id: client_id.clone(),
             }),
             VisitorAction::Heartbeat => ClientMessage::Heartbeat(Empty {}),
             VisitorAction::PageEvent(PageEvent {

@@ -56,6 +56,8 @@ pub struct AgentMessage {
     /// as an error so that the visitor and the agent can be told, and the rest still run.
     pub commands: Vec<Result<PageCommand, CommandError>>,
     pub agent_id: Option<String>,
+    /// The visitor message this answers (its `client_id`), where the server says so.
+    pub reply_to: Option<String>,
 }
 
 /// A request for the visitor's contact details.
@@ -200,6 +202,8 @@ pub enum VisitorAction {
     Say {
         text: String,
         context: Option<serde_json::Value>,
+        /// Names this message so a resend after an ambiguous drop is answered once.
+        client_id: Option<String>,
     },
     /// Keep-alive.
     Heartbeat,

@@ -85,6 +85,7 @@ fn the_widget_encodes_visitor_actions_as_the_seed_shows() {
             VisitorAction::Say {
                 text: "Show me the dashboard".into(),
                 context: None,
+                client_id: None,
             },
         ),
         ("heartbeat", VisitorAction::Heartbeat),

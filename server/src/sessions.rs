@@ -1,10 +1,13 @@
 //! Sessions and their tokens: who may open a socket, and what each session has recorded.
 
+use crate::socket::{Outbound, Turn};
+use docent_protocol::live_demo::ServerMessage;
 use jsonwebtoken::{decode, encode, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::Notify;
 
 /// What a session token says: which session, until when.
@@ -90,6 +93,14 @@ pub struct Session {
     pub record: Record,
     /// Page reactions already given (indexes into the script's `pageEvents`).
     pub reactions_given: Vec<usize>,
+    /// Replies by the `clientMessageId` they answer, for resends.
+    pub answered: HashMap<String, Vec<ServerMessage>>,
+    /// Messages being answered now, by `clientMessageId`.
+    pub in_progress: HashSet<String>,
+    /// The session's open connection, where replies go when they are ready.
+    pub(crate) current_out: Option<UnboundedSender<Outbound>>,
+    /// The session's turn runner (started by its first connection).
+    pub(crate) turns: Option<UnboundedSender<Turn>>,
     /// Wakes the session's open socket when the session is ended over REST.
     pub ended_signal: Arc<Notify>,
 }
@@ -102,6 +113,8 @@ pub struct Record {
     pub page_events: Vec<serde_json::Value>,
     pub leads: Vec<serde_json::Value>,
     pub heartbeats: u64,
+    /// Resent visitor messages that were not answered again.
+    pub duplicates: u64,
 }
 
 /// All sessions of this server, in memory.
@@ -128,6 +141,10 @@ impl Sessions {
             ended: false,
             record: Record::default(),
             reactions_given: Vec::new(),
+            answered: HashMap::new(),
+            in_progress: HashSet::new(),
+            current_out: None,
+            turns: None,
             ended_signal: Arc::new(Notify::new()),
         };
         self.inner.lock().unwrap().insert(id.clone(), session);
@@ -157,6 +174,8 @@ impl Sessions {
         self.with(id, |s| {
             let was_live = !s.ended;
             s.ended = true;
+            // Ends the turn runner once it has drained.
+            s.turns = None;
             s.ended_signal.notify_waiters();
             was_live
         })

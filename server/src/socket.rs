@@ -1,9 +1,14 @@
 //! The live-demo socket: `/ws/session/{id}?token=…`.
 //!
-//! One connection runs three small tasks joined by channels: a reader that answers
-//! heartbeats and checks every frame at once, a turn runner that answers visitor messages
-//! strictly in order (typing on, reply, typing off, lead form), and a writer that owns the
-//! socket's sending half. So a slow reply never delays a pong.
+//! A connection runs a reader that answers heartbeats and checks every frame at once, and a
+//! writer that owns the socket's sending half. Visitor messages go to the session's turn
+//! runner, which answers strictly in order (typing on, reply, typing off, lead form) on
+//! whichever connection the session has *when the reply is ready*: so a slow reply never
+//! delays a pong, and a reply survives the connection it was asked on.
+//!
+//! A visitor message with a `clientMessageId` is answered once: a resend of one still being
+//! answered is ignored, and a resend of one already answered gets the same reply again
+//! (`replyTo` names the message, so the widget shows it once).
 
 use crate::sessions::{unix_millis, Lookup};
 use crate::AppState;
@@ -34,7 +39,7 @@ pub async fn upgrade(
 }
 
 /// What the writer task sends.
-enum Outbound {
+pub(crate) enum Outbound {
     Frame(ServerMessage),
     Close(u16, &'static str),
 }
@@ -117,8 +122,19 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
             }
         }
     });
-    let (turns, turn_queue) = mpsc::unbounded_channel::<Turn>();
-    let turn_runner = tokio::spawn(run_turns(state.clone(), turn_queue, out.clone()));
+    let turns = state.sessions.with(&id, |s| {
+        s.current_out = Some(out.clone());
+        s.turns
+            .get_or_insert_with(|| {
+                let (turns, queue) = mpsc::unbounded_channel::<Turn>();
+                tokio::spawn(run_turns(state.clone(), id.clone(), queue));
+                turns
+            })
+            .clone()
+    });
+    let Some(turns) = turns else {
+        return;
+    };
 
     loop {
         let frame = tokio::select! {
@@ -177,10 +193,36 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
                     let _ = out.send(Outbound::Frame(error));
                     continue;
                 }
-                state.sessions.with(&id, |s| {
-                    s.record.visitor_messages.push(message.text.clone())
+                let client_id = message.client_message_id.clone();
+                let seen = state.sessions.with(&id, |s| match &client_id {
+                    Some(cid) if s.answered.contains_key(cid) => {
+                        s.record.duplicates += 1;
+                        Seen::Answered(s.answered[cid].clone())
+                    }
+                    Some(cid) if s.in_progress.contains(cid) => {
+                        s.record.duplicates += 1;
+                        Seen::InProgress
+                    }
+                    _ => {
+                        s.in_progress.extend(client_id.clone());
+                        s.record.visitor_messages.push(message.text.clone());
+                        Seen::New
+                    }
                 });
-                let _ = turns.send(Turn::Visitor(message.text));
+                match seen {
+                    Some(Seen::Answered(frames)) => {
+                        for frame in frames {
+                            let _ = out.send(Outbound::Frame(frame));
+                        }
+                    }
+                    Some(Seen::New) => {
+                        let _ = turns.send(Turn::Visitor {
+                            text: message.text,
+                            client_id,
+                        });
+                    }
+                    _ => {}
+                }
             }
             Ok(ClientMessage::IframeEvent(event)) => {
                 if let Some(reply) = record_page_event(&state, &id, event) {
@@ -189,9 +231,13 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
             }
         }
     }
-    drop(turns);
+    // Replies still being prepared wait for the session's next connection.
+    state.sessions.with(&id, |s| {
+        if s.current_out.as_ref().is_some_and(|o| o.same_channel(&out)) {
+            s.current_out = None;
+        }
+    });
     drop(out);
-    turn_runner.abort();
     let _ = writer.await;
 }
 
@@ -224,39 +270,61 @@ fn record_page_event(state: &AppState, id: &str, event: IframeEvent) -> Option<A
 }
 
 /// What the turn runner answers.
-enum Turn {
-    Visitor(String),
+pub(crate) enum Turn {
+    Visitor {
+        text: String,
+        client_id: Option<String>,
+    },
     Reaction(AgentResponse),
 }
 
-/// Answers visitor messages one after another, as the seed's lifecycle describes.
-async fn run_turns(
-    state: AppState,
-    mut queue: mpsc::UnboundedReceiver<Turn>,
-    out: mpsc::UnboundedSender<Outbound>,
-) {
+/// Whether a visitor message was seen before.
+enum Seen {
+    New,
+    InProgress,
+    Answered(Vec<ServerMessage>),
+}
+
+/// Answers a session's visitor messages one after another, as the seed's lifecycle
+/// describes, on the session's current connection. Ends when the session does.
+async fn run_turns(state: AppState, id: String, mut queue: mpsc::UnboundedReceiver<Turn>) {
     let agent_id = Some(state.script.agent.id.clone());
     let typing = |is_typing| {
-        Outbound::Frame(ServerMessage::TypingIndicator(TypingIndicator {
+        ServerMessage::TypingIndicator(TypingIndicator {
             agent_id: agent_id.clone(),
             is_typing,
-        }))
+        })
+    };
+    let send = |frame: ServerMessage| {
+        if let Some(Some(out)) = state.sessions.with(&id, |s| s.current_out.clone()) {
+            let _ = out.send(Outbound::Frame(frame));
+        }
     };
     while let Some(turn) = queue.recv().await {
-        let (reply, lead_form) = match turn {
-            Turn::Visitor(text) => {
+        let (mut reply, lead_form, client_id) = match turn {
+            Turn::Visitor { text, client_id } => {
                 let answer = state.script.answer(&text);
-                (answer.reply, answer.lead_form)
+                (answer.reply, answer.lead_form, client_id)
             }
-            Turn::Reaction(reply) => (reply, None),
+            Turn::Reaction(reply) => (reply, None, None),
         };
-        let _ = out.send(typing(true));
+        reply.reply_to = client_id.clone();
+        send(typing(true));
         tokio::time::sleep(state.config.reply_delay).await;
-        let _ = out.send(Outbound::Frame(ServerMessage::AgentResponse(reply)));
-        let _ = out.send(typing(false));
-        if let Some(form) = lead_form {
-            let _ = out.send(Outbound::Frame(ServerMessage::LeadForm(form)));
+        let mut frames = vec![ServerMessage::AgentResponse(reply)];
+        frames.extend(lead_form.map(ServerMessage::LeadForm));
+        if let Some(cid) = client_id {
+            state.sessions.with(&id, |s| {
+                s.in_progress.remove(&cid);
+                s.answered.insert(cid, frames.clone());
+            });
         }
+        let mut frames = frames.into_iter();
+        if let Some(first) = frames.next() {
+            send(first);
+        }
+        send(typing(false));
+        frames.for_each(send);
     }
 }
 

@@ -398,6 +398,47 @@ async fn the_agent_reacts_once_to_the_visitor_opening_deals_on_their_own() {
 }
 
 #[tokio::test]
+async fn a_resent_message_is_answered_once_and_a_late_reply_finds_the_next_connection() {
+    let addr = start(Config {
+        reply_delay: Duration::from_millis(300),
+        ..quick()
+    })
+    .await;
+    let (id, token) = create_session(addr).await;
+    let path = format!("/ws/session/{id}?token={token}");
+    let say = |cid: &str| json!({"type": "visitor_message", "payload": {"text": "Show contacts", "clientMessageId": cid}});
+
+    // Asked, then the connection drops before the reply is ready.
+    let mut first = connect(addr, &path).await;
+    send(&mut first, say("c1")).await;
+    assert_eq!(next(&mut first).await["payload"]["isTyping"], true);
+    drop(first);
+    // The widget reconnects and resends: the reply comes once, on the new connection.
+    let mut second = connect(addr, &path).await;
+    send(&mut second, say("c1")).await;
+    let reply = loop {
+        let frame = next(&mut second).await;
+        if frame["type"] == "agent_response" {
+            break frame;
+        }
+    };
+    assert_eq!(reply["payload"]["replyTo"], "c1");
+    // Resent again after it was answered: the same reply again, named, and no new turn.
+    send(&mut second, say("c1")).await;
+    let mut again = next(&mut second).await;
+    if again["type"] == "typing_indicator" {
+        again = next(&mut second).await;
+    }
+    assert_eq!(again, reply);
+    let (_, record) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+    assert_eq!(
+        record["record"]["visitorMessages"],
+        json!(["Show contacts"])
+    );
+    assert_eq!(record["record"]["duplicates"], 2);
+}
+
+#[tokio::test]
 async fn bad_frames_get_their_error_code_and_the_socket_stays_usable() {
     let addr = start(quick()).await;
     let (mut socket, _) = open(addr).await;
