@@ -15,6 +15,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlIFrameElement;
 
+/// How often the silence watchdog looks at the connection.
+const WATCHDOG_TICK_MS: u64 = 5_000;
 /// A pause between page commands, so a person can follow what the agent shows.
 const STEP_PAUSE_MS: i32 = 450;
 /// Visitor clicks in the demo closer together than this are reported once.
@@ -54,11 +56,16 @@ impl Chat {
             host: StoredValue::new_local(host),
             tour: StoredValue::new(Tour::default()),
         };
-        // The heartbeat ticks always; the conversation decides whether a frame is due.
+        // The heartbeat and the watchdog tick always; the conversation decides what is due.
         let _ = set_interval_with_handle(
             move || chat.dispatch(Event::HeartbeatDue),
             Duration::from_millis(u64::from(HEARTBEAT_MS)),
         );
+        let _ = set_interval_with_handle(
+            move || chat.dispatch(Event::Tick),
+            Duration::from_millis(WATCHDOG_TICK_MS),
+        );
+        chat.watch_connectivity();
         chat
     }
 
@@ -119,7 +126,8 @@ impl Chat {
                 });
                 dom::clear_highlight();
             }
-            Effect::CloseSocket => self.socket.set_value(None),
+            // Dropping the socket detaches its handlers: no close event follows.
+            Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
             Effect::AnnounceLead(values) => self.announce_lead(&values),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
         }
@@ -142,6 +150,7 @@ impl Chat {
                 self.dispatch(Event::SocketClosed {
                     code,
                     kind: LiveDemo.classify_close(code),
+                    jitter: js_sys::Math::random(),
                 })
             },
         );
@@ -152,6 +161,7 @@ impl Chat {
                 self.dispatch(Event::SocketClosed {
                     code: 1006,
                     kind: LiveDemo.classify_close(1006),
+                    jitter: js_sys::Math::random(),
                 });
             }
         }
@@ -173,6 +183,30 @@ impl Chat {
                 detail: e.to_string(),
             }),
         }
+    }
+
+    /// The browser's `online`/`offline` events and the tab's visibility feed the connection
+    /// policy: back online reconnects at once, and a hidden tab does not spin.
+    fn watch_connectivity(self) {
+        let window = window();
+        let online = Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Online(true)));
+        let offline = Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Online(false)));
+        let visibility =
+            Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Hidden(document().hidden())));
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+        let _ = document().add_event_listener_with_callback(
+            "visibilitychange",
+            visibility.as_ref().unchecked_ref(),
+        );
+        if !web_sys::window().is_some_and(|w| w.navigator().on_line()) {
+            self.dispatch(Event::Online(false));
+        }
+        // These live as long as the page.
+        online.forget();
+        offline.forget();
+        visibility.forget();
     }
 
     /// The iframe the agent drives, found afresh each time (the host page may replace it).

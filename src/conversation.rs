@@ -2,6 +2,7 @@
 //! [`Conversation::apply`], which returns the [`Effect`]s the browser shell must carry out.
 //! Time is passed in, never read, so all of it is tested natively.
 
+use crate::transport::policy::{Backoff, MAX_ATTEMPTS, SILENCE_MS};
 use docent_protocol::live_demo::SessionResponse;
 use docent_protocol::{
     AgentEvent, CloseKind, ErrorCode, LeadFieldKind, LeadForm, PageCommand, PageEvent,
@@ -10,10 +11,6 @@ use docent_protocol::{
 
 /// Longest message a visitor may send; longer text is refused (and kept in the composer).
 pub const MAX_VISITOR_CHARS: usize = 4_000;
-/// Reconnect delays double from this…
-const FIRST_RETRY_MS: u32 = 1_000;
-/// …up to this.
-const MAX_RETRY_MS: u32 = 30_000;
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +20,16 @@ pub enum Author {
 }
 
 /// Where a visitor's message is on its way to the agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Delivery {
     /// Waiting for a connection; sent as soon as there is one.
     Pending,
-    /// Handed to the open socket.
+    /// Handed to the open socket; no answer yet.
     Sent,
+    /// The agent answered it.
+    Answered,
+    /// Sent again and again without an answer: the visitor may retry it.
+    Failed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,10 @@ pub struct Message {
     pub delivery: Delivery,
     /// When it was written, in milliseconds since the Unix epoch.
     pub at_ms: f64,
+    /// The visitor message's id on the wire (`clientMessageId`), so resends are answered once.
+    pub client_id: Option<String>,
+    /// How many times it has been handed to a socket.
+    pub attempts: u32,
 }
 
 /// The connection, as the visitor sees it.
@@ -58,6 +63,8 @@ pub enum Status {
     Reconnecting {
         in_ms: u32,
     },
+    /// The browser is offline; messages wait for the connection to come back.
+    Offline,
     /// Could not start; `Retry` may help.
     Failed {
         reason: String,
@@ -102,9 +109,11 @@ pub enum Event {
         reason: String,
     },
     SocketOpened,
+    /// The socket closed; `jitter` is uniform in `[0, 1)` and spreads the reconnect delay.
     SocketClosed {
         code: u16,
         kind: CloseKind,
+        jitter: f64,
     },
     Agent(AgentEvent),
     /// A frame that could not be read; `detail` is for the console.
@@ -136,6 +145,14 @@ pub enum Event {
     NotSent(VisitorAction),
     /// Time for a keep-alive frame.
     HeartbeatDue,
+    /// A clock tick (every few seconds), for the silence watchdog.
+    Tick,
+    /// The browser went online (`true`) or offline.
+    Online(bool),
+    /// The tab was hidden (`true`) or shown again.
+    Hidden(bool),
+    /// The visitor asks to send a failed message again.
+    RetryMessage(u64),
     /// Time to try the connection again.
     ReconnectDue,
     /// The visitor asked to try again now.
@@ -162,6 +179,8 @@ pub enum Effect {
         token: String,
     },
     CloseSocket,
+    /// The connection is dead though the socket did not say so: drop it and reconnect.
+    Reconnect,
     /// Run page commands in the demo iframe, after any still running.
     RunCommands(Vec<PageCommand>),
     /// Stop running page commands.
@@ -194,7 +213,18 @@ pub struct Conversation {
     /// Frames other than chat messages that must still reach the agent (a submitted lead).
     unsent: Vec<VisitorAction>,
     next_id: u64,
-    failed_connects: u32,
+    backoff: Backoff,
+    /// When the current connection opened.
+    connected_at: Option<f64>,
+    /// When the last frame arrived, for the watchdog.
+    last_frame_at: f64,
+    /// The server names the message each reply answers (`replyTo`), so unanswered messages
+    /// can be resent after a drop without being answered twice.
+    server_acks: bool,
+    offline: bool,
+    hidden: bool,
+    /// A reconnect came due while the tab was hidden or offline: it waits for them.
+    reconnect_deferred: bool,
 }
 
 impl Default for Conversation {
@@ -218,7 +248,13 @@ impl Conversation {
             tour: None,
             unsent: Vec::new(),
             next_id: 1,
-            failed_connects: 0,
+            backoff: Backoff::default(),
+            connected_at: None,
+            last_frame_at: 0.0,
+            server_acks: false,
+            offline: false,
+            hidden: false,
+            reconnect_deferred: false,
         }
     }
 
@@ -272,11 +308,61 @@ impl Conversation {
             }
             Event::SocketOpened => {
                 self.status = Status::Connected;
-                self.failed_connects = 0;
+                self.connected_at = Some(now_ms);
+                self.last_frame_at = now_ms;
                 self.flush_pending()
             }
-            Event::SocketClosed { code, kind } => self.socket_closed(code, kind),
-            Event::Agent(event) => self.agent_event(event, now_ms),
+            Event::SocketClosed { code, kind, jitter } => {
+                self.socket_closed(code, kind, jitter, now_ms)
+            }
+            Event::Agent(event) => {
+                self.last_frame_at = now_ms;
+                self.agent_event(event, now_ms)
+            }
+            Event::Tick => {
+                let silent = now_ms - self.last_frame_at >= SILENCE_MS;
+                if self.status == Status::Connected && silent {
+                    // Same as a drop, at the first step of the backoff: reconnect soon.
+                    let mut effects = vec![Effect::Reconnect];
+                    effects.extend(self.socket_closed(1006, CloseKind::Retry, 0.0, now_ms));
+                    return effects;
+                }
+                vec![]
+            }
+            Event::Online(online) => {
+                self.offline = !online;
+                if !online {
+                    if !matches!(self.status, Status::Ended { .. } | Status::Idle) {
+                        self.status = Status::Offline;
+                    }
+                    return vec![];
+                }
+                self.reconnect_now()
+            }
+            Event::Hidden(hidden) => {
+                self.hidden = hidden;
+                if hidden || !self.reconnect_deferred {
+                    return vec![];
+                }
+                self.reconnect_now()
+            }
+            Event::RetryMessage(id) => {
+                let connected = self.status == Status::Connected;
+                let Some(message) = self
+                    .messages
+                    .iter_mut()
+                    .find(|m| m.id == id && m.delivery == Delivery::Failed)
+                else {
+                    return vec![];
+                };
+                message.attempts = 0;
+                message.delivery = Delivery::Pending;
+                if connected {
+                    self.flush_pending()
+                } else {
+                    vec![]
+                }
+            }
             Event::UnreadableFrame { detail } => {
                 self.notice = Some(Notice {
                     text:
@@ -335,11 +421,14 @@ impl Conversation {
             },
             Event::NotSent(action) => {
                 match action {
-                    VisitorAction::Say { text, .. } => {
+                    VisitorAction::Say {
+                        text, client_id, ..
+                    } => {
                         let waiting = self.messages.iter_mut().rev().find(|m| {
                             m.author == Author::Visitor
                                 && m.delivery == Delivery::Sent
                                 && m.text == text
+                                && m.client_id == client_id
                         });
                         if let Some(message) = waiting {
                             message.delivery = Delivery::Pending;
@@ -358,28 +447,26 @@ impl Conversation {
                 Status::Connected => vec![Effect::Send(VisitorAction::Heartbeat)],
                 _ => vec![],
             },
-            Event::ReconnectDue => match (&self.status, &self.session) {
-                (Status::Reconnecting { .. }, Some(session)) => {
-                    self.status = Status::Connecting;
-                    vec![Effect::Connect {
-                        session_id: session.id.clone(),
-                        token: session.token.clone(),
-                    }]
+            Event::ReconnectDue => {
+                if !matches!(self.status, Status::Reconnecting { .. }) {
+                    return vec![];
                 }
-                _ => vec![],
-            },
+                // A hidden tab does not spin, and offline there is nothing to reach.
+                if self.hidden || self.offline {
+                    self.reconnect_deferred = true;
+                    return vec![];
+                }
+                self.connect()
+            }
             Event::Retry => match (&self.status, &self.session) {
                 (Status::Failed { .. }, None) => {
                     self.status = Status::Starting;
                     vec![Effect::CreateSession]
                 }
-                (Status::Reconnecting { .. } | Status::Failed { .. }, Some(session)) => {
-                    self.status = Status::Connecting;
-                    vec![Effect::Connect {
-                        session_id: session.id.clone(),
-                        token: session.token.clone(),
-                    }]
-                }
+                (
+                    Status::Reconnecting { .. } | Status::Failed { .. } | Status::Offline,
+                    Some(_),
+                ) => self.connect(),
                 _ => vec![],
             },
             Event::End => {
@@ -420,6 +507,8 @@ impl Conversation {
             speech: None,
             delivery: Delivery::Sent,
             at_ms: now_ms,
+            client_id: None,
+            attempts: 0,
         });
         self.messages.last_mut().expect("just pushed")
     }
@@ -441,32 +530,74 @@ impl Conversation {
         self.notice = None;
         self.suggestions.clear();
         let connected = self.status == Status::Connected;
-        let message = self.push(Author::Visitor, text.clone(), now_ms);
+        let message = self.push(Author::Visitor, text, now_ms);
+        message.client_id = Some(format!("m{}", message.id));
+        message.delivery = Delivery::Pending;
         if connected {
-            vec![Effect::Send(VisitorAction::Say {
-                text,
-                context: None,
-            })]
+            self.flush_pending()
         } else {
-            message.delivery = Delivery::Pending;
             vec![]
         }
     }
 
-    /// Sends every waiting visitor message, oldest first, then anything else unsent.
+    /// Connects now if a reconnect is waiting.
+    fn reconnect_now(&mut self) -> Vec<Effect> {
+        match self.status {
+            Status::Reconnecting { .. } | Status::Offline if self.session.is_some() => {
+                self.connect()
+            }
+            _ => vec![],
+        }
+    }
+
+    fn connect(&mut self) -> Vec<Effect> {
+        let Some(session) = &self.session else {
+            return vec![];
+        };
+        self.reconnect_deferred = false;
+        self.status = Status::Connecting;
+        vec![Effect::Connect {
+            session_id: session.id.clone(),
+            token: session.token.clone(),
+        }]
+    }
+
+    /// Sends every visitor message still waiting for its answer, oldest first, then anything
+    /// else unsent. Messages the socket took but the agent has not answered are sent again
+    /// only to a server that names what it answers (it answers each once); after
+    /// [`MAX_ATTEMPTS`] a message is marked failed, for the visitor to retry.
     fn flush_pending(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
         if self.pending().next().is_some() || !self.unsent.is_empty() {
             self.notice = None;
         }
+        let resend = self.server_acks;
+        let mut failed = false;
         for message in &mut self.messages {
-            if message.delivery == Delivery::Pending {
-                message.delivery = Delivery::Sent;
-                effects.push(Effect::Send(VisitorAction::Say {
-                    text: message.text.clone(),
-                    context: None,
-                }));
+            let due = message.author == Author::Visitor
+                && (message.delivery == Delivery::Pending
+                    || (resend && message.delivery == Delivery::Sent));
+            if !due {
+                continue;
             }
+            if message.attempts >= MAX_ATTEMPTS {
+                message.delivery = Delivery::Failed;
+                failed = true;
+                continue;
+            }
+            message.attempts += 1;
+            message.delivery = Delivery::Sent;
+            effects.push(Effect::Send(VisitorAction::Say {
+                text: message.text.clone(),
+                context: None,
+                client_id: message.client_id.clone(),
+            }));
+        }
+        if failed {
+            self.notice = Some(Notice {
+                text: "A message could not be delivered. Use Retry next to it to send it again."
+                    .into(),
+            });
         }
         effects.extend(self.unsent.drain(..).map(Effect::Send));
         effects
@@ -492,6 +623,19 @@ impl Conversation {
             }
             AgentEvent::Message(reply) => {
                 self.typing = false;
+                if let Some(answers) = &reply.reply_to {
+                    self.server_acks = true;
+                    let asked = self
+                        .messages
+                        .iter_mut()
+                        .find(|m| m.client_id.as_deref() == Some(answers.as_str()));
+                    match asked {
+                        // The same answer again, after a resend: shown once already.
+                        Some(m) if m.delivery == Delivery::Answered => return vec![],
+                        Some(m) => m.delivery = Delivery::Answered,
+                        None => {}
+                    }
+                }
                 let message = self.push(Author::Agent, reply.text, now_ms);
                 message.speech = reply.speech;
                 self.suggestions = reply.suggestions;
@@ -567,8 +711,17 @@ impl Conversation {
         }
     }
 
-    fn socket_closed(&mut self, code: u16, kind: CloseKind) -> Vec<Effect> {
+    fn socket_closed(
+        &mut self,
+        code: u16,
+        kind: CloseKind,
+        jitter: f64,
+        now_ms: f64,
+    ) -> Vec<Effect> {
         self.typing = false;
+        if let Some(opened) = self.connected_at.take() {
+            self.backoff.connection_lasted(now_ms - opened);
+        }
         if matches!(self.status, Status::Ended { .. }) {
             return vec![];
         }
@@ -592,22 +745,17 @@ impl Conversation {
                 vec![]
             }
             CloseKind::Retry | CloseKind::RateLimited => {
-                let slow = if kind == CloseKind::RateLimited { 4 } else { 1 };
-                let delay = retry_delay(self.failed_connects).saturating_mul(slow);
-                self.failed_connects += 1;
-                let delay = delay.min(MAX_RETRY_MS * 2);
+                let delay = self.backoff.next_delay(kind, jitter);
+                if self.offline {
+                    self.status = Status::Offline;
+                    self.reconnect_deferred = true;
+                    return vec![];
+                }
                 self.status = Status::Reconnecting { in_ms: delay };
                 vec![Effect::ReconnectIn(delay)]
             }
         }
     }
-}
-
-/// The delay before reconnect attempt `n` (0-based): 1 s, 2 s, 4 s, … capped at 30 s.
-pub fn retry_delay(attempt: u32) -> u32 {
-    FIRST_RETRY_MS
-        .saturating_mul(1u32 << attempt.min(16))
-        .min(MAX_RETRY_MS)
 }
 
 /// Checks what the visitor typed: trimmed, not empty, not too long.
@@ -730,11 +878,32 @@ mod tests {
         c
     }
 
-    fn say(text: &str) -> Effect {
+    /// The frame for visitor message number `id` (its `clientMessageId` is `m{id}`).
+    fn say(text: &str, id: u64) -> Effect {
         Effect::Send(VisitorAction::Say {
             text: text.into(),
             context: None,
+            client_id: Some(format!("m{id}")),
         })
+    }
+
+    fn closed(c: &mut Conversation, now: f64) -> Vec<Effect> {
+        c.apply(
+            Event::SocketClosed {
+                code: 1006,
+                kind: CloseKind::Retry,
+                jitter: 0.999_999,
+            },
+            now,
+        )
+    }
+
+    fn reply_to(text: &str, id: u64) -> Event {
+        Event::Agent(AgentEvent::Message(AgentMessage {
+            text: text.into(),
+            reply_to: Some(format!("m{id}")),
+            ..AgentMessage::default()
+        }))
     }
 
     #[test]
@@ -776,7 +945,7 @@ mod tests {
         assert_eq!(c.pending().count(), 2);
         assert_eq!(
             c.apply(Event::SocketOpened, 4.0),
-            [say("first"), say("second")]
+            [say("first", 1), say("second", 3)]
         );
         assert_eq!(c.pending().count(), 0);
     }
@@ -793,7 +962,7 @@ mod tests {
         assert_eq!(c.messages.len(), before);
         assert_eq!(
             c.apply(Event::VisitorSays("  hello  ".into()), 1.0),
-            [say("hello")]
+            [say("hello", 2)]
         );
         assert_eq!(c.notice, None);
     }
@@ -814,6 +983,7 @@ mod tests {
                 reason: "the selector is empty".into(),
             })],
             agent_id: None,
+            reply_to: None,
         };
         let effects = c.apply(Event::Agent(AgentEvent::Message(reply)), 3.0);
         assert!(!c.typing);
@@ -876,6 +1046,7 @@ mod tests {
             Event::SocketClosed {
                 code: 4001,
                 kind: CloseKind::NewSession,
+                jitter: 0.999,
             },
             2.0,
         );
@@ -897,6 +1068,7 @@ mod tests {
             Event::SocketClosed {
                 code: 4004,
                 kind: CloseKind::NewSession,
+                jitter: 0.999,
             },
             1.0,
         );
@@ -952,18 +1124,10 @@ mod tests {
     }
 
     #[test]
-    fn a_dropped_connection_retries_with_growing_delays_and_keeps_messages() {
+    fn a_dropped_connection_retries_with_growing_jittered_delays_and_keeps_messages() {
         let mut c = connected();
-        let closed = |c: &mut Conversation| {
-            c.apply(
-                Event::SocketClosed {
-                    code: 1006,
-                    kind: CloseKind::Retry,
-                },
-                1.0,
-            )
-        };
-        assert_eq!(closed(&mut c), [Effect::ReconnectIn(1_000)]);
+        assert_eq!(closed(&mut c, 1.0), [Effect::ReconnectIn(1_000)]);
+        assert_eq!(c.status, Status::Reconnecting { in_ms: 1_000 });
         assert_eq!(c.apply(Event::VisitorSays("still there?".into()), 2.0), []);
         assert_eq!(
             c.apply(Event::ReconnectDue, 3.0),
@@ -972,15 +1136,139 @@ mod tests {
                 token: "t1".into()
             }]
         );
-        assert_eq!(closed(&mut c), [Effect::ReconnectIn(2_000)]);
-        c.apply(Event::ReconnectDue, 4.0);
-        assert_eq!(c.apply(Event::SocketOpened, 5.0), [say("still there?")]);
+        assert_eq!(closed(&mut c, 4.0), [Effect::ReconnectIn(2_000)]);
+        c.apply(Event::ReconnectDue, 5.0);
+        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("still there?", 2)]);
         assert_eq!(
-            closed(&mut c),
-            [Effect::ReconnectIn(1_000)],
-            "reset once connected"
+            closed(&mut c, 7.0),
+            [Effect::ReconnectIn(4_000)],
+            "a short connection does not reset"
         );
-        assert_eq!(retry_delay(10), 30_000);
+        c.apply(Event::ReconnectDue, 8.0);
+        c.apply(Event::SocketOpened, 10.0);
+        assert_eq!(
+            closed(&mut c, 20_010.0),
+            [Effect::ReconnectIn(1_000)],
+            "a stable one does"
+        );
+    }
+
+    #[test]
+    fn unanswered_messages_are_resent_to_a_server_that_names_its_answers_and_shown_once() {
+        let mut c = connected();
+        assert_eq!(
+            c.apply(Event::VisitorSays("one".into()), 1.0),
+            [say("one", 2)]
+        );
+        c.apply(reply_to("answer one", 2), 2.0);
+        assert_eq!(
+            c.apply(Event::VisitorSays("two".into()), 3.0),
+            [say("two", 4)]
+        );
+        // Dropped before "two" was answered: it goes again on the next connection.
+        closed(&mut c, 4.0);
+        c.apply(Event::ReconnectDue, 5.0);
+        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("two", 4)]);
+        // The answer to "one" comes again (the server resent it): shown once.
+        assert_eq!(c.apply(reply_to("answer one", 2), 7.0), []);
+        c.apply(reply_to("answer two", 4), 8.0);
+        c.apply(reply_to("answer two", 4), 9.0);
+        let texts: Vec<_> = c.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Hi, I'm Ava", "one", "answer one", "two", "answer two"]
+        );
+        assert!(c
+            .messages
+            .iter()
+            .filter(|m| m.author == Author::Visitor)
+            .all(|m| m.delivery == Delivery::Answered));
+    }
+
+    #[test]
+    fn a_server_that_does_not_name_its_answers_gets_no_resends() {
+        let mut c = connected();
+        c.apply(Event::VisitorSays("one".into()), 1.0);
+        closed(&mut c, 2.0);
+        c.apply(Event::ReconnectDue, 3.0);
+        assert_eq!(
+            c.apply(Event::SocketOpened, 4.0),
+            [],
+            "a resend could be answered twice"
+        );
+    }
+
+    #[test]
+    fn a_message_that_never_gets_an_answer_is_marked_failed_and_can_be_retried() {
+        let mut c = connected();
+        c.apply(reply_to("acks on", 99), 0.5);
+        c.apply(Event::VisitorSays("lost".into()), 1.0);
+        let mut now = 2.0;
+        for _ in 1..MAX_ATTEMPTS {
+            closed(&mut c, now);
+            c.apply(Event::ReconnectDue, now + 1.0);
+            assert_eq!(c.apply(Event::SocketOpened, now + 2.0).len(), 1);
+            now += 3.0;
+        }
+        closed(&mut c, now);
+        c.apply(Event::ReconnectDue, now + 1.0);
+        assert_eq!(c.apply(Event::SocketOpened, now + 2.0), []);
+        let lost = c.messages.iter().find(|m| m.text == "lost").unwrap();
+        assert_eq!(lost.delivery, Delivery::Failed);
+        assert!(c.notice.as_ref().unwrap().text.contains("Retry"));
+        let id = lost.id;
+        assert_eq!(
+            c.apply(Event::RetryMessage(id), now + 3.0),
+            [say("lost", id)]
+        );
+    }
+
+    #[test]
+    fn silence_for_45_seconds_means_a_dead_connection() {
+        let mut c = connected();
+        assert_eq!(c.apply(Event::Tick, 40_000.0), []);
+        c.apply(Event::Agent(AgentEvent::Pong { ts: None }), 40_000.0);
+        assert_eq!(
+            c.apply(Event::Tick, 80_000.0),
+            [],
+            "a pong is a sign of life"
+        );
+        let effects = c.apply(Event::Tick, 85_001.0);
+        assert_eq!(effects[0], Effect::Reconnect);
+        assert!(matches!(effects[1], Effect::ReconnectIn(ms) if ms <= 1_000));
+    }
+
+    #[test]
+    fn offline_waits_and_online_reconnects_at_once() {
+        let mut c = connected();
+        c.apply(Event::Online(false), 1.0);
+        assert_eq!(c.status, Status::Offline);
+        assert_eq!(closed(&mut c, 2.0), [], "no retries while offline");
+        assert_eq!(c.apply(Event::VisitorSays("queued".into()), 3.0), []);
+        assert_eq!(c.pending().count(), 1);
+        assert_eq!(
+            c.apply(Event::Online(true), 4.0),
+            [Effect::Connect {
+                session_id: "s1".into(),
+                token: "t1".into()
+            }]
+        );
+        assert_eq!(c.apply(Event::SocketOpened, 5.0), [say("queued", 2)]);
+    }
+
+    #[test]
+    fn a_hidden_tab_does_not_reconnect_until_it_is_shown() {
+        let mut c = connected();
+        c.apply(Event::Hidden(true), 1.0);
+        closed(&mut c, 2.0);
+        assert_eq!(c.apply(Event::ReconnectDue, 3.0), []);
+        assert_eq!(
+            c.apply(Event::Hidden(false), 4.0),
+            [Effect::Connect {
+                session_id: "s1".into(),
+                token: "t1".into()
+            }]
+        );
     }
 
     #[test]
@@ -991,6 +1279,7 @@ mod tests {
             Event::NotSent(VisitorAction::Say {
                 text: "hello".into(),
                 context: None,
+                client_id: Some("m2".into()),
             }),
             1.0,
         );
@@ -1001,17 +1290,11 @@ mod tests {
         };
         c.apply(Event::NotSent(lead.clone()), 2.0);
         c.apply(Event::NotSent(VisitorAction::Heartbeat), 2.0);
-        c.apply(
-            Event::SocketClosed {
-                code: 1006,
-                kind: CloseKind::Retry,
-            },
-            3.0,
-        );
+        closed(&mut c, 3.0);
         c.apply(Event::ReconnectDue, 4.0);
         assert_eq!(
             c.apply(Event::SocketOpened, 5.0),
-            [say("hello"), Effect::Send(lead)]
+            [say("hello", 2), Effect::Send(lead)]
         );
         assert_eq!(c.notice, None);
     }
@@ -1117,6 +1400,7 @@ mod tests {
             Event::SocketClosed {
                 code: 1000,
                 kind: CloseKind::Final,
+                jitter: 0.999,
             },
             2.0,
         );

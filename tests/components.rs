@@ -93,6 +93,8 @@ fn message(id: u64, author: Author, text: &str) -> Message {
         speech: None,
         delivery: Delivery::Sent,
         at_ms: 0.0,
+        client_id: None,
+        attempts: 0,
     }
 }
 
@@ -161,7 +163,7 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
         message(2, Author::Visitor, "hi"),
     ]);
     let host = mount(move || {
-        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}/> }
+        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
     });
     settle().await;
     let rows = find_all(&host, "[data-testid='docent-message']");
@@ -189,7 +191,7 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
 async fn typing_indicator_shows_while_the_agent_types() {
     let typing = RwSignal::new(false);
     let host = mount(move || {
-        view! { <MessageList messages={Vec::<Message>::new()} typing=typing agent_name={"Ava".to_string()}/> }
+        view! { <MessageList messages={Vec::<Message>::new()} typing=typing agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
     });
     let indicator = find(&host, "[data-testid='docent-typing']");
     assert!(!visible(&indicator));
@@ -210,7 +212,7 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
             .collect::<Vec<_>>(),
     );
     let host = mount(move || {
-        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}/> }
+        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
     });
     let list: HtmlElement = find(&host, "[data-testid='docent-messages']").unchecked_into();
     list.style().set_property("height", "120px").unwrap();

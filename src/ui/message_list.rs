@@ -21,6 +21,9 @@ pub fn MessageList(
     /// Used to say who is typing.
     #[prop(into)]
     agent_name: Signal<String>,
+    /// Called with a message's id when the visitor retries a message that failed.
+    #[prop(into)]
+    on_retry: Callback<u64>,
 ) -> impl IntoView {
     let list = NodeRef::<Div>::new();
     // Decided on scroll, not on update: by the time new content lands, the old position
@@ -52,8 +55,8 @@ pub fn MessageList(
             role="log" aria-live="polite" aria-relevant="additions">
             <For
                 each=move || messages.get()
-                key=|m| (m.id, m.text.len(), m.delivery == Delivery::Pending)
-                children=move |m| view! { <MessageRow message=m/> }
+                key=|m| (m.id, m.text.len(), m.delivery)
+                children=move |m| view! { <MessageRow message=m on_retry=on_retry/> }
             />
             <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
                 role="status" aria-label=move || format!("{} is typing", agent_name.get())>
@@ -67,24 +70,39 @@ pub fn MessageList(
 
 /// One message. Text is always a text node: nothing an agent sends can become markup.
 #[component]
-fn MessageRow(message: Message) -> impl IntoView {
+fn MessageRow(message: Message, on_retry: Callback<u64>) -> impl IntoView {
     let author = match message.author {
         Author::Visitor => "visitor",
         Author::Agent => "agent",
     };
     let pending = message.delivery == Delivery::Pending;
+    let failed = message.delivery == Delivery::Failed;
     let class = format!(
-        "docent-message docent-message--{author}{}",
+        "docent-message docent-message--{author}{}{}",
         if pending {
             " docent-message--pending"
         } else {
             ""
+        },
+        if failed {
+            " docent-message--failed"
+        } else {
+            ""
         }
     );
+    let id = message.id;
     view! {
         <div class=class data-testid="docent-message" data-author=author data-speech=message.speech.clone()>
             <div class="docent-message__bubble">{message.text.clone()}</div>
             {pending.then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
+            {failed.then(|| view! {
+                <div class="docent-message__meta docent-message__meta--failed">
+                    "Not delivered. "
+                    <button type="button" class="docent-message__retry" on:click=move |_| on_retry.run(id)>
+                        "Retry"
+                    </button>
+                </div>
+            })}
         </div>
     }
 }

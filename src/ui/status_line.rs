@@ -32,6 +32,9 @@ pub fn StatusLine(
         },
         Status::Starting => Some("Starting the chat…".to_string()),
         Status::Connecting => Some("Connecting…".to_string()),
+        Status::Offline => {
+            Some("You're offline — messages will be sent when you're back.".to_string())
+        }
         Status::Reconnecting { in_ms } => Some(format!(
             "Connection lost. Reconnecting in {} s…",
             in_ms.div_ceil(1000)
@@ -40,7 +43,7 @@ pub fn StatusLine(
     };
     let kind = move || match status.get() {
         Status::Failed { .. } | Status::Ended { .. } => "docent-status docent-status--error",
-        Status::Reconnecting { .. } | Status::Starting | Status::Connecting => {
+        Status::Reconnecting { .. } | Status::Offline | Status::Starting | Status::Connecting => {
             "docent-status docent-status--busy"
         }
         _ if tour.with(Option::is_some) => "docent-status docent-status--tour",

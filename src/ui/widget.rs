@@ -74,7 +74,8 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
                     on_retry=Callback::new(move |()| chat.dispatch(Event::Retry))
                     on_start_new=Callback::new(move |()| chat.dispatch(Event::StartNew))
                     tour=tour on_stop=Callback::new(move |()| chat.dispatch(Event::StopCommands))/>
-                <MessageList messages=messages typing=typing agent_name=agent_name/>
+                <MessageList messages=messages typing=typing agent_name=agent_name
+                    on_retry=Callback::new(move |id| chat.dispatch(Event::RetryMessage(id)))/>
                 <LeadFormView form=lead_form
                     on_submit=Callback::new(move |values| chat.dispatch(Event::LeadSubmitted(values)))/>
                 <SuggestionChips suggestions=suggestions on_pick=send/>

@@ -2,6 +2,8 @@
 //! Pure helpers (URLs, failure wording) come first and are tested natively; the browser
 //! shell below them is a thin layer over `fetch` and `web_sys::WebSocket`.
 
+pub mod policy;
+
 use crate::conversation::explain;
 use crate::embed::Config;
 use docent_protocol::live_demo::{HttpError, SessionRequest, SessionResponse, SESSION_PATH};

@@ -1,0 +1,104 @@
+//! When to reconnect: pure policy, tested natively with injected time and randomness.
+
+use docent_protocol::CloseKind;
+
+/// The first retry waits at most this long…
+pub const FIRST_RETRY_MS: f64 = 1_000.0;
+/// …and no retry waits longer than this (rate-limited ones: four times as long).
+pub const MAX_RETRY_MS: f64 = 30_000.0;
+/// A connection that stayed up this long was a good one: the next drop starts over at 1 s.
+pub const STABLE_MS: f64 = 10_000.0;
+/// No frame for this long means the connection is dead, whatever the socket says.
+pub const SILENCE_MS: f64 = 45_000.0;
+/// A message resent this many times without an answer is marked failed.
+pub const MAX_ATTEMPTS: u32 = 6;
+
+/// Exponential backoff with full jitter: attempt `n` waits a random time in
+/// `[0, min(cap, first × 2ⁿ))`, so many widgets dropped together do not return together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    /// The wait before the next attempt; `random` is uniform in `[0, 1)`.
+    pub fn next_delay(&mut self, kind: CloseKind, random: f64) -> u32 {
+        let slower = if kind == CloseKind::RateLimited {
+            4.0
+        } else {
+            1.0
+        };
+        let ceiling =
+            (FIRST_RETRY_MS * 2f64.powi(self.attempt.min(16) as i32)).min(MAX_RETRY_MS) * slower;
+        self.attempt += 1;
+        (random.clamp(0.0, 1.0) * ceiling).round() as u32
+    }
+
+    /// A connection closed after staying up `uptime_ms`: a stable one resets the backoff.
+    pub fn connection_lasted(&mut self, uptime_ms: f64) {
+        if uptime_ms >= STABLE_MS {
+            self.attempt = 0;
+        }
+    }
+
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_to_the_cap_with_full_jitter() {
+        let mut backoff = Backoff::default();
+        let ceilings: Vec<u32> = (0..8)
+            .map(|_| backoff.next_delay(CloseKind::Retry, 0.999_999))
+            .collect();
+        assert_eq!(
+            ceilings,
+            [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]
+        );
+        let mut backoff = Backoff::default();
+        assert_eq!(
+            backoff.next_delay(CloseKind::Retry, 0.0),
+            0,
+            "full jitter reaches zero"
+        );
+        assert_eq!(backoff.next_delay(CloseKind::Retry, 0.5), 1_000);
+    }
+
+    #[test]
+    fn the_first_retry_comes_within_a_second() {
+        for random in [0.0, 0.3, 0.7, 0.999] {
+            assert!(Backoff::default().next_delay(CloseKind::Retry, random) <= 1_000);
+        }
+    }
+
+    #[test]
+    fn rate_limits_back_off_longer() {
+        let mut backoff = Backoff::default();
+        assert_eq!(backoff.next_delay(CloseKind::RateLimited, 0.999_999), 4_000);
+        for _ in 0..10 {
+            backoff.next_delay(CloseKind::RateLimited, 0.5);
+        }
+        assert_eq!(
+            backoff.next_delay(CloseKind::RateLimited, 0.999_999),
+            120_000
+        );
+    }
+
+    #[test]
+    fn a_connection_that_stayed_up_resets_the_backoff_and_a_short_one_does_not() {
+        let mut backoff = Backoff::default();
+        for _ in 0..4 {
+            backoff.next_delay(CloseKind::Retry, 0.5);
+        }
+        backoff.connection_lasted(2_000.0);
+        assert_eq!(backoff.attempts(), 4);
+        backoff.connection_lasted(STABLE_MS);
+        assert_eq!(backoff.attempts(), 0);
+        assert!(backoff.next_delay(CloseKind::Retry, 0.999) <= 1_000);
+    }
+}
