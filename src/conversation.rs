@@ -216,6 +216,8 @@ pub struct Conversation {
     backoff: Backoff,
     /// When the current connection opened.
     connected_at: Option<f64>,
+    /// The current connection carried an answer.
+    answered_on_connection: bool,
     /// When the last frame arrived, for the watchdog.
     last_frame_at: f64,
     /// The server names the message each reply answers (`replyTo`), so unanswered messages
@@ -250,6 +252,7 @@ impl Conversation {
             next_id: 1,
             backoff: Backoff::default(),
             connected_at: None,
+            answered_on_connection: false,
             last_frame_at: 0.0,
             server_acks: false,
             offline: false,
@@ -623,6 +626,7 @@ impl Conversation {
             }
             AgentEvent::Message(reply) => {
                 self.typing = false;
+                self.answered_on_connection = true;
                 if let Some(answers) = &reply.reply_to {
                     self.server_acks = true;
                     let asked = self
@@ -720,7 +724,8 @@ impl Conversation {
     ) -> Vec<Effect> {
         self.typing = false;
         if let Some(opened) = self.connected_at.take() {
-            self.backoff.connection_lasted(now_ms - opened);
+            let answered = std::mem::take(&mut self.answered_on_connection);
+            self.backoff.connection_lasted(now_ms - opened, answered);
         }
         if matches!(self.status, Status::Ended { .. }) {
             return vec![];

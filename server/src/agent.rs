@@ -130,11 +130,17 @@ impl Script {
                 reply: intent.reply.clone(),
                 lead_form: intent.lead_form.clone(),
             },
-            None => Turn {
-                intent: None,
-                reply: self.fallback.clone(),
-                lead_form: None,
-            },
+            None => {
+                // `{text}` in the fallback repeats what the visitor said (an echo agent for tests).
+                let mut reply = self.fallback.clone();
+                let said: String = text.trim().chars().take(200).collect();
+                reply.text = reply.text.replace("{text}", &said);
+                Turn {
+                    intent: None,
+                    reply,
+                    lead_form: None,
+                }
+            }
         }
     }
 }
@@ -205,6 +211,16 @@ mod tests {
         assert_eq!(turn.intent, None);
         assert!(!turn.reply.text.is_empty());
         assert!(!turn.reply.suggestions.unwrap_or_default().is_empty());
+    }
+
+    #[test]
+    fn the_fallback_can_repeat_what_the_visitor_said() {
+        let mut script = script();
+        script.fallback.text = "Echo: {text}".into();
+        assert_eq!(
+            script.answer("  message 17 ").reply.text,
+            "Echo: message 17"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! same app with [`app`] and bind port 0.
 
 pub mod agent;
+pub mod faults;
 pub mod rest;
 pub mod sessions;
 pub mod socket;
@@ -32,8 +33,11 @@ pub struct Config {
     pub reply_delay: Duration,
     /// Serve this folder at `/` (the built widget and demo page).
     pub static_dir: Option<PathBuf>,
-    /// Enable `GET /control/sessions/{id}`: what a session recorded. Default off.
+    /// Enable the control endpoints (`/control/…`: what a session recorded, and faults on
+    /// demand). Default off.
     pub control: bool,
+    /// Faults to inject (default: none).
+    pub faults: faults::Faults,
 }
 
 impl Default for Config {
@@ -45,6 +49,7 @@ impl Default for Config {
             reply_delay: Duration::from_millis(700),
             static_dir: None,
             control: false,
+            faults: faults::Faults::default(),
         }
     }
 }
@@ -56,12 +61,14 @@ pub struct AppState {
     pub script: Arc<Script>,
     pub sessions: Sessions,
     pub tokens: Tokens,
+    pub faults: Arc<faults::FaultState>,
 }
 
 impl AppState {
     pub fn new(config: Config, script: Script, secret: &[u8]) -> AppState {
         AppState {
             tokens: Tokens::new(secret, config.token_lifetime),
+            faults: Arc::new(faults::FaultState::new(config.faults.clone())),
             config: Arc::new(config),
             script: Arc::new(script),
             sessions: Sessions::default(),
@@ -79,7 +86,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/session/{id}/end", post(rest::end_session))
         .route("/ws/session/{id}", get(socket::upgrade));
     if state.config.control {
-        router = router.route("/control/sessions/{id}", get(rest::session_record));
+        router = router
+            .route("/control/sessions/{id}", get(rest::session_record))
+            .route(
+                "/control/sessions/{id}/close",
+                post(rest::close_session_socket),
+            )
+            .route("/control/sessions/{id}/expire", post(rest::expire_session))
+            .route("/control/refuse", post(rest::refuse_connections))
+            .route("/control/faults", get(rest::fault_counts));
     }
     if let Some(dir) = &state.config.static_dir {
         router = router.fallback_service(ServeDir::new(dir));

@@ -18,7 +18,19 @@ USAGE: docent-server [OPTIONS]
   --idle-timeout SECS    a session with no frame for this long expires (default 900)
   --token-lifetime SECS  how long a session token is valid (default 3600)
   --reply-delay MS       how long the agent types before it answers (default 700)
-  --control              enable GET /control/sessions/{id} (what a session recorded; for tests)
+  --control              enable the control endpoints (for tests):
+                           GET  /control/sessions/{id}          what a session recorded
+                           POST /control/sessions/{id}/close?code=N   close its socket with code N
+                           POST /control/sessions/{id}/expire   expire it now
+                           POST /control/refuse?ms=N            refuse new sockets for N ms
+                           GET  /control/faults                 frames sent, drops, malformed frames
+
+FAULT INJECTION (all off by default)
+  --drop-every N         drop the socket (no close frame) after every N frames sent
+  --drop-random P        drop the socket after a frame with probability P (0 to 1)
+  --seed S               seed for --drop-random (default 1): the same seed, the same drops
+  --malformed-every N    send a malformed frame before every N-th frame
+  --frame-delay MS       hold every frame MS milliseconds
   --help                 show this text
 
 It prints `docent-server listening on http://ADDR:PORT` once it accepts connections.";
@@ -69,6 +81,25 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             }
             "--token-lifetime" => {
                 options.config.token_lifetime = Duration::from_secs(number("seconds")?)
+            }
+            "--drop-every" => {
+                options.config.faults.drop_every = Some(number("a number of frames")?)
+            }
+            "--drop-random" => {
+                options.config.faults.drop_probability = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=1.0).contains(p))
+                    .ok_or_else(|| {
+                        format!("--drop-random takes a probability from 0 to 1, not `{value}`")
+                    })?
+            }
+            "--seed" => options.config.faults.seed = number("a number")?,
+            "--malformed-every" => {
+                options.config.faults.malformed_every = Some(number("a number of frames")?)
+            }
+            "--frame-delay" => {
+                options.config.faults.delay = Duration::from_millis(number("milliseconds")?)
             }
             "--reply-delay" => {
                 options.config.reply_delay = Duration::from_millis(number("milliseconds")?)

@@ -149,3 +149,59 @@ pub async fn session_record(State(state): State<AppState>, Path(id): Path<String
         ),
     }
 }
+
+/// `POST /control/sessions/{id}/close?code=N`: close the session's socket with that code.
+pub async fn close_session_socket(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let code = query
+        .get("code")
+        .and_then(|c| c.parse::<u16>().ok())
+        .unwrap_or(1011);
+    let sent = state
+        .sessions
+        .with(&id, |s| {
+            s.current_out
+                .as_ref()
+                .map(|o| o.send(crate::socket::Outbound::Close(code, "closed by control")))
+        })
+        .flatten()
+        .is_some_and(|r| r.is_ok());
+    Json(serde_json::json!({"closed": sent, "code": code})).into_response()
+}
+
+/// `POST /control/sessions/{id}/expire`: the session expires now (its socket is told so).
+pub async fn expire_session(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let found = state
+        .sessions
+        .with(&id, |s| {
+            s.last_activity = std::time::Instant::now()
+                - state.config.idle_timeout
+                - std::time::Duration::from_secs(1);
+            s.expired_signal.notify_waiters();
+        })
+        .is_some();
+    Json(serde_json::json!({"expired": found})).into_response()
+}
+
+/// `POST /control/refuse?ms=N`: refuse new sockets (HTTP 503) for N milliseconds.
+pub async fn refuse_connections(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let ms = query
+        .get("ms")
+        .and_then(|m| m.parse::<u64>().ok())
+        .unwrap_or(5_000);
+    state
+        .faults
+        .refuse_for(std::time::Duration::from_millis(ms));
+    Json(serde_json::json!({"refusingMs": ms})).into_response()
+}
+
+/// `GET /control/faults`: frames sent, sockets dropped, malformed frames sent.
+pub async fn fault_counts(State(state): State<AppState>) -> Response {
+    Json(state.faults.counts()).into_response()
+}

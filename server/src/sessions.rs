@@ -103,6 +103,8 @@ pub struct Session {
     pub(crate) turns: Option<UnboundedSender<Turn>>,
     /// Wakes the session's open socket when the session is ended over REST.
     pub ended_signal: Arc<Notify>,
+    /// Wakes the session's open socket when the session is expired through the control endpoint.
+    pub expired_signal: Arc<Notify>,
 }
 
 /// What a session has seen, readable through the control endpoint.
@@ -146,6 +148,7 @@ impl Sessions {
             current_out: None,
             turns: None,
             ended_signal: Arc::new(Notify::new()),
+            expired_signal: Arc::new(Notify::new()),
         };
         self.inner.lock().unwrap().insert(id.clone(), session);
         id

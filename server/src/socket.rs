@@ -35,6 +35,14 @@ pub async fn upgrade(
     Path(id): Path<String>,
     Query(query): Query<SocketQuery>,
 ) -> Response {
+    if state.faults.refusing() {
+        use axum::response::IntoResponse;
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "refusing connections for a while (fault injection)",
+        )
+            .into_response();
+    }
     ws.on_upgrade(move |socket| serve(socket, state, id, query.token))
 }
 
@@ -101,13 +109,17 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
         refuse(&mut socket, refusal).await;
         return;
     }
-    let Some(ended) = state.sessions.with(&id, |s| s.ended_signal.clone()) else {
+    let Some((ended, expired)) = state
+        .sessions
+        .with(&id, |s| (s.ended_signal.clone(), s.expired_signal.clone()))
+    else {
         return;
     };
     state.sessions.touch(&id);
     let (mut sink, mut stream) = socket.split();
     let (out, mut outbound) = mpsc::unbounded_channel::<Outbound>();
-    let writer = tokio::spawn(async move {
+    let faults = state.faults.clone();
+    let mut writer = tokio::spawn(async move {
         while let Some(item) = outbound.recv().await {
             let message = match item {
                 Outbound::Frame(frame) => Message::Text(frame.to_json().into()),
@@ -117,7 +129,21 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
                 })),
             };
             let closing = matches!(message, Message::Close(_));
+            let fate = faults.next_frame();
+            if !faults.delay().is_zero() {
+                tokio::time::sleep(faults.delay()).await;
+            }
+            if fate.malformed_first && !closing {
+                let garbage = Message::Text(faults.malformed_frame().into());
+                if sink.send(garbage).await.is_err() {
+                    break;
+                }
+            }
             if sink.send(message).await.is_err() || closing {
+                break;
+            }
+            if fate.drop_after {
+                // An abrupt drop: no close frame, the TCP connection just ends.
                 break;
             }
         }
@@ -136,11 +162,22 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
         return;
     };
 
+    let mut writer_done = false;
     loop {
         let frame = tokio::select! {
             frame = tokio::time::timeout(state.config.idle_timeout, stream.next()) => frame,
             _ = ended.notified() => {
                 let _ = out.send(Outbound::Close(close::NORMAL, "Session ended"));
+                break;
+            }
+            _ = expired.notified() => {
+                let _ = out.send(Outbound::Frame(ServerMessage::error(&EXPIRED.code, EXPIRED.message)));
+                let _ = out.send(Outbound::Close(EXPIRED.close, EXPIRED.reason));
+                break;
+            }
+            // The writer stopped on its own: a dropped connection (fault injection) or a dead peer.
+            _ = &mut writer => {
+                writer_done = true;
                 break;
             }
         };
@@ -238,7 +275,9 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
         }
     });
     drop(out);
-    let _ = writer.await;
+    if !writer_done {
+        let _ = writer.await;
+    }
 }
 
 /// Records an `iframe_event`; returns the agent's reaction when the script has one for it

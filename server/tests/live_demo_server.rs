@@ -510,6 +510,89 @@ async fn ending_a_session_closes_its_socket_normally_and_it_cannot_be_reopened()
     assert_eq!(error["error"]["code"], "SESSION_NOT_FOUND");
 }
 
+/// True once the socket ends without a close frame (an abrupt drop).
+async fn dropped(socket: &mut Socket) -> bool {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(None) | Ok(Some(Err(_))) => return true,
+            Ok(Some(Ok(Message::Close(_)))) => return false,
+            Ok(Some(Ok(_))) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test]
+async fn faults_drop_the_socket_and_send_malformed_frames_when_asked() {
+    let addr = start(Config {
+        faults: docent_server::faults::Faults {
+            drop_every: Some(2),
+            malformed_every: Some(2),
+            ..Default::default()
+        },
+        ..quick()
+    })
+    .await;
+    let (mut socket, _) = open(addr).await;
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    assert_eq!(next(&mut socket).await["type"], "pong");
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    let garbage = socket.next().await.unwrap().unwrap();
+    assert!(
+        docent_protocol::live_demo::ServerMessage::parse(garbage.to_text().unwrap()).is_err(),
+        "{garbage:?} should be malformed"
+    );
+    assert_eq!(next(&mut socket).await["type"], "pong");
+    assert!(
+        dropped(&mut socket).await,
+        "the second frame should end the connection"
+    );
+    let (_, counts) = http(addr, "GET", "/control/faults", None, "").await;
+    assert_eq!(counts, json!({"frames": 2, "drops": 1, "malformed": 1}));
+}
+
+#[tokio::test]
+async fn the_control_endpoint_closes_expires_and_refuses_on_demand() {
+    let addr = start(quick()).await;
+    let (mut socket, id) = open(addr).await;
+    let (status, _) = http(
+        addr,
+        "POST",
+        &format!("/control/sessions/{id}/close?code=4001"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(next(&mut socket).await["close"], 4001);
+
+    let (mut socket, id) = open(addr).await;
+    http(
+        addr,
+        "POST",
+        &format!("/control/sessions/{id}/expire"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket).await["payload"]["code"],
+        "SESSION_EXPIRED"
+    );
+    assert_eq!(next(&mut socket).await["close"], 4004);
+
+    let (id, token) = create_session(addr).await;
+    http(addr, "POST", "/control/refuse?ms=300", None, "").await;
+    let refused =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/ws/session/{id}?token={token}"))
+            .await;
+    assert!(refused.is_err(), "a socket was accepted while refusing");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let mut socket = connect(addr, &format!("/ws/session/{id}?token={token}")).await;
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    assert_eq!(next(&mut socket).await["type"], "pong");
+}
+
 #[tokio::test]
 async fn the_control_endpoint_exists_only_when_enabled() {
     let addr = start(Config::default()).await;

@@ -7,6 +7,7 @@ pub const FIRST_RETRY_MS: f64 = 1_000.0;
 /// …and no retry waits longer than this (rate-limited ones: four times as long).
 pub const MAX_RETRY_MS: f64 = 30_000.0;
 /// A connection that stayed up this long was a good one: the next drop starts over at 1 s.
+/// (So was one that carried an answer: it did useful work, however short it was.)
 pub const STABLE_MS: f64 = 10_000.0;
 /// No frame for this long means the connection is dead, whatever the socket says.
 pub const SILENCE_MS: f64 = 45_000.0;
@@ -34,9 +35,10 @@ impl Backoff {
         (random.clamp(0.0, 1.0) * ceiling).round() as u32
     }
 
-    /// A connection closed after staying up `uptime_ms`: a stable one resets the backoff.
-    pub fn connection_lasted(&mut self, uptime_ms: f64) {
-        if uptime_ms >= STABLE_MS {
+    /// A connection closed after staying up `uptime_ms`: a stable one, or one that carried
+    /// an answer, resets the backoff.
+    pub fn connection_lasted(&mut self, uptime_ms: f64, carried_an_answer: bool) {
+        if uptime_ms >= STABLE_MS || carried_an_answer {
             self.attempt = 0;
         }
     }
@@ -95,10 +97,17 @@ mod tests {
         for _ in 0..4 {
             backoff.next_delay(CloseKind::Retry, 0.5);
         }
-        backoff.connection_lasted(2_000.0);
+        backoff.connection_lasted(2_000.0, false);
         assert_eq!(backoff.attempts(), 4);
-        backoff.connection_lasted(STABLE_MS);
+        backoff.connection_lasted(STABLE_MS, false);
         assert_eq!(backoff.attempts(), 0);
+        backoff.next_delay(CloseKind::Retry, 0.5);
+        backoff.connection_lasted(100.0, true);
+        assert_eq!(
+            backoff.attempts(),
+            0,
+            "a short connection that got an answer was good too"
+        );
         assert!(backoff.next_delay(CloseKind::Retry, 0.999) <= 1_000);
     }
 }

@@ -1,0 +1,183 @@
+//! Fault injection, for testing how a widget survives a bad network or a bad server:
+//! dropped sockets (every N frames, or at random from a seed), malformed frames, delays, and
+//! through the control endpoint: closing with a chosen code, expiring a session, refusing
+//! connections for a while. Everything is off unless a flag turns it on.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What to break, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Drop the socket (no close frame) after every N frames sent.
+    pub drop_every: Option<u64>,
+    /// Drop the socket after a frame with this probability (0 to 1), from `seed`.
+    pub drop_probability: f64,
+    /// Send a malformed frame before every N-th frame.
+    pub malformed_every: Option<u64>,
+    /// Hold every frame this long before sending it.
+    pub delay: Duration,
+    pub seed: u64,
+}
+
+/// What happens to the next outbound frame.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FrameFate {
+    pub malformed_first: bool,
+    pub drop_after: bool,
+}
+
+/// The faults' running state, shared by all connections.
+#[derive(Debug)]
+pub struct FaultState {
+    faults: Faults,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    rng: u64,
+    frames: u64,
+    drops: u64,
+    malformed: u64,
+    refuse_until: Option<Instant>,
+}
+
+/// Malformed frames the server sends when asked to: not JSON, a JSON array, an unknown type,
+/// a known type with a wrong field.
+const MALFORMED: [&str; 4] = [
+    "{\"type\":\"agent_response\",\"payload\":{\"text\":",
+    "[1,2,3]",
+    "{\"type\":\"surprise\",\"payload\":{}}",
+    "{\"type\":\"typing_indicator\",\"payload\":{\"isTyping\":\"maybe\"}}",
+];
+
+impl FaultState {
+    pub fn new(faults: Faults) -> FaultState {
+        FaultState {
+            inner: Mutex::new(Inner {
+                rng: faults.seed.max(1),
+                frames: 0,
+                drops: 0,
+                malformed: 0,
+                refuse_until: None,
+            }),
+            faults,
+        }
+    }
+
+    pub fn delay(&self) -> Duration {
+        self.faults.delay
+    }
+
+    /// Decides the fate of the next frame (deterministic for a given seed and frame order).
+    pub fn next_frame(&self) -> FrameFate {
+        let mut inner = self.inner.lock().unwrap();
+        inner.frames += 1;
+        let n = inner.frames;
+        let malformed_first = self
+            .faults
+            .malformed_every
+            .is_some_and(|k| k > 0 && n % k == 0);
+        let random = {
+            // xorshift64*
+            inner.rng ^= inner.rng >> 12;
+            inner.rng ^= inner.rng << 25;
+            inner.rng ^= inner.rng >> 27;
+            (inner.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let drop_after = self.faults.drop_every.is_some_and(|k| k > 0 && n % k == 0)
+            || random < self.faults.drop_probability;
+        if drop_after {
+            inner.drops += 1;
+        }
+        if malformed_first {
+            inner.malformed += 1;
+        }
+        FrameFate {
+            malformed_first,
+            drop_after,
+        }
+    }
+
+    /// One of the malformed frames, in turn.
+    pub fn malformed_frame(&self) -> &'static str {
+        let n = self.inner.lock().unwrap().malformed as usize;
+        MALFORMED[n % MALFORMED.len()]
+    }
+
+    /// Refuse new connections for `duration`.
+    pub fn refuse_for(&self, duration: Duration) {
+        self.inner.lock().unwrap().refuse_until = Some(Instant::now() + duration);
+    }
+
+    pub fn refusing(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap()
+            .refuse_until
+            .is_some_and(|until| Instant::now() < until)
+    }
+
+    /// `{frames, drops, malformed}` so far, for the control endpoint and test reports.
+    pub fn counts(&self) -> serde_json::Value {
+        let inner = self.inner.lock().unwrap();
+        serde_json::json!({"frames": inner.frames, "drops": inner.drops, "malformed": inner.malformed})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_breaks_unless_asked() {
+        let state = FaultState::new(Faults::default());
+        for _ in 0..1000 {
+            assert_eq!(
+                state.next_frame(),
+                FrameFate {
+                    malformed_first: false,
+                    drop_after: false
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn drops_and_malformed_frames_come_when_asked_and_repeat_for_a_seed() {
+        let every = FaultState::new(Faults {
+            drop_every: Some(3),
+            malformed_every: Some(2),
+            ..Faults::default()
+        });
+        let fates: Vec<_> = (0..6).map(|_| every.next_frame()).collect();
+        assert_eq!(fates.iter().filter(|f| f.drop_after).count(), 2);
+        assert_eq!(fates.iter().filter(|f| f.malformed_first).count(), 3);
+
+        let run = |seed| {
+            let state = FaultState::new(Faults {
+                drop_probability: 0.1,
+                seed,
+                ..Faults::default()
+            });
+            (0..1000)
+                .map(|_| state.next_frame().drop_after)
+                .collect::<Vec<_>>()
+        };
+        let drops = run(7).iter().filter(|d| **d).count();
+        assert!((60..=140).contains(&drops), "{drops} drops at p=0.1");
+        assert_eq!(run(7), run(7), "the same seed gives the same drops");
+        assert_ne!(run(7), run(8));
+    }
+
+    #[test]
+    fn refusing_lasts_as_long_as_asked() {
+        let state = FaultState::new(Faults::default());
+        assert!(!state.refusing());
+        state.refuse_for(Duration::from_millis(50));
+        assert!(state.refusing());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!state.refusing());
+    }
+}
