@@ -78,7 +78,7 @@ impl FaultState {
         let malformed_first = self
             .faults
             .malformed_every
-            .is_some_and(|k| k > 0 && n % k == 0);
+            .is_some_and(|k| k > 0 && n.is_multiple_of(k));
         let random = {
             // xorshift64*
             inner.rng ^= inner.rng >> 12;
@@ -86,7 +86,10 @@ impl FaultState {
             inner.rng ^= inner.rng >> 27;
             (inner.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
         };
-        let drop_after = self.faults.drop_every.is_some_and(|k| k > 0 && n % k == 0)
+        let drop_after = self
+            .faults
+            .drop_every
+            .is_some_and(|k| k > 0 && n.is_multiple_of(k))
             || random < self.faults.drop_probability;
         if drop_after {
             inner.drops += 1;
