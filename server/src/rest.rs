@@ -163,12 +163,12 @@ pub async fn close_session_socket(
     let sent = state
         .sessions
         .with(&id, |s| {
-            s.current_out
-                .as_ref()
-                .map(|o| o.send(crate::socket::Outbound::Close(code, "closed by control")))
+            s.current_out.as_ref().is_some_and(|out| {
+                out.send(crate::socket::Outbound::Close(code, "closed by control"))
+                    .is_ok()
+            })
         })
-        .flatten()
-        .is_some_and(|r| r.is_ok());
+        .unwrap_or(false);
     Json(serde_json::json!({"closed": sent, "code": code})).into_response()
 }
 
