@@ -220,8 +220,9 @@ pub struct Conversation {
     answered_on_connection: bool,
     /// When the last frame arrived, for the watchdog.
     last_frame_at: f64,
-    /// The server names the message each reply answers (`replyTo`), so unanswered messages
-    /// can be resent after a drop without being answered twice.
+    /// The server names the message each reply answers (`replyTo`). A server that does not
+    /// is taken to have answered everything sent before its reply, so that only messages
+    /// after its last reply are resent after a drop.
     server_acks: bool,
     offline: bool,
     hidden: bool,
@@ -566,20 +567,18 @@ impl Conversation {
     }
 
     /// Sends every visitor message still waiting for its answer, oldest first, then anything
-    /// else unsent. Messages the socket took but the agent has not answered are sent again
-    /// only to a server that names what it answers (it answers each once); after
-    /// [`MAX_ATTEMPTS`] a message is marked failed, for the visitor to retry.
+    /// else unsent. A message the socket took but the agent has not answered may have been
+    /// lost with the connection, so it goes again: its `clientMessageId` lets the server
+    /// answer it once. After [`MAX_ATTEMPTS`] it is marked failed, for the visitor to retry.
     fn flush_pending(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
         if self.pending().next().is_some() || !self.unsent.is_empty() {
             self.notice = None;
         }
-        let resend = self.server_acks;
         let mut failed = false;
         for message in &mut self.messages {
             let due = message.author == Author::Visitor
-                && (message.delivery == Delivery::Pending
-                    || (resend && message.delivery == Delivery::Sent));
+                && matches!(message.delivery, Delivery::Pending | Delivery::Sent);
             if !due {
                 continue;
             }
@@ -638,6 +637,12 @@ impl Conversation {
                         Some(m) if m.delivery == Delivery::Answered => return vec![],
                         Some(m) => m.delivery = Delivery::Answered,
                         None => {}
+                    }
+                } else if !self.server_acks {
+                    for m in &mut self.messages {
+                        if m.author == Author::Visitor && m.delivery == Delivery::Sent {
+                            m.delivery = Delivery::Answered;
+                        }
                     }
                 }
                 let message = self.push(Author::Agent, reply.text, now_ms);
@@ -1191,16 +1196,20 @@ mod tests {
     }
 
     #[test]
-    fn a_server_that_does_not_name_its_answers_gets_no_resends() {
+    fn a_server_that_does_not_name_its_answers_gets_only_the_messages_after_its_last_reply() {
         let mut c = connected();
         c.apply(Event::VisitorSays("one".into()), 1.0);
-        closed(&mut c, 2.0);
-        c.apply(Event::ReconnectDue, 3.0);
-        assert_eq!(
-            c.apply(Event::SocketOpened, 4.0),
-            [],
-            "a resend could be answered twice"
+        c.apply(
+            Event::Agent(AgentEvent::Message(AgentMessage {
+                text: "answer".into(),
+                ..AgentMessage::default()
+            })),
+            2.0,
         );
+        c.apply(Event::VisitorSays("two".into()), 3.0);
+        closed(&mut c, 4.0);
+        c.apply(Event::ReconnectDue, 5.0);
+        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("two", 4)]);
     }
 
     #[test]
