@@ -5,8 +5,8 @@
 use crate::transport::policy::{Backoff, MAX_ATTEMPTS, SILENCE_MS};
 use docent_protocol::live_demo::SessionResponse;
 use docent_protocol::{
-    AgentEvent, CloseKind, ErrorCode, LeadFieldKind, LeadForm, PageCommand, PageEvent,
-    VisitorAction,
+    AgentEvent, AgentMessage, CloseKind, ErrorCode, LeadFieldKind, LeadForm, PageCommand,
+    PageEvent, VisitorAction,
 };
 
 /// Longest message a visitor may send; longer text is refused (and kept in the composer).
@@ -45,7 +45,7 @@ pub struct Message {
     pub at_ms: f64,
     /// The visitor message's id on the wire (`clientMessageId`), so resends are answered once.
     pub client_id: Option<String>,
-    /// How many times it has been handed to a socket.
+    /// How many connections it was the oldest unanswered message on.
     pub attempts: u32,
 }
 
@@ -212,6 +212,8 @@ pub struct Conversation {
     pub tour: Option<TourStep>,
     /// Frames other than chat messages that must still reach the agent (a submitted lead).
     unsent: Vec<VisitorAction>,
+    /// Answers that arrived before the answer to an earlier message, waiting for it.
+    held: Vec<AgentMessage>,
     next_id: u64,
     backoff: Backoff,
     /// When the current connection opened.
@@ -250,6 +252,7 @@ impl Conversation {
             notice: None,
             tour: None,
             unsent: Vec::new(),
+            held: Vec::new(),
             next_id: 1,
             backoff: Backoff::default(),
             connected_at: None,
@@ -314,7 +317,7 @@ impl Conversation {
                 self.status = Status::Connected;
                 self.connected_at = Some(now_ms);
                 self.last_frame_at = now_ms;
-                self.flush_pending()
+                self.flush_pending(true)
             }
             Event::SocketClosed { code, kind, jitter } => {
                 self.socket_closed(code, kind, jitter, now_ms)
@@ -362,7 +365,7 @@ impl Conversation {
                 message.attempts = 0;
                 message.delivery = Delivery::Pending;
                 if connected {
-                    self.flush_pending()
+                    self.flush_pending(false)
                 } else {
                     vec![]
                 }
@@ -538,7 +541,7 @@ impl Conversation {
         message.client_id = Some(format!("m{}", message.id));
         message.delivery = Delivery::Pending;
         if connected {
-            self.flush_pending()
+            self.flush_pending(false)
         } else {
             vec![]
         }
@@ -570,24 +573,31 @@ impl Conversation {
     /// else unsent. A message the socket took but the agent has not answered may have been
     /// lost with the connection, so it goes again: its `clientMessageId` lets the server
     /// answer it once. After [`MAX_ATTEMPTS`] it is marked failed, for the visitor to retry.
-    fn flush_pending(&mut self) -> Vec<Effect> {
+    fn flush_pending(&mut self, resend_unanswered: bool) -> Vec<Effect> {
         let mut effects = Vec::new();
         if self.pending().next().is_some() || !self.unsent.is_empty() {
             self.notice = None;
         }
         let mut failed = false;
+        // Only the oldest waiting message counts an attempt: the ones behind it are waiting
+        // their turn, not failing.
+        let mut oldest = true;
         for message in &mut self.messages {
             let due = message.author == Author::Visitor
-                && matches!(message.delivery, Delivery::Pending | Delivery::Sent);
+                && (message.delivery == Delivery::Pending
+                    || (resend_unanswered && message.delivery == Delivery::Sent));
             if !due {
                 continue;
             }
-            if message.attempts >= MAX_ATTEMPTS {
+            if oldest && message.attempts >= MAX_ATTEMPTS {
                 message.delivery = Delivery::Failed;
                 failed = true;
                 continue;
             }
-            message.attempts += 1;
+            if oldest {
+                message.attempts += 1;
+                oldest = false;
+            }
             message.delivery = Delivery::Sent;
             effects.push(Effect::Send(VisitorAction::Say {
                 text: message.text.clone(),
@@ -596,6 +606,8 @@ impl Conversation {
             }));
         }
         if failed {
+            // A message given up on no longer holds back the answers after it.
+            effects.extend(self.release_held(0.0));
             self.notice = Some(Notice {
                 text: "A message could not be delivered. Use Retry next to it to send it again."
                     .into(),
@@ -626,44 +638,35 @@ impl Conversation {
             AgentEvent::Message(reply) => {
                 self.typing = false;
                 self.answered_on_connection = true;
-                if let Some(answers) = &reply.reply_to {
-                    self.server_acks = true;
-                    let asked = self
-                        .messages
-                        .iter_mut()
-                        .find(|m| m.client_id.as_deref() == Some(answers.as_str()));
-                    match asked {
-                        // The same answer again, after a resend: shown once already.
-                        Some(m) if m.delivery == Delivery::Answered => return vec![],
-                        Some(m) => m.delivery = Delivery::Answered,
-                        None => {}
-                    }
-                } else if !self.server_acks {
-                    for m in &mut self.messages {
-                        if m.author == Author::Visitor && m.delivery == Delivery::Sent {
-                            m.delivery = Delivery::Answered;
+                let Some(answers) = reply.reply_to.clone() else {
+                    if !self.server_acks {
+                        for m in &mut self.messages {
+                            if m.author == Author::Visitor && m.delivery == Delivery::Sent {
+                                m.delivery = Delivery::Answered;
+                            }
                         }
                     }
+                    return self.show_reply(reply, now_ms);
+                };
+                self.server_acks = true;
+                let Some(asked) = self
+                    .messages
+                    .iter()
+                    .position(|m| m.client_id.as_deref() == Some(answers.as_str()))
+                else {
+                    return self.show_reply(reply, now_ms);
+                };
+                // The same answer again, after a resend: shown (or held) once already.
+                let already = self.messages[asked].delivery == Delivery::Answered
+                    || self.held.iter().any(|h| h.reply_to == reply.reply_to);
+                if already {
+                    return vec![];
                 }
-                let message = self.push(Author::Agent, reply.text, now_ms);
-                message.speech = reply.speech;
-                self.suggestions = reply.suggestions;
-                let mut effects = Vec::new();
-                let mut runnable = Vec::new();
-                for command in reply.commands {
-                    match command {
-                        Ok(command) => runnable.push(command),
-                        Err(refused) => effects.extend(self.command_failed(
-                            refused.action.clone(),
-                            None,
-                            refused.reason.clone(),
-                        )),
-                    }
-                }
-                if !runnable.is_empty() {
-                    effects.push(Effect::RunCommands(runnable));
-                }
-                effects
+                self.messages[asked].delivery = Delivery::Answered;
+                // An answer that overtook the answer to an earlier message (lost with a
+                // connection, asked again) waits for it, so answers show in order.
+                self.held.push(reply);
+                self.release_held(now_ms)
             }
             AgentEvent::LeadForm(form) => {
                 self.lead_form = Some(LeadFormState {
@@ -690,6 +693,58 @@ impl Conversation {
                 vec![warn]
             }
         }
+    }
+
+    /// Shows a reply: its text, its suggestions, and its page commands to run.
+    fn show_reply(&mut self, reply: AgentMessage, now_ms: f64) -> Vec<Effect> {
+        let message = self.push(Author::Agent, reply.text, now_ms);
+        message.speech = reply.speech;
+        self.suggestions = reply.suggestions;
+        let mut effects = Vec::new();
+        let mut runnable = Vec::new();
+        for command in reply.commands {
+            match command {
+                Ok(command) => runnable.push(command),
+                Err(refused) => effects.extend(self.command_failed(
+                    refused.action.clone(),
+                    None,
+                    refused.reason.clone(),
+                )),
+            }
+        }
+        if !runnable.is_empty() {
+            effects.push(Effect::RunCommands(runnable));
+        }
+        effects
+    }
+
+    /// Shows held answers, in the order of the messages they answer, as far as no earlier
+    /// message is still waiting for its own.
+    fn release_held(&mut self, now_ms: f64) -> Vec<Effect> {
+        let position = |c: &Conversation, reply: &AgentMessage| {
+            c.messages
+                .iter()
+                .position(|m| m.client_id.is_some() && m.client_id == reply.reply_to)
+                .unwrap_or(0)
+        };
+        let mut effects = Vec::new();
+        loop {
+            let Some(next) = (0..self.held.len()).min_by_key(|&i| position(self, &self.held[i]))
+            else {
+                break;
+            };
+            let at = position(self, &self.held[next]);
+            let earlier_waiting = self.messages[..at].iter().any(|m| {
+                m.author == Author::Visitor
+                    && matches!(m.delivery, Delivery::Pending | Delivery::Sent)
+            });
+            if earlier_waiting {
+                break;
+            }
+            let reply = self.held.remove(next);
+            effects.extend(self.show_reply(reply, now_ms));
+        }
+        effects
     }
 
     /// One page command failed: the visitor is told in a sentence, the developer in the
@@ -862,7 +917,7 @@ fn is_email(value: &str) -> bool {
 mod tests {
     use super::*;
     use docent_protocol::live_demo::AgentProfile;
-    use docent_protocol::{AgentError, AgentMessage, CommandError, Greeting, LeadField};
+    use docent_protocol::{AgentError, CommandError, Greeting, LeadField};
 
     fn session() -> SessionResponse {
         SessionResponse {
@@ -1196,6 +1251,35 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_that_overtakes_an_earlier_one_waits_for_it() {
+        let mut c = connected();
+        c.apply(reply_to("acks on", 99), 0.5);
+        c.apply(Event::VisitorSays("first".into()), 1.0);
+        c.apply(Event::VisitorSays("second".into()), 1.5);
+        // The answer to "first" was lost with the connection; "second" is answered first.
+        assert_eq!(c.apply(reply_to("to second", 4), 2.0), []);
+        assert!(
+            !c.messages.iter().any(|m| m.text == "to second"),
+            "held back"
+        );
+        c.apply(reply_to("to first", 3), 3.0);
+        let texts: Vec<_> = c.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Hi, I'm Ava",
+                "acks on",
+                "first",
+                "second",
+                "to first",
+                "to second"
+            ]
+        );
+        // And the held answer is not shown twice when it comes again.
+        assert_eq!(c.apply(reply_to("to second", 4), 4.0), []);
+    }
+
+    #[test]
     fn a_server_that_does_not_name_its_answers_gets_only_the_messages_after_its_last_reply() {
         let mut c = connected();
         c.apply(Event::VisitorSays("one".into()), 1.0);
@@ -1235,6 +1319,34 @@ mod tests {
             c.apply(Event::RetryMessage(id), now + 3.0),
             [say("lost", id)]
         );
+    }
+
+    #[test]
+    fn messages_waiting_behind_the_oldest_do_not_count_attempts() {
+        let mut c = connected();
+        c.apply(reply_to("acks on", 99), 0.5);
+        c.apply(Event::VisitorSays("first".into()), 1.0);
+        c.apply(Event::VisitorSays("second".into()), 1.0);
+        let mut now = 2.0;
+        for round in 0..(MAX_ATTEMPTS * 2) {
+            closed(&mut c, now);
+            c.apply(Event::ReconnectDue, now + 1.0);
+            c.apply(Event::SocketOpened, now + 2.0);
+            // The first is answered on the first reconnect; the second waits its turn.
+            if round == 0 {
+                c.apply(reply_to("one", 3), now + 2.5);
+            }
+            now += 3.0;
+        }
+        let second = c.messages.iter().find(|m| m.text == "second").unwrap();
+        assert_eq!(
+            second.delivery,
+            Delivery::Failed,
+            "it became the oldest and failed in its turn"
+        );
+        let first = c.messages.iter().find(|m| m.text == "first").unwrap();
+        assert_eq!(first.delivery, Delivery::Answered);
+        assert!(second.attempts <= MAX_ATTEMPTS);
     }
 
     #[test]

@@ -1,0 +1,125 @@
+// Never lose a message: a server that drops the socket at random and sends malformed frames,
+// a server that stops and comes back, and a browser that goes offline.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import fs from 'node:fs';
+import { startServer, launchBrowser, openPage, nextSession, sel, artifacts } from './harness.mjs';
+
+let browser;
+
+before(async () => {
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** An agent that repeats every message ("Echo: …"), so each reply names its message. */
+function echoScript() {
+  const script = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../demo/agent.json'), 'utf8'));
+  script.intents = [];
+  script.pageEvents = [];
+  script.fallback = { text: 'Echo: {text}' };
+  const file = path.join(artifacts, 'echo-agent.json');
+  fs.writeFileSync(file, JSON.stringify(script));
+  return file;
+}
+
+async function open(page, url) {
+  await page.goto(url);
+  const session = nextSession(page);
+  await page.click(sel.launcher);
+  await page.locator(sel.agentMessages).first().waitFor();
+  return session;
+}
+
+async function say(page, text) {
+  await page.fill(sel.input, text);
+  await page.press(sel.input, 'Enter');
+}
+
+const agentTexts = (page) => page.locator(sel.agentMessages).allTextContents();
+
+test('chaos: 200 messages through random drops and malformed frames arrive once, in order', async () => {
+  const server = await startServer([
+    '--script', echoScript(), '--reply-delay', '5',
+    '--drop-random', '0.1', '--seed', '7', '--malformed-every', '13',
+  ]);
+  const { page, context } = await openPage(browser);
+  try {
+    const session = await open(page, server.url);
+    const sent = Array.from({ length: 200 }, (_, i) => `message ${i + 1}`);
+    for (const text of sent) {
+      await say(page, text);
+    }
+    const expected = sent.map((t) => `Echo: ${t}`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]').length >= n + 1,
+      expected.length, { timeout: 180000, polling: 250 });
+    await page.waitForTimeout(1500); // any duplicate would have arrived by now
+    const shown = (await agentTexts(page)).slice(1);
+    assert.deepEqual(shown, expected, 'every reply shown exactly once and in order');
+    const visitor = await page.locator(sel.visitorMessages).allTextContents();
+    assert.deepEqual(visitor, sent);
+    const { record } = await server.record((await session).sessionId);
+    assert.deepEqual(record.visitorMessages, sent, 'every message reached the server exactly once, in order');
+    const faults = await (await fetch(`${server.url}/control/faults`)).json();
+    console.log(`chaos: ${sent.length} messages, ${faults.drops} dropped sockets, ${faults.malformed} malformed frames, ${record.duplicates} resends answered once, ${shown.length} replies shown`);
+    assert.ok(faults.drops >= 30, `only ${faults.drops} drops: the chaos was too mild to count`);
+    assert.ok(faults.malformed >= 10);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
+test('a server that goes away is waited for, and the conversation continues', async () => {
+  const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
+  const { page, context } = await openPage(browser);
+  try {
+    const session = await open(page, server.url);
+    await say(page, 'before');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: before' }).waitFor();
+    // The server refuses new sockets for a while, and the current one is dropped.
+    await fetch(`${server.url}/control/refuse?ms=4000`, { method: 'POST' });
+    await fetch(`${server.url}/control/sessions/${(await session).sessionId}/close?code=1012`, { method: 'POST' });
+    await page.locator(sel.status).filter({ hasText: /Reconnecting in \d+ s/ }).waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'reconnecting.png') });
+    assert.equal(await page.locator('.docent-status__action').textContent(), 'Retry now');
+    await say(page, 'during');
+    await page.locator('.docent-message--pending').filter({ hasText: 'during' }).waitFor();
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: during' }).waitFor({ timeout: 30000 });
+    assert.equal(await page.isVisible('.docent-message--pending'), false);
+    await say(page, 'after');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: after' }).waitFor();
+    const shown = (await agentTexts(page)).slice(1);
+    assert.deepEqual(shown, ['Echo: before', 'Echo: during', 'Echo: after']);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
+test('offline: messages wait, the visitor is told, and they flow when back online', async () => {
+  const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
+  const { page, context } = await openPage(browser);
+  try {
+    await open(page, server.url);
+    await say(page, 'online one');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: online one' }).waitFor();
+    await context.setOffline(true);
+    await page.locator(sel.status).filter({ hasText: "You're offline — messages will be sent when you're back." }).waitFor();
+    await say(page, 'offline one');
+    await say(page, 'offline two');
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('.docent-message--pending').count(), 2);
+    await context.setOffline(false);
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: offline two' }).waitFor({ timeout: 20000 });
+    const shown = (await agentTexts(page)).slice(1);
+    assert.deepEqual(shown, ['Echo: online one', 'Echo: offline one', 'Echo: offline two']);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
