@@ -728,11 +728,7 @@ impl Conversation {
                 .unwrap_or(0)
         };
         let mut effects = Vec::new();
-        loop {
-            let Some(next) = (0..self.held.len()).min_by_key(|&i| position(self, &self.held[i]))
-            else {
-                break;
-            };
+        while let Some(next) = (0..self.held.len()).min_by_key(|&i| position(self, &self.held[i])) {
             let at = position(self, &self.held[next]);
             let earlier_waiting = self.messages[..at].iter().any(|m| {
                 m.author == Author::Visitor
