@@ -4,7 +4,7 @@
 
 use crate::commands::{self, dom};
 use crate::conversation::{Conversation, Effect, Event};
-use crate::embed::Config;
+use crate::embed::{Config, Persist};
 use crate::transport::{self, Socket};
 use docent_protocol::live_demo::{socket_path, LiveDemo, HEARTBEAT_MS};
 use docent_protocol::{Dialect, PageCommand, PageEvent};
@@ -32,6 +32,8 @@ pub struct Chat {
     /// Where DOM events for the host page are dispatched.
     host: StoredValue<Option<web_sys::Element>, LocalStorage>,
     tour: StoredValue<Tour>,
+    /// Saving failed once already (said once in the console, not on every event).
+    save_failed: StoredValue<bool>,
 }
 
 /// Page commands waiting to run, and whether they are running. `generation` changes when
@@ -55,7 +57,9 @@ impl Chat {
             socket: StoredValue::new_local(None),
             host: StoredValue::new_local(host),
             tour: StoredValue::new(Tour::default()),
+            save_failed: StoredValue::new(false),
         };
+        chat.restore();
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         let _ = set_interval_with_handle(
             move || chat.dispatch(Event::HeartbeatDue),
@@ -80,8 +84,77 @@ impl Chat {
             .state
             .try_update(|c| c.apply(event, now))
             .unwrap_or_default();
+        self.save(now);
         for effect in effects {
             self.run(effect);
+        }
+    }
+
+    /// The storage the host page chose, if the browser allows it.
+    fn storage(self) -> Option<web_sys::Storage> {
+        let window = web_sys::window()?;
+        match self.config.with_value(|c| c.persist) {
+            Persist::Tab => window.session_storage().ok().flatten(),
+            Persist::Site => window.local_storage().ok().flatten(),
+            Persist::Off => None,
+        }
+    }
+
+    fn storage_key(self) -> String {
+        format!(
+            "docent:{}",
+            self.config.with_value(|c| c.product_id.clone())
+        )
+    }
+
+    /// Picks up the conversation a reload interrupted. Anything unreadable or expired is
+    /// dropped with a warning, and the widget starts fresh.
+    fn restore(self) {
+        if self.config.with_value(|c| c.persist) == Persist::Off {
+            return;
+        }
+        let Some(storage) = self.storage() else {
+            web_sys::console::warn_1(
+                &"Docent: storage is not available, so the conversation will not survive a reload."
+                    .into(),
+            );
+            return;
+        };
+        let key = self.storage_key();
+        let Ok(Some(saved)) = storage.get_item(&key) else {
+            return;
+        };
+        let max_age = self.config.with_value(|c| c.persist_hours) * 3_600_000.0;
+        match Conversation::restore(&saved, js_sys::Date::now(), max_age) {
+            Ok((conversation, effects)) => {
+                self.state.set(conversation);
+                for effect in effects {
+                    self.run(effect);
+                }
+            }
+            Err(why) => {
+                web_sys::console::warn_1(
+                    &format!("Docent: starting a new conversation: {why}.").into(),
+                );
+                let _ = storage.remove_item(&key);
+            }
+        }
+    }
+
+    fn save(self, now: f64) {
+        if self.config.with_value(|c| c.persist) == Persist::Off {
+            return;
+        }
+        let saved = self
+            .state
+            .with_untracked(|c| serde_json::to_string(&c.snapshot(now)).ok());
+        let stored = match (self.storage(), saved) {
+            (Some(storage), Some(text)) => storage.set_item(&self.storage_key(), &text).is_ok(),
+            _ => false,
+        };
+        if !stored && !self.save_failed.get_value() {
+            self.save_failed.set_value(true);
+            web_sys::console::warn_1(&"Docent: could not save the conversation (storage full or disabled); it will not survive a reload.".into());
         }
     }
 

@@ -13,14 +13,14 @@ use docent_protocol::{
 pub const MAX_VISITOR_CHARS: usize = 4_000;
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Author {
     Visitor,
     Agent,
 }
 
 /// Where a visitor's message is on its way to the agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Delivery {
     /// Waiting for a connection; sent as soon as there is one.
     Pending,
@@ -32,7 +32,7 @@ pub enum Delivery {
     Failed,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     /// Stable id, used as the key of the rendered row.
     pub id: u64,
@@ -192,7 +192,7 @@ pub enum Effect {
 }
 
 /// The session the conversation runs in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SessionInfo {
     pub id: String,
     pub token: String,
@@ -220,6 +220,11 @@ pub struct Conversation {
     connected_at: Option<f64>,
     /// The current connection carried an answer.
     answered_on_connection: bool,
+    /// The session was accepted once (a frame other than an error came on it): if it is
+    /// later refused, it expired, and a new one is started without asking.
+    session_worked: bool,
+    /// The session being created replaces one that expired (no second greeting).
+    renewing: bool,
     /// When the last frame arrived, for the watchdog.
     last_frame_at: f64,
     /// The server names the message each reply answers (`replyTo`). A server that does not
@@ -257,6 +262,8 @@ impl Conversation {
             backoff: Backoff::default(),
             connected_at: None,
             answered_on_connection: false,
+            session_worked: false,
+            renewing: false,
             last_frame_at: 0.0,
             server_acks: false,
             offline: false,
@@ -299,11 +306,20 @@ impl Conversation {
                     token: session.token.clone(),
                 });
                 self.status = Status::Connecting;
-                if !session.greeting.text.is_empty() {
+                let renewing = std::mem::take(&mut self.renewing);
+                if !session.greeting.text.is_empty() && !renewing {
                     self.push(Author::Agent, session.greeting.text, now_ms)
                         .speech = session.greeting.speech;
                 }
-                self.suggestions = session.greeting.suggestions;
+                if !renewing {
+                    self.suggestions = session.greeting.suggestions;
+                }
+                // Messages sent in the old session but never answered go to the new one.
+                for m in &mut self.messages {
+                    if m.author == Author::Visitor && m.delivery == Delivery::Sent {
+                        m.delivery = Delivery::Pending;
+                    }
+                }
                 vec![Effect::Connect {
                     session_id: session.session_id,
                     token: session.token,
@@ -324,6 +340,9 @@ impl Conversation {
             }
             Event::Agent(event) => {
                 self.last_frame_at = now_ms;
+                if !matches!(event, AgentEvent::Error(_)) {
+                    self.session_worked = true;
+                }
                 self.agent_event(event, now_ms)
             }
             Event::Tick => {
@@ -683,10 +702,13 @@ impl Conversation {
                     error.code.as_str(),
                     error.message
                 ));
-                if error.fatal {
+                if error.fatal && !self.session_worked {
                     self.typing = false;
                     self.session = None;
                     self.status = Status::Ended { reason: text };
+                } else if error.fatal {
+                    // The close that follows starts a new session; say why meanwhile.
+                    self.notice = Some(Notice { text });
                 } else {
                     self.notice = Some(Notice { text });
                 }
@@ -794,6 +816,17 @@ impl Conversation {
                 };
                 vec![]
             }
+            CloseKind::NewSession if self.session_worked => {
+                // The session expired or was forgotten: a new one, same transcript.
+                self.session = None;
+                self.session_worked = false;
+                self.renewing = true;
+                self.status = Status::Starting;
+                self.notice = Some(Notice {
+                    text: "Your chat session had expired, so a new one was started. Unsent messages will follow.".into(),
+                });
+                vec![Effect::CreateSession]
+            }
             CloseKind::NewSession => {
                 self.session = None;
                 let reason = match code {
@@ -816,6 +849,94 @@ impl Conversation {
                 vec![Effect::ReconnectIn(delay)]
             }
         }
+    }
+}
+
+/// What survives a page reload: the session (id and short-lived token: no other secret),
+/// the transcript with each message's delivery, and whether the chat was open.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// Bumped when the shape changes; other versions are not restored.
+    pub version: u32,
+    pub saved_at_ms: f64,
+    pub agent_name: String,
+    pub open: bool,
+    pub session: Option<SessionInfo>,
+    pub session_worked: bool,
+    pub server_acks: bool,
+    pub messages: Vec<Message>,
+    pub suggestions: Vec<String>,
+    pub next_id: u64,
+}
+
+const SNAPSHOT_VERSION: u32 = 1;
+
+impl Conversation {
+    pub fn snapshot(&self, now_ms: f64) -> Snapshot {
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            saved_at_ms: now_ms,
+            agent_name: self.agent_name.clone(),
+            open: self.open,
+            session: self.session.clone(),
+            session_worked: self.session_worked,
+            server_acks: self.server_acks,
+            messages: self.messages.clone(),
+            suggestions: self.suggestions.clone(),
+            next_id: self.next_id,
+        }
+    }
+
+    /// Rebuilds a conversation from saved text, unless it is unreadable, of another
+    /// version, or older than `max_age_ms`. The effects reconnect its session.
+    pub fn restore(
+        saved: &str,
+        now_ms: f64,
+        max_age_ms: f64,
+    ) -> Result<(Conversation, Vec<Effect>), String> {
+        let snapshot: Snapshot = serde_json::from_str(saved)
+            .map_err(|e| format!("the saved conversation is unreadable ({e})"))?;
+        if snapshot.version != SNAPSHOT_VERSION {
+            return Err(format!(
+                "the saved conversation has version {}",
+                snapshot.version
+            ));
+        }
+        if now_ms - snapshot.saved_at_ms > max_age_ms {
+            return Err("the saved conversation has expired".into());
+        }
+        let mut c = Conversation::new(&snapshot.agent_name);
+        c.open = snapshot.open;
+        c.session_worked = snapshot.session_worked;
+        c.server_acks = snapshot.server_acks;
+        c.suggestions = snapshot.suggestions;
+        c.next_id = snapshot.next_id.max(
+            snapshot
+                .messages
+                .iter()
+                .map(|m| m.id + 1)
+                .max()
+                .unwrap_or(1),
+        );
+        c.messages = snapshot.messages;
+        // Whatever was on its way when the page went away goes again.
+        for m in &mut c.messages {
+            if m.author == Author::Visitor && m.delivery == Delivery::Sent {
+                m.delivery = Delivery::Pending;
+            }
+        }
+        let effects = match snapshot.session {
+            Some(session) => {
+                c.session = Some(session);
+                c.connect()
+            }
+            None if c.open => {
+                c.status = Status::Starting;
+                vec![Effect::CreateSession]
+            }
+            None => vec![],
+        };
+        Ok((c, effects))
     }
 }
 
@@ -1343,6 +1464,95 @@ mod tests {
         let first = c.messages.iter().find(|m| m.text == "first").unwrap();
         assert_eq!(first.delivery, Delivery::Answered);
         assert!(second.attempts <= MAX_ATTEMPTS);
+    }
+
+    #[test]
+    fn a_reload_restores_the_transcript_the_queue_and_the_session() {
+        let mut c = connected();
+        c.apply(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        c.apply(Event::VisitorSays("answered".into()), 1.0);
+        c.apply(reply_to("yes", 2), 2.0);
+        c.apply(Event::VisitorSays("in flight".into()), 3.0);
+        closed(&mut c, 4.0);
+        c.apply(Event::VisitorSays("queued".into()), 5.0);
+        let saved = serde_json::to_string(&c.snapshot(6.0)).unwrap();
+        let (mut back, effects) = Conversation::restore(&saved, 7.0, 60_000.0).unwrap();
+        assert_eq!(
+            effects,
+            [Effect::Connect {
+                session_id: "s1".into(),
+                token: "t1".into()
+            }]
+        );
+        let texts: Vec<_> = back.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Hi, I'm Ava", "answered", "yes", "in flight", "queued"]
+        );
+        assert!(back.open);
+        assert_eq!(
+            back.apply(Event::SocketOpened, 8.0),
+            [say("in flight", 4), say("queued", 5)]
+        );
+        assert_eq!(
+            back.apply(Event::VisitorSays("new".into()), 9.0),
+            [say("new", 6)],
+            "ids go on"
+        );
+    }
+
+    #[test]
+    fn unreadable_foreign_or_expired_saves_are_refused() {
+        let c = connected();
+        assert!(Conversation::restore("{not json", 0.0, 1e9)
+            .unwrap_err()
+            .contains("unreadable"));
+        let mut snapshot = c.snapshot(0.0);
+        snapshot.version = 99;
+        let foreign = serde_json::to_string(&snapshot).unwrap();
+        assert!(Conversation::restore(&foreign, 0.0, 1e9).is_err());
+        let old = serde_json::to_string(&c.snapshot(0.0)).unwrap();
+        assert!(Conversation::restore(&old, 100_000.0, 60_000.0)
+            .unwrap_err()
+            .contains("expired"));
+    }
+
+    #[test]
+    fn an_expired_session_that_worked_is_renewed_with_the_transcript_kept() {
+        let mut c = connected();
+        c.apply(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        c.apply(Event::VisitorSays("hello".into()), 2.0);
+        let expired = AgentError {
+            code: ErrorCode::SessionExpired,
+            message: "Session expired".into(),
+            retryable: false,
+            fatal: true,
+        };
+        c.apply(Event::Agent(AgentEvent::Error(expired)), 3.0);
+        let effects = c.apply(
+            Event::SocketClosed {
+                code: 4004,
+                kind: CloseKind::NewSession,
+                jitter: 0.5,
+            },
+            4.0,
+        );
+        assert_eq!(effects, [Effect::CreateSession]);
+        assert!(c
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("new one was started"));
+        let mut renewed = session();
+        renewed.session_id = "s2".into();
+        c.apply(Event::SessionCreated(renewed), 5.0);
+        assert_eq!(
+            c.messages.len(),
+            2,
+            "no second greeting; the transcript stays"
+        );
+        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("hello", 2)]);
     }
 
     #[test]

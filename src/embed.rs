@@ -20,6 +20,21 @@ pub struct Config {
     /// Origins besides the demo's own that `navigate` may open (`data-allowed-origins`,
     /// space-separated).
     pub allowed_origins: Vec<String>,
+    /// Where the conversation is kept across reloads (`data-persist`).
+    pub persist: Persist,
+    /// How long a kept conversation stays usable, in hours (`data-persist-hours`, default 24).
+    pub persist_hours: f64,
+}
+
+/// Where the conversation survives a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persist {
+    /// This tab only, until it closes (`sessionStorage`). The default.
+    Tab,
+    /// Every tab of the site, until it expires (`localStorage`).
+    Site,
+    /// Nowhere: a reload starts over.
+    Off,
 }
 
 impl Default for Config {
@@ -32,6 +47,8 @@ impl Default for Config {
             start_open: false,
             demo_frame: "iframe[data-docent-demo]".into(),
             allowed_origins: Vec::new(),
+            persist: Persist::Tab,
+            persist_hours: 24.0,
         }
     }
 }
@@ -113,6 +130,24 @@ impl Config {
                 }
             }
         }
+        if let Some(persist) = get("persist") {
+            match persist.trim() {
+                "session" | "tab" => config.persist = Persist::Tab,
+                "local" | "site" => config.persist = Persist::Site,
+                "none" | "off" | "false" => config.persist = Persist::Off,
+                other => warnings.push(format!(
+                    "Docent: data-persist=\"{other}\" should be session, local or none; using session."
+                )),
+            }
+        }
+        if let Some(hours) = get("persist-hours") {
+            match hours.trim().parse::<f64>() {
+                Ok(h) if h.is_finite() && h > 0.0 => config.persist_hours = h.min(24.0 * 30.0),
+                _ => warnings.push(format!(
+                    "Docent: data-persist-hours=\"{hours}\" is not a positive number of hours; using 24."
+                )),
+            }
+        }
         (config, warnings)
     }
 }
@@ -148,6 +183,8 @@ mod tests {
                 "allowed-origins",
                 "https://docs.example https://help.example/",
             ),
+            ("persist", "local"),
+            ("persist-hours", "2"),
         ]);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(config.server, "https://agent.example");
@@ -155,6 +192,8 @@ mod tests {
         assert_eq!(config.public_key, "pk_live_abc");
         assert_eq!(config.title, "Ask Pipewise");
         assert!(config.start_open);
+        assert_eq!(config.persist, Persist::Site);
+        assert_eq!(config.persist_hours, 2.0);
         assert_eq!(config.demo_frame, "#product-demo");
         assert_eq!(
             config.allowed_origins,

@@ -123,3 +123,72 @@ test('offline: messages wait, the visitor is told, and they flow when back onlin
     server.stop();
   }
 });
+
+test('a reload keeps the transcript and the unsent queue', async () => {
+  const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
+  const { page, context } = await openPage(browser);
+  try {
+    const session = await open(page, server.url);
+    await say(page, 'one');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: one' }).waitFor();
+    await fetch(`${server.url}/control/refuse?ms=5000`, { method: 'POST' });
+    await fetch(`${server.url}/control/sessions/${(await session).sessionId}/close?code=1012`, { method: 'POST' });
+    await page.locator(sel.status).filter({ hasText: /Reconnecting/ }).waitFor();
+    await say(page, 'queued');
+    await page.locator('.docent-message--pending').filter({ hasText: 'queued' }).waitFor();
+
+    await page.reload();
+    await page.waitForSelector(sel.window, { state: 'visible' });
+    assert.deepEqual(await page.locator('[data-testid="docent-message"] .docent-message__bubble').allTextContents().then((t) => t.slice(1)),
+      ['one', 'Echo: one', 'queued']);
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: queued' }).waitFor({ timeout: 30000 });
+    const { record } = await server.record((await session).sessionId);
+    assert.deepEqual(record.visitorMessages, ['one', 'queued'], 'the same session went on after the reload');
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
+test('an expired session starts a fresh one, keeps the transcript and says so', async () => {
+  const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
+  const { page, context } = await openPage(browser);
+  try {
+    const session = await open(page, server.url);
+    await say(page, 'before expiry');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: before expiry' }).waitFor();
+    const fresh = nextSession(page);
+    await fetch(`${server.url}/control/sessions/${(await session).sessionId}/expire`, { method: 'POST' });
+    await page.locator(sel.status).filter({ hasText: 'a new one was started' }).waitFor();
+    assert.notEqual((await fresh).sessionId, (await session).sessionId);
+    await say(page, 'after expiry');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: after expiry' }).waitFor();
+    assert.deepEqual((await agentTexts(page)).slice(1), ['Echo: before expiry', 'Echo: after expiry']);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
+test('storage that is corrupted or full is survived with a warning', async () => {
+  const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
+  for (const [what, init, warning] of [
+    ['corrupted', () => sessionStorage.setItem('docent:pipewise-crm', '{corrupt'), 'starting a new conversation'],
+    ['full', () => { Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); }; }, 'could not save the conversation'],
+  ]) {
+    const { page, context, errors } = await openPage(browser);
+    const warnings = [];
+    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+    try {
+      await page.addInitScript(init);
+      await open(page, server.url);
+      await say(page, `with ${what} storage`);
+      await page.locator(sel.agentMessages).filter({ hasText: `Echo: with ${what} storage` }).waitFor();
+      assert.ok(warnings.some((w) => w.includes(warning)), `${what}: ${warnings.join(' | ')}`);
+      assert.deepEqual(errors, [], what);
+    } finally {
+      await context.close();
+    }
+  }
+  server.stop();
+});
