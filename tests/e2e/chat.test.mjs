@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, nextSession, sel, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, openPage, nextSession, sel, artifacts, say } from './harness.mjs';
 
 let server;
 let browser;
@@ -26,10 +26,6 @@ async function openChat(page) {
   return session;
 }
 
-async function say(page, text) {
-  await page.fill(sel.input, text);
-  await page.press(sel.input, 'Enter');
-}
 
 test('a visitor chats with the agent: greeting, typing, reply, chips', async () => {
   const { page, context, errors } = await openPage(browser);

@@ -84,3 +84,18 @@ export const sel = {
   leadDone: '[data-testid="docent-lead-done"]',
   end: '[data-testid="docent-end"]',
 };
+
+/** Types `text` into the composer and presses Enter, as a visitor would. */
+export async function say(page, text) {
+  await page.fill(sel.input, text);
+  await page.press(sel.input, 'Enter');
+}
+
+/** Loads `url`, opens the chat and waits for the greeting; resolves with the session. */
+export async function openChatAt(page, url) {
+  await page.goto(url);
+  const session = nextSession(page);
+  await page.click(sel.launcher);
+  await page.locator(sel.agentMessages).first().waitFor();
+  return session;
+}

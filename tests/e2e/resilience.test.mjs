@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startServer, launchBrowser, openPage, nextSession, sel, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, openPage, nextSession, sel, artifacts, say, openChatAt } from './harness.mjs';
 
 let browser;
 
@@ -27,25 +27,14 @@ function echoScript() {
   return file;
 }
 
-async function open(page, url) {
-  await page.goto(url);
-  const session = nextSession(page);
-  await page.click(sel.launcher);
-  await page.locator(sel.agentMessages).first().waitFor();
-  return session;
-}
-
-async function say(page, text) {
-  await page.fill(sel.input, text);
-  await page.press(sel.input, 'Enter');
-}
+const open = openChatAt;
 
 const agentTexts = (page) => page.locator(sel.agentMessages).allTextContents();
 
 test('chaos: 200 messages through random drops and malformed frames arrive once, in order', async () => {
   const server = await startServer([
     '--script', echoScript(), '--reply-delay', '5',
-    '--drop-random', '0.1', '--seed', '7', '--malformed-every', '13',
+    '--drop-random', '0.14', '--seed', '7', '--malformed-every', '13',
   ]);
   const { page, context } = await openPage(browser);
   try {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startServer, launchBrowser, openPage, nextSession, sel, artifacts } from './harness.mjs';
+import { startServer, launchBrowser, openPage, sel, artifacts, say, openChatAt } from './harness.mjs';
 
 let server;
 let browser;
@@ -20,18 +20,7 @@ after(async () => {
   server?.stop();
 });
 
-async function start(page, url = server.url) {
-  await page.goto(url);
-  const session = nextSession(page);
-  await page.click(sel.launcher);
-  await page.locator(sel.agentMessages).first().waitFor();
-  return session;
-}
-
-async function say(page, text) {
-  await page.fill(sel.input, text);
-  await page.press(sel.input, 'Enter');
-}
+const start = (page, url = server.url) => openChatAt(page, url);
 
 const demo = (page) => page.frameLocator('[data-docent-demo]');
 
