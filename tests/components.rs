@@ -188,6 +188,34 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
 }
 
 #[wasm_bindgen_test]
+async fn a_message_that_could_not_be_delivered_offers_retry() {
+    let retried = RwSignal::new(Vec::<u64>::new());
+    let mut failed = message(7, Author::Visitor, "lost");
+    failed.delivery = Delivery::Failed;
+    let mut waiting = message(8, Author::Visitor, "waiting");
+    waiting.delivery = Delivery::Pending;
+    let messages = RwSignal::new(vec![failed, waiting]);
+    let host = mount(move || {
+        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}
+        on_retry=Callback::new(move |id| retried.update(|r| r.push(id)))/> }
+    });
+    settle().await;
+    let rows = find_all(&host, "[data-testid='docent-message']");
+    assert!(rows[0].class_name().contains("docent-message--failed"));
+    assert!(text(&rows[0]).contains("Not delivered."));
+    assert!(rows[1].class_name().contains("docent-message--pending"));
+    assert!(text(&rows[1]).contains("Waiting to send…"));
+    assert_eq!(
+        host.query_selector_all(".docent-message__retry")
+            .unwrap()
+            .length(),
+        1
+    );
+    click(&find(&host, ".docent-message__retry"));
+    assert_eq!(retried.get_untracked(), [7]);
+}
+
+#[wasm_bindgen_test]
 async fn typing_indicator_shows_while_the_agent_types() {
     let typing = RwSignal::new(false);
     let host = mount(move || {

@@ -90,6 +90,30 @@ test('a server that goes away is waited for, and the conversation continues', as
   }
 });
 
+test('the server stops and starts again: the widget reconnects by itself and goes on', async () => {
+  const script = echoScript();
+  let server = await startServer(['--script', script, '--reply-delay', '5']);
+  const port = new URL(server.url).port;
+  const { page, context } = await openPage(browser);
+  try {
+    await open(page, server.url);
+    await say(page, 'before the restart');
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: before the restart' }).waitFor();
+    server.stop();
+    await page.locator(sel.status).filter({ hasText: /Reconnecting in \d+ s/ }).waitFor();
+    await say(page, 'while it is down');
+    await page.locator('.docent-message--pending').filter({ hasText: 'while it is down' }).waitFor();
+    // The new process has a new signing key and no sessions: the widget starts a new
+    // session by itself, keeps the transcript, and sends what waited.
+    server = await startServer(['--script', script, '--reply-delay', '5', '--port', port]);
+    await page.locator(sel.agentMessages).filter({ hasText: 'Echo: while it is down' }).waitFor({ timeout: 60000 });
+    assert.deepEqual((await agentTexts(page)).slice(1), ['Echo: before the restart', 'Echo: while it is down']);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
 test('offline: messages wait, the visitor is told, and they flow when back online', async () => {
   const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
   const { page, context } = await openPage(browser);
