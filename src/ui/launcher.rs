@@ -19,9 +19,15 @@ pub fn Launcher(
             aria-label=move || if open.get() { "Close chat" } else { "Open chat" }
             on:click=move |_| on_toggle.run(())
         >
-            <span class="docent-launcher__icon" aria-hidden="true">
-                {move || if open.get() { "×" } else { "💬" }}
-            </span>
+            // Drawn, not an emoji: emoji fonts are missing on many systems.
+            <svg class="docent-launcher__icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"
+                fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                <path d=move || if open.get() {
+                    "M6 6l12 12M18 6L6 18"
+                } else {
+                    "M4 5h16v11H9l-5 4z"
+                }/>
+            </svg>
         </button>
     }
 }
