@@ -3,7 +3,7 @@
 //! DOM events for the host page). Components only ever call [`Chat::dispatch`].
 
 use crate::commands::{self, dom};
-use crate::conversation::{Conversation, Effect, Event};
+use crate::conversation::{Conversation, Effect, Event, Snapshot};
 use crate::embed::{Config, Persist};
 use crate::transport::{self, Socket};
 use docent_protocol::live_demo::{socket_path, LiveDemo, HEARTBEAT_MS};
@@ -34,6 +34,9 @@ pub struct Chat {
     tour: StoredValue<Tour>,
     /// Saving failed once already (said once in the console, not on every event).
     save_failed: StoredValue<bool>,
+    /// What was saved last, so events that change nothing worth keeping (ticks, pongs)
+    /// cost no serialization and no storage write.
+    last_saved: StoredValue<Option<Snapshot>>,
 }
 
 /// Page commands waiting to run, and whether they are running. `generation` changes when
@@ -58,6 +61,7 @@ impl Chat {
             host: StoredValue::new_local(host),
             tour: StoredValue::new(Tour::default()),
             save_failed: StoredValue::new(false),
+            last_saved: StoredValue::new(None),
         };
         chat.restore();
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
@@ -145,9 +149,20 @@ impl Chat {
         if self.config.with_value(|c| c.persist) == Persist::Off {
             return;
         }
-        let saved = self
-            .state
-            .with_untracked(|c| serde_json::to_string(&c.snapshot(now)).ok());
+        let snapshot = self.state.with_untracked(|c| c.snapshot(now));
+        let unchanged = self.last_saved.with_value(|last| {
+            last.as_ref().is_some_and(|l| {
+                Snapshot {
+                    saved_at_ms: now,
+                    ..l.clone()
+                } == snapshot
+            })
+        });
+        if unchanged {
+            return;
+        }
+        let saved = serde_json::to_string(&snapshot).ok();
+        self.last_saved.set_value(Some(snapshot));
         let stored = match (self.storage(), saved) {
             (Some(storage), Some(text)) => storage.set_item(&self.storage_key(), &text).is_ok(),
             _ => false,
