@@ -3,7 +3,7 @@
 //! DOM events for the host page). Components only ever call [`Chat::dispatch`].
 
 use crate::commands::{self, dom};
-use crate::conversation::{Conversation, Effect, Event, Snapshot};
+use crate::conversation::{Author, Conversation, Effect, Event, HostEvent, Snapshot};
 use crate::embed::{Config, Persist};
 use crate::transport::{self, Socket};
 use docent_protocol::live_demo::{socket_path, LiveDemo, HEARTBEAT_MS};
@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use std::collections::VecDeque;
 use std::time::Duration;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlIFrameElement;
 
 /// How often the silence watchdog looks at the connection.
@@ -37,6 +37,12 @@ pub struct Chat {
     /// What was saved last, so events that change nothing worth keeping (ticks, pongs)
     /// cost no serialization and no storage write.
     last_saved: StoredValue<Option<Snapshot>>,
+    /// What undoes each timer and listener the chat set up, run by [`Chat::destroy`].
+    cleanups: StoredValue<Vec<Box<dyn FnOnce()>>, LocalStorage>,
+    /// The pending reconnect, if one is scheduled.
+    reconnect_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    /// Set by [`Chat::destroy`]: late callbacks (an HTTP answer, a timer) change nothing.
+    destroyed: StoredValue<bool>,
 }
 
 /// Page commands waiting to run, and whether they are running. `generation` changes when
@@ -62,19 +68,74 @@ impl Chat {
             tour: StoredValue::new(Tour::default()),
             save_failed: StoredValue::new(false),
             last_saved: StoredValue::new(None),
+            cleanups: StoredValue::new_local(Vec::new()),
+            reconnect_timer: StoredValue::new_local(None),
+            destroyed: StoredValue::new(false),
         };
         chat.restore();
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
-        let _ = set_interval_with_handle(
-            move || chat.dispatch(Event::HeartbeatDue),
-            Duration::from_millis(u64::from(HEARTBEAT_MS)),
-        );
-        let _ = set_interval_with_handle(
-            move || chat.dispatch(Event::Tick),
-            Duration::from_millis(WATCHDOG_TICK_MS),
-        );
+        for (event, every_ms) in [
+            (Event::HeartbeatDue, u64::from(HEARTBEAT_MS)),
+            (Event::Tick, WATCHDOG_TICK_MS),
+        ] {
+            if let Ok(timer) = set_interval_with_handle(
+                move || chat.dispatch(event.clone()),
+                Duration::from_millis(every_ms),
+            ) {
+                chat.on_destroy(move || timer.clear());
+            }
+        }
         chat.watch_connectivity();
         chat
+    }
+
+    /// Remembers how to undo something the chat set up.
+    fn on_destroy(self, undo: impl FnOnce() + 'static) {
+        self.cleanups.update_value(|c| c.push(Box::new(undo)));
+    }
+
+    /// Listens to `name` on `target` until the chat is destroyed.
+    fn listen(self, target: &web_sys::EventTarget, name: &'static str, handler: JsValue) {
+        if target
+            .add_event_listener_with_callback(name, handler.unchecked_ref())
+            .is_ok()
+        {
+            let target = target.clone();
+            self.on_destroy(move || {
+                let _ = target.remove_event_listener_with_callback(name, handler.unchecked_ref());
+            });
+        }
+    }
+
+    /// Stops everything the chat runs: the socket, timers, listeners and any tour. The
+    /// conversation is left as saved, so a new widget picks it up.
+    pub fn destroy(self) {
+        if self.destroyed.get_value() {
+            return;
+        }
+        self.destroyed.set_value(true);
+        self.tour.update_value(|t| {
+            t.queue.clear();
+            t.generation += 1;
+        });
+        dom::clear_highlight();
+        self.socket.set_value(None);
+        if let Some(timer) = self
+            .reconnect_timer
+            .try_update_value(Option::take)
+            .flatten()
+        {
+            timer.clear();
+        }
+        let cleanups = self.cleanups.try_update_value(std::mem::take);
+        for undo in cleanups.into_iter().flatten() {
+            undo();
+        }
+    }
+
+    /// False once destroyed (or once its reactive owner is gone).
+    fn alive(self) -> bool {
+        self.destroyed.try_get_value() == Some(false)
     }
 
     pub fn config(&self) -> Config {
@@ -83,6 +144,9 @@ impl Chat {
 
     /// Applies an event and runs what it calls for.
     pub fn dispatch(self, event: Event) {
+        if !self.alive() {
+            return;
+        }
         let now = js_sys::Date::now();
         let effects = self
             .state
@@ -177,6 +241,9 @@ impl Chat {
         match effect {
             Effect::CreateSession => {
                 let config = self.config();
+                if let Some(reason) = config.not_set_up() {
+                    return self.dispatch(Event::SessionFailed { reason });
+                }
                 leptos::task::spawn_local(async move {
                     match transport::create_session(&config).await {
                         Ok(session) => self.dispatch(Event::SessionCreated(session)),
@@ -196,10 +263,23 @@ impl Chat {
                     self.dispatch(Event::NotSent(action));
                 }
             }
-            Effect::ReconnectIn(ms) => set_timeout(
-                move || self.dispatch(Event::ReconnectDue),
-                Duration::from_millis(u64::from(ms)),
-            ),
+            Effect::ReconnectIn(ms) => {
+                let timer = set_timeout_with_handle(
+                    move || {
+                        self.reconnect_timer.set_value(None);
+                        self.dispatch(Event::ReconnectDue);
+                    },
+                    Duration::from_millis(u64::from(ms)),
+                )
+                .ok();
+                if let Some(old) = self
+                    .reconnect_timer
+                    .try_update_value(|t| std::mem::replace(t, timer))
+                    .flatten()
+                {
+                    old.clear();
+                }
+            }
             Effect::EndSession { session_id, token } => {
                 let config = self.config();
                 leptos::task::spawn_local(async move {
@@ -216,7 +296,7 @@ impl Chat {
             }
             // Dropping the socket detaches its handlers: no close event follows.
             Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
-            Effect::AnnounceLead(values) => self.announce_lead(&values),
+            Effect::Announce(event) => self.announce(event),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
         }
     }
@@ -276,25 +356,17 @@ impl Chat {
     /// The browser's `online`/`offline` events and the tab's visibility feed the connection
     /// policy: back online reconnects at once, and a hidden tab does not spin.
     fn watch_connectivity(self) {
-        let window = window();
-        let online = Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Online(true)));
-        let offline = Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Online(false)));
+        let handler = |event: Event| {
+            Closure::<dyn FnMut()>::new(move || self.dispatch(event.clone())).into_js_value()
+        };
+        self.listen(&window(), "online", handler(Event::Online(true)));
+        self.listen(&window(), "offline", handler(Event::Online(false)));
         let visibility =
             Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Hidden(document().hidden())));
-        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
-        let _ =
-            window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
-        let _ = document().add_event_listener_with_callback(
-            "visibilitychange",
-            visibility.as_ref().unchecked_ref(),
-        );
+        self.listen(&document(), "visibilitychange", visibility.into_js_value());
         if !web_sys::window().is_some_and(|w| w.navigator().on_line()) {
             self.dispatch(Event::Online(false));
         }
-        // These live as long as the page.
-        online.forget();
-        offline.forget();
-        visibility.forget();
     }
 
     /// The iframe the agent drives, found afresh each time (the host page may replace it).
@@ -318,7 +390,12 @@ impl Chat {
     /// Runs queued commands one after another, each after the previous one finished.
     async fn run_tour(self) {
         let generation = self.tour.with_value(|t| t.generation);
-        let cancelled = move || self.tour.with_value(|t| t.generation != generation);
+        // A destroyed chat's values may already be gone: that cancels too.
+        let cancelled = move || {
+            self.tour
+                .try_with_value(|t| t.generation != generation)
+                .unwrap_or(true)
+        };
         let allowed = self.config.with_value(|c| c.allowed_origins.clone());
         let mut shown_last = false;
         loop {
@@ -363,13 +440,13 @@ impl Chat {
                 });
             }
         }
-        self.tour.update_value(|t| {
+        self.tour.try_update_value(|t| {
             t.running = false;
             t.done = 0;
         });
         self.dispatch(Event::CommandsDone);
         // Commands queued while a Stop was in flight start a fresh run.
-        if self.tour.with_value(|t| !t.queue.is_empty()) {
+        if self.alive() && self.tour.with_value(|t| !t.queue.is_empty()) {
             self.run_commands(Vec::new());
         }
     }
@@ -424,6 +501,19 @@ impl Chat {
             }
         };
         listen(&frame);
+        {
+            let on_click = on_click.clone();
+            self.on_destroy(move || {
+                let document = self.demo_frame().and_then(|f| f.content_document());
+                if let Some(document) = document {
+                    let _ = document.remove_event_listener_with_callback_and_bool(
+                        "click",
+                        on_click.unchecked_ref(),
+                        true,
+                    );
+                }
+            });
+        }
         let loaded = frame.content_document().is_some_and(|d| {
             d.ready_state() == "complete" && !d.url().unwrap_or_default().starts_with("about:")
         });
@@ -443,7 +533,7 @@ impl Chat {
                 });
             }
         });
-        let _ = frame.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
+        self.listen(&frame, "load", on_load.into_js_value());
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |event: web_sys::MessageEvent| {
                 let activity = self
@@ -454,11 +544,7 @@ impl Chat {
                 }
             },
         );
-        let _ = window()
-            .add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-        // The watchers live as long as the page.
-        on_load.forget();
-        on_message.forget();
+        self.listen(&window(), "message", on_message.into_js_value());
     }
 
     /// Something happened in the demo: reported when the visitor did it, not a command.
@@ -484,16 +570,47 @@ impl Chat {
         }
     }
 
-    /// `docent:lead` on the host element, bubbling, with the values as `detail`.
-    fn announce_lead(self, values: &[(String, String)]) {
+    /// A `docent:…` CustomEvent on the host element (bubbling, so `document` hears it too),
+    /// with what happened as `detail`.
+    fn announce(self, event: HostEvent) {
         let detail = js_sys::Object::new();
-        for (name, value) in values {
-            let _ = js_sys::Reflect::set(&detail, &name.into(), &value.into());
-        }
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&detail, &key.into(), &value);
+        };
+        let name = match event {
+            HostEvent::Open => "docent:open",
+            HostEvent::Close => "docent:close",
+            HostEvent::Message { id, author, text } => {
+                set("id", JsValue::from_f64(id as f64));
+                let author = match author {
+                    Author::Visitor => "visitor",
+                    Author::Agent => "agent",
+                };
+                set("author", author.into());
+                set("text", text.into());
+                "docent:message"
+            }
+            HostEvent::Lead(values) => {
+                for (name, value) in values {
+                    set(&name, value.into());
+                }
+                "docent:lead"
+            }
+            HostEvent::Error { kind, message } => {
+                set("kind", kind.as_str().into());
+                set("message", message.into());
+                "docent:error"
+            }
+        };
+        self.emit(name, &detail);
+    }
+
+    /// Dispatches `name` with `detail` on the host element.
+    pub fn emit(self, name: &str, detail: &JsValue) {
         let init = web_sys::CustomEventInit::new();
-        init.set_detail(&detail);
+        init.set_detail(detail);
         init.set_bubbles(true);
-        let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("docent:lead", &init) else {
+        let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) else {
             return;
         };
         let _ = self.host.with_value(|host| match host {

@@ -185,10 +185,128 @@ pub enum Effect {
     RunCommands(Vec<PageCommand>),
     /// Stop running page commands.
     CancelCommands,
-    /// Tell the host page about a submitted lead (`docent:lead`).
-    AnnounceLead(Vec<(String, String)>),
+    /// Tell the host page something happened (a `docent:…` DOM event).
+    Announce(HostEvent),
     /// Something for the developer console.
     Warn(String),
+}
+
+/// What the host page hears about, as `docent:…` DOM events on the host element.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostEvent {
+    /// `docent:open`: the chat window opened.
+    Open,
+    /// `docent:close`: the chat window closed.
+    Close,
+    /// `docent:message`: a message appeared in the conversation (either author's).
+    Message {
+        id: u64,
+        author: Author,
+        text: String,
+    },
+    /// `docent:lead`: the visitor submitted the lead form.
+    Lead(Vec<(String, String)>),
+    /// `docent:error`: something went wrong that the visitor was told about.
+    Error { kind: ErrorKind, message: String },
+}
+
+/// What kind of trouble a `docent:error` reports (`detail.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The chat could not start (session refused, server unreachable, not set up).
+    Start,
+    /// The connection dropped or the browser went offline; the widget is reconnecting.
+    Connection,
+    /// The agent's side ended the chat.
+    Ended,
+    /// A passing problem the chat survived (a refused message, a failed page command…).
+    Notice,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Start => "start",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Ended => "ended",
+            ErrorKind::Notice => "notice",
+        }
+    }
+}
+
+/// The parts of the conversation the host page hears about, taken before an event so the
+/// change it made can be told (a few fields, not the transcript).
+struct Glance {
+    open: bool,
+    next_id: u64,
+    status: Status,
+    notice: Option<Notice>,
+}
+
+impl Glance {
+    fn of(c: &Conversation) -> Glance {
+        Glance {
+            open: c.open,
+            next_id: c.next_id,
+            status: c.status.clone(),
+            notice: c.notice.clone(),
+        }
+    }
+
+    /// The host events between this glance and `now`. `by_visitor`: the visitor ended the
+    /// chat, which is no error.
+    fn host_events(&self, now: &mut Conversation, by_visitor: bool) -> Vec<HostEvent> {
+        let mut events = Vec::new();
+        if now.open != self.open {
+            events.push(if now.open {
+                HostEvent::Open
+            } else {
+                HostEvent::Close
+            });
+        }
+        for m in now.messages.iter().filter(|m| m.id >= self.next_id) {
+            events.push(HostEvent::Message {
+                id: m.id,
+                author: m.author,
+                text: m.text.clone(),
+            });
+        }
+        let trouble = |s: &Status| match s {
+            Status::Failed { reason } => Some((ErrorKind::Start, reason.clone())),
+            Status::Ended { reason } if !by_visitor => Some((ErrorKind::Ended, reason.clone())),
+            Status::Offline => Some((ErrorKind::Connection, "The browser is offline.".to_string())),
+            Status::Reconnecting { .. } => Some((
+                ErrorKind::Connection,
+                "The connection was lost; reconnecting.".to_string(),
+            )),
+            _ => None,
+        };
+        // Connection trouble is told once until the connection is back, however many
+        // reconnects it takes.
+        if now.status == Status::Connected {
+            now.connection_trouble_told = false;
+        }
+        let same_kind = std::mem::discriminant(&self.status) == std::mem::discriminant(&now.status);
+        match trouble(&now.status) {
+            Some((ErrorKind::Connection, _)) if now.connection_trouble_told => {}
+            Some((kind, message)) if !same_kind => {
+                now.connection_trouble_told = kind == ErrorKind::Connection;
+                events.push(HostEvent::Error { kind, message });
+            }
+            _ => {}
+        }
+        if let Some(notice) = now
+            .notice
+            .as_ref()
+            .filter(|n| self.notice.as_ref() != Some(n))
+        {
+            events.push(HostEvent::Error {
+                kind: ErrorKind::Notice,
+                message: notice.text.clone(),
+            });
+        }
+        events
+    }
 }
 
 /// The session the conversation runs in.
@@ -235,6 +353,9 @@ pub struct Conversation {
     hidden: bool,
     /// A reconnect came due while the tab was hidden or offline: it waits for them.
     reconnect_deferred: bool,
+    /// The host page was told the connection is in trouble (`docent:error`) and has not
+    /// seen it come back yet.
+    connection_trouble_told: bool,
 }
 
 impl Default for Conversation {
@@ -269,6 +390,7 @@ impl Conversation {
             offline: false,
             hidden: false,
             reconnect_deferred: false,
+            connection_trouble_told: false,
         }
     }
 
@@ -285,7 +407,22 @@ impl Conversation {
         !matches!(self.status, Status::Ended { .. } | Status::Idle)
     }
 
+    /// Applies one event: the new state, and the effects it calls for, the host page's
+    /// `docent:…` events last.
     pub fn apply(&mut self, event: Event, now_ms: f64) -> Vec<Effect> {
+        let before = Glance::of(self);
+        let by_visitor = matches!(event, Event::End);
+        let mut effects = self.step(event, now_ms);
+        effects.extend(
+            before
+                .host_events(self, by_visitor)
+                .into_iter()
+                .map(Effect::Announce),
+        );
+        effects
+    }
+
+    fn step(&mut self, event: Event, now_ms: f64) -> Vec<Effect> {
         match event {
             Event::Open => {
                 self.open = true;
@@ -412,7 +549,7 @@ impl Conversation {
                     Effect::Send(VisitorAction::LeadSubmitted {
                         values: values.clone(),
                     }),
-                    Effect::AnnounceLead(values),
+                    Effect::Announce(HostEvent::Lead(values)),
                 ]
             }
             Event::CommandStarted {
@@ -1036,6 +1173,21 @@ mod tests {
     use docent_protocol::live_demo::AgentProfile;
     use docent_protocol::{AgentError, CommandError, Greeting, LeadField};
 
+    /// `apply` without the host page's events, for tests about everything else (the
+    /// host events have tests of their own, which call `apply`).
+    trait Act {
+        fn act(&mut self, event: Event, now_ms: f64) -> Vec<Effect>;
+    }
+
+    impl Act for Conversation {
+        fn act(&mut self, event: Event, now_ms: f64) -> Vec<Effect> {
+            self.apply(event, now_ms)
+                .into_iter()
+                .filter(|e| !matches!(e, Effect::Announce(h) if !matches!(h, HostEvent::Lead(_))))
+                .collect()
+        }
+    }
+
     fn session() -> SessionResponse {
         SessionResponse {
             session_id: "s1".into(),
@@ -1054,9 +1206,9 @@ mod tests {
 
     fn connected() -> Conversation {
         let mut c = Conversation::default();
-        c.apply(Event::Open, 0.0);
-        c.apply(Event::SessionCreated(session()), 1.0);
-        c.apply(Event::SocketOpened, 2.0);
+        c.act(Event::Open, 0.0);
+        c.act(Event::SessionCreated(session()), 1.0);
+        c.act(Event::SocketOpened, 2.0);
         c
     }
 
@@ -1070,7 +1222,7 @@ mod tests {
     }
 
     fn closed(c: &mut Conversation, now: f64) -> Vec<Effect> {
-        c.apply(
+        c.act(
             Event::SocketClosed {
                 code: 1006,
                 kind: CloseKind::Retry,
@@ -1092,17 +1244,17 @@ mod tests {
     fn the_session_is_created_on_first_open_not_before_and_only_once() {
         let mut c = Conversation::default();
         assert_eq!(c.status, Status::Idle);
-        assert_eq!(c.apply(Event::Open, 0.0), [Effect::CreateSession]);
-        assert_eq!(c.apply(Event::Close, 0.0), []);
-        assert_eq!(c.apply(Event::Open, 0.0), []);
+        assert_eq!(c.act(Event::Open, 0.0), [Effect::CreateSession]);
+        assert_eq!(c.act(Event::Close, 0.0), []);
+        assert_eq!(c.act(Event::Open, 0.0), []);
         assert_eq!(c.status, Status::Starting);
     }
 
     #[test]
     fn a_created_session_greets_suggests_and_connects_with_its_token() {
         let mut c = Conversation::default();
-        c.apply(Event::Open, 0.0);
-        let effects = c.apply(Event::SessionCreated(session()), 5.0);
+        c.act(Event::Open, 0.0);
+        let effects = c.act(Event::SessionCreated(session()), 5.0);
         assert_eq!(
             effects,
             [Effect::Connect {
@@ -1120,13 +1272,13 @@ mod tests {
     #[test]
     fn messages_sent_before_the_socket_opens_wait_and_go_out_in_order() {
         let mut c = Conversation::default();
-        c.apply(Event::Open, 0.0);
-        assert_eq!(c.apply(Event::VisitorSays("first".into()), 1.0), []);
-        c.apply(Event::SessionCreated(session()), 2.0);
-        assert_eq!(c.apply(Event::VisitorSays("second".into()), 3.0), []);
+        c.act(Event::Open, 0.0);
+        assert_eq!(c.act(Event::VisitorSays("first".into()), 1.0), []);
+        c.act(Event::SessionCreated(session()), 2.0);
+        assert_eq!(c.act(Event::VisitorSays("second".into()), 3.0), []);
         assert_eq!(c.pending().count(), 2);
         assert_eq!(
-            c.apply(Event::SocketOpened, 4.0),
+            c.act(Event::SocketOpened, 4.0),
             [say("first", 1), say("second", 3)]
         );
         assert_eq!(c.pending().count(), 0);
@@ -1136,25 +1288,134 @@ mod tests {
     fn empty_and_oversized_text_is_refused_with_a_reason_and_nothing_is_sent() {
         let mut c = connected();
         let before = c.messages.len();
-        assert_eq!(c.apply(Event::VisitorSays("   \n".into()), 1.0), []);
+        assert_eq!(c.act(Event::VisitorSays("   \n".into()), 1.0), []);
         assert_eq!(c.notice.as_ref().unwrap().text, "Type a message first.");
         let huge = "x".repeat(MAX_VISITOR_CHARS + 1);
-        assert_eq!(c.apply(Event::VisitorSays(huge), 1.0), []);
+        assert_eq!(c.act(Event::VisitorSays(huge), 1.0), []);
         assert!(c.notice.as_ref().unwrap().text.contains("4001 characters"));
         assert_eq!(c.messages.len(), before);
         assert_eq!(
-            c.apply(Event::VisitorSays("  hello  ".into()), 1.0),
+            c.act(Event::VisitorSays("  hello  ".into()), 1.0),
             [say("hello", 2)]
         );
         assert_eq!(c.notice, None);
     }
 
+    /// The host page's events among `effects`, in order.
+    fn heard(effects: Vec<Effect>) -> Vec<HostEvent> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Announce(h) => Some(h),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn message(id: u64, author: Author, text: &str) -> HostEvent {
+        HostEvent::Message {
+            id,
+            author,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_host_page_hears_open_each_message_once_and_close_in_order() {
+        let mut c = Conversation::default();
+        let mut events = heard(c.apply(Event::Open, 0.0));
+        events.extend(heard(c.apply(Event::SessionCreated(session()), 1.0)));
+        events.extend(heard(c.apply(Event::SocketOpened, 2.0)));
+        events.extend(heard(c.apply(Event::VisitorSays("Hello".into()), 3.0)));
+        events.extend(heard(c.apply(Event::Agent(AgentEvent::Typing(true)), 4.0)));
+        let reply = AgentMessage {
+            text: "Hi there".into(),
+            speech: None,
+            suggestions: vec![],
+            commands: vec![],
+            agent_id: None,
+            reply_to: Some("m2".into()),
+        };
+        events.extend(heard(
+            c.apply(Event::Agent(AgentEvent::Message(reply)), 5.0),
+        ));
+        events.extend(heard(c.apply(Event::Tick, 6.0)));
+        events.extend(heard(c.apply(Event::Close, 7.0)));
+        assert_eq!(
+            events,
+            [
+                HostEvent::Open,
+                message(1, Author::Agent, "Hi, I'm Ava"),
+                message(2, Author::Visitor, "Hello"),
+                message(3, Author::Agent, "Hi there"),
+                HostEvent::Close,
+            ]
+        );
+        assert_eq!(heard(c.apply(Event::Close, 8.0)), [], "already closed");
+    }
+
+    #[test]
+    fn the_host_page_hears_each_problem_once_in_plain_words() {
+        let mut c = connected();
+        let lost = heard(c.apply(
+            Event::SocketClosed {
+                code: 1006,
+                kind: CloseKind::Retry,
+                jitter: 0.5,
+            },
+            10.0,
+        ));
+        assert!(
+            matches!(&lost[..], [HostEvent::Error { kind: ErrorKind::Connection, message }] if message.contains("lost")),
+            "{lost:?}"
+        );
+        // Still reconnecting after the next failed try: no second report.
+        c.apply(Event::ReconnectDue, 20.0);
+        let again = heard(c.apply(
+            Event::SocketClosed {
+                code: 1006,
+                kind: CloseKind::Retry,
+                jitter: 0.5,
+            },
+            21.0,
+        ));
+        assert_eq!(again, [], "the same trouble is not told twice");
+
+        let refused = heard(c.apply(Event::VisitorSays("   ".into()), 30.0));
+        assert!(
+            matches!(&refused[..], [HostEvent::Error { kind: ErrorKind::Notice, message }] if message.contains("Type a message")),
+            "{refused:?}"
+        );
+
+        let mut c = Conversation::default();
+        c.apply(Event::Open, 0.0);
+        let failed = heard(c.apply(
+            Event::SessionFailed {
+                reason: "The chat service did not answer.".into(),
+            },
+            1.0,
+        ));
+        assert_eq!(
+            failed,
+            [HostEvent::Error {
+                kind: ErrorKind::Start,
+                message: "The chat service did not answer.".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_visitor_ending_the_chat_is_no_error() {
+        let mut c = connected();
+        assert_eq!(heard(c.apply(Event::End, 5.0)), []);
+    }
+
     #[test]
     fn typing_then_a_reply_shows_the_reply_and_its_suggestions() {
         let mut c = connected();
-        c.apply(Event::VisitorSays("Show me the dashboard".into()), 1.0);
+        c.act(Event::VisitorSays("Show me the dashboard".into()), 1.0);
         assert!(c.suggestions.is_empty(), "sending clears the old chips");
-        c.apply(Event::Agent(AgentEvent::Typing(true)), 2.0);
+        c.act(Event::Agent(AgentEvent::Typing(true)), 2.0);
         assert!(c.typing);
         let reply = AgentMessage {
             text: "Here's the dashboard!".into(),
@@ -1167,7 +1428,7 @@ mod tests {
             agent_id: None,
             reply_to: None,
         };
-        let effects = c.apply(Event::Agent(AgentEvent::Message(reply)), 3.0);
+        let effects = c.act(Event::Agent(AgentEvent::Message(reply)), 3.0);
         assert!(!c.typing);
         let last = c.messages.last().unwrap();
         assert_eq!(
@@ -1188,11 +1449,11 @@ mod tests {
     fn a_lead_goes_to_the_server_and_the_host_page_once() {
         let mut c = connected();
         assert_eq!(
-            c.apply(Event::LeadSubmitted(vec![]), 1.0),
+            c.act(Event::LeadSubmitted(vec![]), 1.0),
             [],
             "no form, no lead"
         );
-        c.apply(
+        c.act(
             Event::Agent(AgentEvent::LeadForm(LeadForm {
                 fields: vec![LeadField::from_name("email")],
                 cta_text: None,
@@ -1202,16 +1463,16 @@ mod tests {
         );
         let values = vec![("email".to_string(), "a@b.co".to_string())];
         assert_eq!(
-            c.apply(Event::LeadSubmitted(values.clone()), 2.0),
+            c.act(Event::LeadSubmitted(values.clone()), 2.0),
             [
                 Effect::Send(VisitorAction::LeadSubmitted {
                     values: values.clone()
                 }),
-                Effect::AnnounceLead(values.clone())
+                Effect::Announce(HostEvent::Lead(values.clone()))
             ]
         );
         assert!(c.lead_form.as_ref().unwrap().submitted);
-        assert_eq!(c.apply(Event::LeadSubmitted(values), 3.0), []);
+        assert_eq!(c.act(Event::LeadSubmitted(values), 3.0), []);
     }
 
     #[test]
@@ -1223,8 +1484,8 @@ mod tests {
             retryable: false,
             fatal: true,
         };
-        c.apply(Event::Agent(AgentEvent::Error(error)), 1.0);
-        c.apply(
+        c.act(Event::Agent(AgentEvent::Error(error)), 1.0);
+        c.act(
             Event::SocketClosed {
                 code: 4001,
                 kind: CloseKind::NewSession,
@@ -1239,14 +1500,14 @@ mod tests {
             }
         );
         assert!(!c.can_send());
-        assert_eq!(c.apply(Event::StartNew, 3.0), [Effect::CreateSession]);
+        assert_eq!(c.act(Event::StartNew, 3.0), [Effect::CreateSession]);
         assert!(c.messages.is_empty());
     }
 
     #[test]
     fn a_close_without_an_error_frame_still_says_why() {
         let mut c = connected();
-        c.apply(
+        c.act(
             Event::SocketClosed {
                 code: 4004,
                 kind: CloseKind::NewSession,
@@ -1271,13 +1532,13 @@ mod tests {
             retryable: false,
             fatal: false,
         };
-        c.apply(Event::Agent(AgentEvent::Error(error)), 1.0);
+        c.act(Event::Agent(AgentEvent::Error(error)), 1.0);
         assert_eq!(c.status, Status::Connected);
         assert_eq!(
             c.notice.as_ref().unwrap().text,
             explain(&ErrorCode::EmptyMessage)
         );
-        let effects = c.apply(Event::UnreadableFrame { detail: "x".into() }, 2.0);
+        let effects = c.act(Event::UnreadableFrame { detail: "x".into() }, 2.0);
         assert!(c.notice.as_ref().unwrap().text.contains("couldn't read"));
         assert!(matches!(&effects[..], [Effect::Warn(_)]));
     }
@@ -1310,24 +1571,24 @@ mod tests {
         let mut c = connected();
         assert_eq!(closed(&mut c, 1.0), [Effect::ReconnectIn(1_000)]);
         assert_eq!(c.status, Status::Reconnecting { in_ms: 1_000 });
-        assert_eq!(c.apply(Event::VisitorSays("still there?".into()), 2.0), []);
+        assert_eq!(c.act(Event::VisitorSays("still there?".into()), 2.0), []);
         assert_eq!(
-            c.apply(Event::ReconnectDue, 3.0),
+            c.act(Event::ReconnectDue, 3.0),
             [Effect::Connect {
                 session_id: "s1".into(),
                 token: "t1".into()
             }]
         );
         assert_eq!(closed(&mut c, 4.0), [Effect::ReconnectIn(2_000)]);
-        c.apply(Event::ReconnectDue, 5.0);
-        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("still there?", 2)]);
+        c.act(Event::ReconnectDue, 5.0);
+        assert_eq!(c.act(Event::SocketOpened, 6.0), [say("still there?", 2)]);
         assert_eq!(
             closed(&mut c, 7.0),
             [Effect::ReconnectIn(4_000)],
             "a short connection does not reset"
         );
-        c.apply(Event::ReconnectDue, 8.0);
-        c.apply(Event::SocketOpened, 10.0);
+        c.act(Event::ReconnectDue, 8.0);
+        c.act(Event::SocketOpened, 10.0);
         assert_eq!(
             closed(&mut c, 20_010.0),
             [Effect::ReconnectIn(1_000)],
@@ -1339,22 +1600,22 @@ mod tests {
     fn unanswered_messages_are_resent_to_a_server_that_names_its_answers_and_shown_once() {
         let mut c = connected();
         assert_eq!(
-            c.apply(Event::VisitorSays("one".into()), 1.0),
+            c.act(Event::VisitorSays("one".into()), 1.0),
             [say("one", 2)]
         );
-        c.apply(reply_to("answer one", 2), 2.0);
+        c.act(reply_to("answer one", 2), 2.0);
         assert_eq!(
-            c.apply(Event::VisitorSays("two".into()), 3.0),
+            c.act(Event::VisitorSays("two".into()), 3.0),
             [say("two", 4)]
         );
         // Dropped before "two" was answered: it goes again on the next connection.
         closed(&mut c, 4.0);
-        c.apply(Event::ReconnectDue, 5.0);
-        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("two", 4)]);
+        c.act(Event::ReconnectDue, 5.0);
+        assert_eq!(c.act(Event::SocketOpened, 6.0), [say("two", 4)]);
         // The answer to "one" comes again (the server resent it): shown once.
-        assert_eq!(c.apply(reply_to("answer one", 2), 7.0), []);
-        c.apply(reply_to("answer two", 4), 8.0);
-        c.apply(reply_to("answer two", 4), 9.0);
+        assert_eq!(c.act(reply_to("answer one", 2), 7.0), []);
+        c.act(reply_to("answer two", 4), 8.0);
+        c.act(reply_to("answer two", 4), 9.0);
         let texts: Vec<_> = c.messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -1370,16 +1631,16 @@ mod tests {
     #[test]
     fn an_answer_that_overtakes_an_earlier_one_waits_for_it() {
         let mut c = connected();
-        c.apply(reply_to("acks on", 99), 0.5);
-        c.apply(Event::VisitorSays("first".into()), 1.0);
-        c.apply(Event::VisitorSays("second".into()), 1.5);
+        c.act(reply_to("acks on", 99), 0.5);
+        c.act(Event::VisitorSays("first".into()), 1.0);
+        c.act(Event::VisitorSays("second".into()), 1.5);
         // The answer to "first" was lost with the connection; "second" is answered first.
-        assert_eq!(c.apply(reply_to("to second", 4), 2.0), []);
+        assert_eq!(c.act(reply_to("to second", 4), 2.0), []);
         assert!(
             !c.messages.iter().any(|m| m.text == "to second"),
             "held back"
         );
-        c.apply(reply_to("to first", 3), 3.0);
+        c.act(reply_to("to first", 3), 3.0);
         let texts: Vec<_> = c.messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -1393,65 +1654,62 @@ mod tests {
             ]
         );
         // And the held answer is not shown twice when it comes again.
-        assert_eq!(c.apply(reply_to("to second", 4), 4.0), []);
+        assert_eq!(c.act(reply_to("to second", 4), 4.0), []);
     }
 
     #[test]
     fn a_server_that_does_not_name_its_answers_gets_only_the_messages_after_its_last_reply() {
         let mut c = connected();
-        c.apply(Event::VisitorSays("one".into()), 1.0);
-        c.apply(
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        c.act(
             Event::Agent(AgentEvent::Message(AgentMessage {
                 text: "answer".into(),
                 ..AgentMessage::default()
             })),
             2.0,
         );
-        c.apply(Event::VisitorSays("two".into()), 3.0);
+        c.act(Event::VisitorSays("two".into()), 3.0);
         closed(&mut c, 4.0);
-        c.apply(Event::ReconnectDue, 5.0);
-        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("two", 4)]);
+        c.act(Event::ReconnectDue, 5.0);
+        assert_eq!(c.act(Event::SocketOpened, 6.0), [say("two", 4)]);
     }
 
     #[test]
     fn a_message_that_never_gets_an_answer_is_marked_failed_and_can_be_retried() {
         let mut c = connected();
-        c.apply(reply_to("acks on", 99), 0.5);
-        c.apply(Event::VisitorSays("lost".into()), 1.0);
+        c.act(reply_to("acks on", 99), 0.5);
+        c.act(Event::VisitorSays("lost".into()), 1.0);
         let mut now = 2.0;
         for _ in 1..MAX_ATTEMPTS {
             closed(&mut c, now);
-            c.apply(Event::ReconnectDue, now + 1.0);
-            assert_eq!(c.apply(Event::SocketOpened, now + 2.0).len(), 1);
+            c.act(Event::ReconnectDue, now + 1.0);
+            assert_eq!(c.act(Event::SocketOpened, now + 2.0).len(), 1);
             now += 3.0;
         }
         closed(&mut c, now);
-        c.apply(Event::ReconnectDue, now + 1.0);
-        assert_eq!(c.apply(Event::SocketOpened, now + 2.0), []);
+        c.act(Event::ReconnectDue, now + 1.0);
+        assert_eq!(c.act(Event::SocketOpened, now + 2.0), []);
         let lost = c.messages.iter().find(|m| m.text == "lost").unwrap();
         assert_eq!(lost.delivery, Delivery::Failed);
         assert!(c.notice.as_ref().unwrap().text.contains("Retry"));
         let id = lost.id;
-        assert_eq!(
-            c.apply(Event::RetryMessage(id), now + 3.0),
-            [say("lost", id)]
-        );
+        assert_eq!(c.act(Event::RetryMessage(id), now + 3.0), [say("lost", id)]);
     }
 
     #[test]
     fn messages_waiting_behind_the_oldest_do_not_count_attempts() {
         let mut c = connected();
-        c.apply(reply_to("acks on", 99), 0.5);
-        c.apply(Event::VisitorSays("first".into()), 1.0);
-        c.apply(Event::VisitorSays("second".into()), 1.0);
+        c.act(reply_to("acks on", 99), 0.5);
+        c.act(Event::VisitorSays("first".into()), 1.0);
+        c.act(Event::VisitorSays("second".into()), 1.0);
         let mut now = 2.0;
         for round in 0..(MAX_ATTEMPTS * 2) {
             closed(&mut c, now);
-            c.apply(Event::ReconnectDue, now + 1.0);
-            c.apply(Event::SocketOpened, now + 2.0);
+            c.act(Event::ReconnectDue, now + 1.0);
+            c.act(Event::SocketOpened, now + 2.0);
             // The first is answered on the first reconnect; the second waits its turn.
             if round == 0 {
-                c.apply(reply_to("one", 3), now + 2.5);
+                c.act(reply_to("one", 3), now + 2.5);
             }
             now += 3.0;
         }
@@ -1469,12 +1727,12 @@ mod tests {
     #[test]
     fn a_reload_restores_the_transcript_the_queue_and_the_session() {
         let mut c = connected();
-        c.apply(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
-        c.apply(Event::VisitorSays("answered".into()), 1.0);
-        c.apply(reply_to("yes", 2), 2.0);
-        c.apply(Event::VisitorSays("in flight".into()), 3.0);
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        c.act(Event::VisitorSays("answered".into()), 1.0);
+        c.act(reply_to("yes", 2), 2.0);
+        c.act(Event::VisitorSays("in flight".into()), 3.0);
         closed(&mut c, 4.0);
-        c.apply(Event::VisitorSays("queued".into()), 5.0);
+        c.act(Event::VisitorSays("queued".into()), 5.0);
         let saved = serde_json::to_string(&c.snapshot(6.0)).unwrap();
         let (mut back, effects) = Conversation::restore(&saved, 7.0, 60_000.0).unwrap();
         assert_eq!(
@@ -1491,11 +1749,11 @@ mod tests {
         );
         assert!(back.open);
         assert_eq!(
-            back.apply(Event::SocketOpened, 8.0),
+            back.act(Event::SocketOpened, 8.0),
             [say("in flight", 4), say("queued", 5)]
         );
         assert_eq!(
-            back.apply(Event::VisitorSays("new".into()), 9.0),
+            back.act(Event::VisitorSays("new".into()), 9.0),
             [say("new", 6)],
             "ids go on"
         );
@@ -1520,16 +1778,16 @@ mod tests {
     #[test]
     fn an_expired_session_that_worked_is_renewed_with_the_transcript_kept() {
         let mut c = connected();
-        c.apply(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
-        c.apply(Event::VisitorSays("hello".into()), 2.0);
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        c.act(Event::VisitorSays("hello".into()), 2.0);
         let expired = AgentError {
             code: ErrorCode::SessionExpired,
             message: "Session expired".into(),
             retryable: false,
             fatal: true,
         };
-        c.apply(Event::Agent(AgentEvent::Error(expired)), 3.0);
-        let effects = c.apply(
+        c.act(Event::Agent(AgentEvent::Error(expired)), 3.0);
+        let effects = c.act(
             Event::SocketClosed {
                 code: 4004,
                 kind: CloseKind::NewSession,
@@ -1546,26 +1804,22 @@ mod tests {
             .contains("new one was started"));
         let mut renewed = session();
         renewed.session_id = "s2".into();
-        c.apply(Event::SessionCreated(renewed), 5.0);
+        c.act(Event::SessionCreated(renewed), 5.0);
         assert_eq!(
             c.messages.len(),
             2,
             "no second greeting; the transcript stays"
         );
-        assert_eq!(c.apply(Event::SocketOpened, 6.0), [say("hello", 2)]);
+        assert_eq!(c.act(Event::SocketOpened, 6.0), [say("hello", 2)]);
     }
 
     #[test]
     fn silence_for_45_seconds_means_a_dead_connection() {
         let mut c = connected();
-        assert_eq!(c.apply(Event::Tick, 40_000.0), []);
-        c.apply(Event::Agent(AgentEvent::Pong { ts: None }), 40_000.0);
-        assert_eq!(
-            c.apply(Event::Tick, 80_000.0),
-            [],
-            "a pong is a sign of life"
-        );
-        let effects = c.apply(Event::Tick, 85_001.0);
+        assert_eq!(c.act(Event::Tick, 40_000.0), []);
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 40_000.0);
+        assert_eq!(c.act(Event::Tick, 80_000.0), [], "a pong is a sign of life");
+        let effects = c.act(Event::Tick, 85_001.0);
         assert_eq!(effects[0], Effect::Reconnect);
         assert!(matches!(effects[1], Effect::ReconnectIn(ms) if ms <= 1_000));
     }
@@ -1573,29 +1827,29 @@ mod tests {
     #[test]
     fn offline_waits_and_online_reconnects_at_once() {
         let mut c = connected();
-        c.apply(Event::Online(false), 1.0);
+        c.act(Event::Online(false), 1.0);
         assert_eq!(c.status, Status::Offline);
         assert_eq!(closed(&mut c, 2.0), [], "no retries while offline");
-        assert_eq!(c.apply(Event::VisitorSays("queued".into()), 3.0), []);
+        assert_eq!(c.act(Event::VisitorSays("queued".into()), 3.0), []);
         assert_eq!(c.pending().count(), 1);
         assert_eq!(
-            c.apply(Event::Online(true), 4.0),
+            c.act(Event::Online(true), 4.0),
             [Effect::Connect {
                 session_id: "s1".into(),
                 token: "t1".into()
             }]
         );
-        assert_eq!(c.apply(Event::SocketOpened, 5.0), [say("queued", 2)]);
+        assert_eq!(c.act(Event::SocketOpened, 5.0), [say("queued", 2)]);
     }
 
     #[test]
     fn a_hidden_tab_does_not_reconnect_until_it_is_shown() {
         let mut c = connected();
-        c.apply(Event::Hidden(true), 1.0);
+        c.act(Event::Hidden(true), 1.0);
         closed(&mut c, 2.0);
-        assert_eq!(c.apply(Event::ReconnectDue, 3.0), []);
+        assert_eq!(c.act(Event::ReconnectDue, 3.0), []);
         assert_eq!(
-            c.apply(Event::Hidden(false), 4.0),
+            c.act(Event::Hidden(false), 4.0),
             [Effect::Connect {
                 session_id: "s1".into(),
                 token: "t1".into()
@@ -1606,8 +1860,8 @@ mod tests {
     #[test]
     fn a_frame_the_socket_refused_waits_for_the_next_connection() {
         let mut c = connected();
-        c.apply(Event::VisitorSays("hello".into()), 1.0);
-        c.apply(
+        c.act(Event::VisitorSays("hello".into()), 1.0);
+        c.act(
             Event::NotSent(VisitorAction::Say {
                 text: "hello".into(),
                 context: None,
@@ -1620,12 +1874,12 @@ mod tests {
         let lead = VisitorAction::LeadSubmitted {
             values: vec![("email".into(), "a@b.co".into())],
         };
-        c.apply(Event::NotSent(lead.clone()), 2.0);
-        c.apply(Event::NotSent(VisitorAction::Heartbeat), 2.0);
+        c.act(Event::NotSent(lead.clone()), 2.0);
+        c.act(Event::NotSent(VisitorAction::Heartbeat), 2.0);
         closed(&mut c, 3.0);
-        c.apply(Event::ReconnectDue, 4.0);
+        c.act(Event::ReconnectDue, 4.0);
         assert_eq!(
-            c.apply(Event::SocketOpened, 5.0),
+            c.act(Event::SocketOpened, 5.0),
             [say("hello", 2), Effect::Send(lead)]
         );
         assert_eq!(c.notice, None);
@@ -1652,14 +1906,14 @@ mod tests {
             ],
             ..AgentMessage::default()
         };
-        let effects = c.apply(Event::Agent(AgentEvent::Message(reply)), 1.0);
+        let effects = c.act(Event::Agent(AgentEvent::Message(reply)), 1.0);
         assert_eq!(
             effects.last(),
             Some(&Effect::RunCommands(vec![navigate, click]))
         );
         assert!(c.notice.as_ref().unwrap().text.contains("javascript:"));
 
-        c.apply(
+        c.act(
             Event::CommandStarted {
                 step: 1,
                 total: 2,
@@ -1668,7 +1922,7 @@ mod tests {
             2.0,
         );
         assert_eq!(c.tour.as_ref().unwrap().doing, "Opening the deals page…");
-        let failed = c.apply(
+        let failed = c.act(
             Event::CommandFailed {
                 action: "click".into(),
                 selector: Some("#deal-submit".into()),
@@ -1679,7 +1933,7 @@ mod tests {
         assert!(
             matches!(&failed[1], Effect::Send(VisitorAction::PageEvent(e)) if e.selector.as_deref() == Some("#deal-submit"))
         );
-        assert_eq!(c.apply(Event::StopCommands, 4.0), [Effect::CancelCommands]);
+        assert_eq!(c.act(Event::StopCommands, 4.0), [Effect::CancelCommands]);
         assert_eq!(c.tour, None);
         assert_eq!(c.status, Status::Connected, "the chat goes on");
     }
@@ -1693,28 +1947,28 @@ mod tests {
             ..PageEvent::default()
         };
         assert_eq!(
-            c.apply(Event::VisitorActivity(click.clone()), 1.0),
+            c.act(Event::VisitorActivity(click.clone()), 1.0),
             [Effect::Send(VisitorAction::PageEvent(click.clone()))]
         );
-        c.apply(Event::End, 2.0);
-        assert_eq!(c.apply(Event::VisitorActivity(click), 3.0), []);
+        c.act(Event::End, 2.0);
+        assert_eq!(c.act(Event::VisitorActivity(click), 3.0), []);
     }
 
     #[test]
     fn heartbeats_go_out_only_while_connected() {
         let mut c = connected();
         assert_eq!(
-            c.apply(Event::HeartbeatDue, 1.0),
+            c.act(Event::HeartbeatDue, 1.0),
             [Effect::Send(VisitorAction::Heartbeat)]
         );
-        c.apply(Event::End, 2.0);
-        assert_eq!(c.apply(Event::HeartbeatDue, 3.0), []);
+        c.act(Event::End, 2.0);
+        assert_eq!(c.act(Event::HeartbeatDue, 3.0), []);
     }
 
     #[test]
     fn ending_the_chat_closes_the_socket_ends_the_session_and_keeps_the_transcript() {
         let mut c = connected();
-        let effects = c.apply(Event::End, 1.0);
+        let effects = c.act(Event::End, 1.0);
         assert_eq!(
             effects,
             [
@@ -1728,7 +1982,7 @@ mod tests {
         assert!(matches!(c.status, Status::Ended { .. }));
         assert_eq!(c.messages.len(), 1);
         // The close that follows our own ending changes nothing.
-        c.apply(
+        c.act(
             Event::SocketClosed {
                 code: 1000,
                 kind: CloseKind::Final,
@@ -1742,21 +1996,21 @@ mod tests {
                 reason: "You ended this chat.".into()
             }
         );
-        assert!(c.apply(Event::VisitorSays("hello?".into()), 3.0).is_empty());
+        assert!(c.act(Event::VisitorSays("hello?".into()), 3.0).is_empty());
     }
 
     #[test]
     fn a_failed_start_can_be_retried() {
         let mut c = Conversation::default();
-        c.apply(Event::Open, 0.0);
-        c.apply(
+        c.act(Event::Open, 0.0);
+        c.act(
             Event::SessionFailed {
                 reason: "unreachable".into(),
             },
             1.0,
         );
         assert!(matches!(c.status, Status::Failed { .. }));
-        assert_eq!(c.apply(Event::Retry, 2.0), [Effect::CreateSession]);
+        assert_eq!(c.act(Event::Retry, 2.0), [Effect::CreateSession]);
     }
 
     #[test]

@@ -1,29 +1,56 @@
-//! How the host page configures Docent: `data-*` attributes on the host element
-//! (`<div id="docent" data-server="…">`). A bad value falls back to its default with a
-//! console warning that names the option, so a typo never gives a blank widget.
+//! How the host page configures Docent. Options come from the loader script's `data-*`
+//! attributes (`<script src="…/docent.js" data-product-id="…">`) and from
+//! `Docent.init({ productId: … })`; the loader hands both over as one object keyed by the
+//! attribute's name without `data-` (`product-id`). A bad value falls back to its default
+//! with a console warning that names the option, so a typo never gives a blank widget.
+
+/// Every option, by its attribute name without `data-`. `styles` and `load` are read by
+/// the loader (`docent.js`) only; they are listed so that they are not called unknown.
+pub const OPTIONS: &[&str] = &[
+    "server",
+    "dialect",
+    "product-id",
+    "public-key",
+    "title",
+    "open",
+    "position",
+    "demo-frame",
+    "allowed-origins",
+    "persist",
+    "persist-hours",
+    "styles",
+    "load",
+];
+
+/// Options without which the widget cannot start a conversation.
+pub const REQUIRED: &[&str] = &["product-id", "public-key"];
 
 /// The widget's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Base URL of the agent server (`https://agent.example`); empty means this page's origin.
     pub server: String,
-    /// The product whose demo the agent gives (`data-product-id`, default `default`).
+    /// The product whose demo the agent gives (`product-id`).
     pub product_id: String,
-    /// The public key sent when a session is created (`data-public-key`).
+    /// The public key sent when a session is created (`public-key`).
     pub public_key: String,
-    /// The chat window's title before the agent's name is known (`data-title`).
+    /// The chat window's title before the agent's name is known (`title`).
     pub title: String,
-    /// Open the chat window as soon as the widget appears (`data-open="true"`).
+    /// Open the chat window as soon as the widget appears (`open`).
     pub start_open: bool,
-    /// The iframe the agent drives (`data-demo-frame`, a CSS selector).
+    /// Which bottom corner the widget sits in (`position`).
+    pub position: Side,
+    /// The iframe the agent drives (`demo-frame`, a CSS selector).
     pub demo_frame: String,
-    /// Origins besides the demo's own that `navigate` may open (`data-allowed-origins`,
+    /// Origins besides the demo's own that `navigate` may open (`allowed-origins`,
     /// space-separated).
     pub allowed_origins: Vec<String>,
-    /// Where the conversation is kept across reloads (`data-persist`).
+    /// Where the conversation is kept across reloads (`persist`).
     pub persist: Persist,
-    /// How long a kept conversation stays usable, in hours (`data-persist-hours`, default 24).
+    /// How long a kept conversation stays usable, in hours (`persist-hours`, default 24).
     pub persist_hours: f64,
+    /// Required options the page did not give (the chat says it is not set up).
+    pub missing: Vec<&'static str>,
 }
 
 /// Where the conversation survives a reload.
@@ -37,56 +64,106 @@ pub enum Persist {
     Off,
 }
 
+/// The bottom corner the launcher and window sit in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Right,
+    Left,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             server: String::new(),
-            product_id: "default".into(),
-            public_key: "pk_test_docent".into(),
+            product_id: String::new(),
+            public_key: String::new(),
             title: "Chat with us".into(),
             start_open: false,
+            position: Side::Right,
             demo_frame: "iframe[data-docent-demo]".into(),
             allowed_origins: Vec::new(),
             persist: Persist::Tab,
             persist_hours: 24.0,
+            missing: Vec::new(),
         }
     }
 }
 
+/// How the host page writes an option in both places: `data-product-id / productId`.
+pub fn label(option: &str) -> String {
+    let mut camel = String::new();
+    let mut upper = false;
+    for c in option.chars() {
+        if c == '-' {
+            upper = true;
+        } else if upper {
+            camel.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            camel.push(c);
+        }
+    }
+    format!("data-{option} / {camel}")
+}
+
+/// Warnings for option names Docent does not know (a typo, usually), given the names the
+/// page used (attribute names without `data-`).
+pub fn unknown_options<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    names
+        .into_iter()
+        .filter(|name| !OPTIONS.contains(name))
+        .map(|name| {
+            format!(
+                "Docent: there is no option \"{name}\"; it is ignored. Options: {}.",
+                OPTIONS.join(", ")
+            )
+        })
+        .collect()
+}
+
 impl Config {
-    /// Reads the options through `get(name)` (an attribute without the `data-` prefix).
-    /// Returns the configuration and a warning for each value that was refused.
-    pub fn from_attributes(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<String>) {
+    /// Reads the options through `get(name)` (the attribute name without `data-`).
+    /// Returns the configuration and a console message for each value that was refused or
+    /// missing.
+    pub fn from_options(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<String>) {
         let mut config = Config::default();
         let mut warnings = Vec::new();
+        let mut refuse = |option: &str, value: &str, why: &str| {
+            warnings.push(format!("Docent: {} = \"{value}\" {why}", label(option)));
+        };
         if let Some(server) = get("server") {
             let server = server.trim().trim_end_matches('/').to_string();
             if server.is_empty() || server.starts_with("https://") || server.starts_with("http://")
             {
                 config.server = server;
             } else {
-                warnings.push(format!(
-                    "Docent: data-server=\"{server}\" is not an http(s) URL; using this page's origin instead."
-                ));
-            }
-        }
-        if let Some(product) = get("product-id") {
-            if product.trim().is_empty() {
-                warnings.push(
-                    "Docent: data-product-id is empty; using \"default\" instead.".to_string(),
+                refuse(
+                    "server",
+                    &server,
+                    "is not an http(s) URL; using this page's origin instead.",
                 );
-            } else {
-                config.product_id = product.trim().to_string();
             }
         }
-        if let Some(key) = get("public-key") {
+        if let Some(dialect) = get("dialect") {
+            if dialect.trim() != "live-demo" {
+                refuse(
+                    "dialect",
+                    &dialect,
+                    "is not a protocol this build speaks; using live-demo.",
+                );
+            }
+        }
+        if let Some(product) = get("product-id").filter(|p| !p.trim().is_empty()) {
+            config.product_id = product.trim().to_string();
+        }
+        if let Some(key) = get("public-key").filter(|k| !k.trim().is_empty()) {
             let key = key.trim();
             if key.starts_with("sk_") {
-                warnings.push(
-                    "Docent: data-public-key holds a secret key (sk_…). Never put a secret key in a web page; use a public pk_… key. The demo key is used instead.".to_string(),
+                refuse(
+                    "public-key",
+                    "sk_…",
+                    "is a secret key. Never put a secret key in a web page; use your public pk_… key.",
                 );
-            } else if key.is_empty() {
-                warnings.push("Docent: data-public-key is empty; using the demo key.".to_string());
             } else {
                 config.public_key = key.to_string();
             }
@@ -100,18 +177,29 @@ impl Config {
             match open.trim() {
                 "true" | "" => config.start_open = true,
                 "false" => config.start_open = false,
-                other => warnings.push(format!(
-                    "Docent: data-open=\"{other}\" should be true or false; the chat starts closed."
-                )),
+                other => refuse(
+                    "open",
+                    other,
+                    "should be true or false; the chat starts closed.",
+                ),
+            }
+        }
+        if let Some(position) = get("position") {
+            match position.trim() {
+                "right" => config.position = Side::Right,
+                "left" => config.position = Side::Left,
+                other => refuse("position", other, "should be right or left; using right."),
             }
         }
         if let Some(frame) = get("demo-frame") {
             if docent_protocol::command::check_selector(&frame).is_ok() {
                 config.demo_frame = frame.trim().to_string();
             } else {
-                warnings.push(format!(
-                    "Docent: data-demo-frame=\"{frame}\" is not a CSS selector; using iframe[data-docent-demo]."
-                ));
+                refuse(
+                    "demo-frame",
+                    &frame,
+                    "is not a CSS selector; using iframe[data-docent-demo].",
+                );
             }
         }
         if let Some(origins) = get("allowed-origins") {
@@ -124,9 +212,11 @@ impl Config {
                 if is_origin {
                     config.allowed_origins.push(bare.to_string());
                 } else {
-                    warnings.push(format!(
-                        "Docent: data-allowed-origins: \"{origin}\" is not an origin like https://example.com; it is ignored."
-                    ));
+                    refuse(
+                        "allowed-origins",
+                        origin,
+                        "is not an origin like https://example.com; it is ignored.",
+                    );
                 }
             }
         }
@@ -135,20 +225,46 @@ impl Config {
                 "session" | "tab" => config.persist = Persist::Tab,
                 "local" | "site" => config.persist = Persist::Site,
                 "none" | "off" | "false" => config.persist = Persist::Off,
-                other => warnings.push(format!(
-                    "Docent: data-persist=\"{other}\" should be session, local or none; using session."
-                )),
+                other => refuse(
+                    "persist",
+                    other,
+                    "should be session, local or none; using session.",
+                ),
             }
         }
         if let Some(hours) = get("persist-hours") {
             match hours.trim().parse::<f64>() {
                 Ok(h) if h.is_finite() && h > 0.0 => config.persist_hours = h.min(24.0 * 30.0),
-                _ => warnings.push(format!(
-                    "Docent: data-persist-hours=\"{hours}\" is not a positive number of hours; using 24."
-                )),
+                _ => refuse(
+                    "persist-hours",
+                    &hours,
+                    "is not a positive number of hours; using 24.",
+                ),
             }
         }
+        if config.product_id.is_empty() {
+            config.missing.push("product-id");
+        }
+        if config.public_key.is_empty() {
+            config.missing.push("public-key");
+        }
+        for option in &config.missing {
+            warnings.push(format!(
+                "Docent: the required option {} is missing, so the chat cannot start.",
+                label(option)
+            ));
+        }
         (config, warnings)
+    }
+
+    /// What the visitor reads when the page left out a required option.
+    pub fn not_set_up(&self) -> Option<String> {
+        (!self.missing.is_empty()).then(|| {
+            format!(
+                "This chat is not set up yet (the site has not given its {}).",
+                self.missing.join(" and ")
+            )
+        })
     }
 }
 
@@ -162,22 +278,54 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::from_attributes(|name| map.get(name).cloned())
+        Config::from_options(|name| map.get(name).cloned())
+    }
+
+    const REQUIRED_GIVEN: [(&str, &str); 2] =
+        [("product-id", "crm"), ("public-key", "pk_test_docent")];
+
+    #[test]
+    fn the_required_options_alone_give_the_defaults_without_warnings() {
+        let (config, warnings) = read(&REQUIRED_GIVEN);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            config,
+            Config {
+                product_id: "crm".into(),
+                public_key: "pk_test_docent".into(),
+                ..Config::default()
+            }
+        );
+        assert_eq!(config.not_set_up(), None);
     }
 
     #[test]
-    fn no_attributes_give_the_defaults_without_warnings() {
-        assert_eq!(read(&[]), (Config::default(), vec![]));
+    fn a_missing_required_option_is_named_to_the_developer_and_the_visitor() {
+        let (config, warnings) = read(&[("public-key", "pk_x"), ("product-id", "  ")]);
+        assert_eq!(config.missing, ["product-id"]);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("data-product-id / productId"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].contains("missing"), "{}", warnings[0]);
+        let visitor = config.not_set_up().unwrap();
+        assert!(visitor.contains("product-id"), "{visitor}");
+        let (config, _) = read(&[]);
+        assert_eq!(config.missing, ["product-id", "public-key"]);
     }
 
     #[test]
     fn good_values_are_taken() {
         let (config, warnings) = read(&[
             ("server", "https://agent.example/"),
+            ("dialect", "live-demo"),
             ("product-id", " crm "),
             ("public-key", "pk_live_abc"),
             ("title", "Ask Pipewise"),
             ("open", "true"),
+            ("position", "left"),
             ("demo-frame", "#product-demo"),
             (
                 "allowed-origins",
@@ -192,6 +340,7 @@ mod tests {
         assert_eq!(config.public_key, "pk_live_abc");
         assert_eq!(config.title, "Ask Pipewise");
         assert!(config.start_open);
+        assert_eq!(config.position, Side::Left);
         assert_eq!(config.persist, Persist::Site);
         assert_eq!(config.persist_hours, 2.0);
         assert_eq!(config.demo_frame, "#product-demo");
@@ -203,21 +352,54 @@ mod tests {
 
     #[test]
     fn bad_values_fall_back_to_defaults_with_a_warning_naming_the_option() {
-        let (config, warnings) = read(&[
+        let mut pairs = vec![
             ("server", "javascript:alert(1)"),
-            ("product-id", " "),
-            ("public-key", "sk_live_secret"),
+            ("dialect", "smoke-signals"),
             ("open", "maybe"),
-        ]);
-        assert_eq!(config, Config::default());
-        assert_eq!(warnings.len(), 4);
+            ("position", "top"),
+            ("demo-frame", "   "),
+            ("persist", "forever"),
+            ("persist-hours", "-3"),
+        ];
+        pairs.extend(REQUIRED_GIVEN);
+        let (config, warnings) = read(&pairs);
+        assert_eq!(
+            config,
+            Config {
+                product_id: "crm".into(),
+                public_key: "pk_test_docent".into(),
+                ..Config::default()
+            }
+        );
+        assert_eq!(warnings.len(), 7, "{warnings:?}");
         for (warning, option) in warnings.iter().zip([
-            "data-server",
-            "data-product-id",
-            "data-public-key",
-            "data-open",
+            "data-server / server",
+            "data-dialect / dialect",
+            "data-open / open",
+            "data-position / position",
+            "data-demo-frame / demoFrame",
+            "data-persist / persist",
+            "data-persist-hours / persistHours",
         ]) {
             assert!(warning.contains(option), "{warning}");
         }
+    }
+
+    #[test]
+    fn a_secret_key_is_refused_and_never_echoed() {
+        let (config, warnings) = read(&[("product-id", "crm"), ("public-key", "sk_live_secret")]);
+        assert_eq!(config.missing, ["public-key"]);
+        assert!(warnings.iter().any(|w| w.contains("secret key")));
+        assert!(
+            warnings.iter().all(|w| !w.contains("sk_live_secret")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_option_names_are_warned_about() {
+        let warnings = unknown_options(["product-id", "prodct-id", "styles"]);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("\"prodct-id\""), "{}", warnings[0]);
     }
 }

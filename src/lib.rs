@@ -3,8 +3,12 @@
 //! - [`conversation`]: the pure state machine (events in, effects out).
 //! - [`chat`]: the browser shell that carries out effects.
 //! - [`transport`]: session REST calls and the WebSocket.
-//! - [`embed`]: configuration from the host page.
+//! - [`embed`]: the host page's options.
 //! - [`ui`]: Leptos components.
+//!
+//! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
+//! the options, shows the launcher, loads the wasm and calls [`mount`], then forwards its
+//! `Docent.open()`/`close()`/… calls to the [`Widget`] it gets back.
 
 pub mod chat;
 pub mod commands;
@@ -14,37 +18,95 @@ pub mod transport;
 pub mod ui;
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
-/// Mounts the widget. Configuration comes from the element `#docent` (its `data-*`
-/// attributes), which also receives the widget; without one, a new element is added to
-/// the end of `<body>`.
-pub fn start() {
-    let document = document();
-    let host = document.get_element_by_id("docent").unwrap_or_else(|| {
-        let host = document
-            .create_element("div")
-            .expect("a div can be created");
-        host.set_id("docent");
-        if let Some(body) = document.body() {
-            let _ = body.append_child(&host);
+/// A mounted widget, as the loader holds it.
+#[wasm_bindgen]
+pub struct Widget {
+    chat: chat::Chat,
+    owner: Owner,
+    /// The mounted view: dropping it removes the widget's nodes.
+    view: Option<Box<dyn std::any::Any>>,
+}
+
+/// Renders the widget into `host` (replacing what is there: the loader's launcher) with
+/// `options`, an object of option name (`product-id`) to string. Refused and missing
+/// options are reported in the console; the widget always renders.
+#[wasm_bindgen]
+pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
+    let get = |name: &str| {
+        js_sys::Reflect::get(options, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let (config, warnings) = embed::Config::from_options(get);
+    let names: Vec<String> = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    let unknown = embed::unknown_options(names.iter().map(String::as_str));
+    for warning in warnings.iter().chain(&unknown) {
+        if warning.contains("is missing") {
+            web_sys::console::error_1(&warning.into());
+        } else {
+            web_sys::console::warn_1(&warning.into());
         }
-        host
-    });
-    let (config, warnings) =
-        embed::Config::from_attributes(|name| host.get_attribute(&format!("data-{name}")));
-    for warning in warnings {
-        web_sys::console::warn_1(&warning.into());
     }
     let start_open = config.start_open;
-    let chat = chat::Chat::new(config, Some(host.clone()));
-    let mount_point: web_sys::HtmlElement = host.unchecked_into();
-    let handle =
-        leptos::mount::mount_to(mount_point, move || view! { <ui::ChatWidget chat=chat/> });
-    // The widget lives as long as the page.
-    handle.forget();
+    let owner = Owner::new();
+    let element: web_sys::Element = host.clone().into();
+    let chat = owner.with(|| chat::Chat::new(config, Some(element)));
+    host.set_inner_html("");
+    let view =
+        owner.with(|| leptos::mount::mount_to(host, move || view! { <ui::ChatWidget chat=chat/> }));
     chat.watch_demo_frame();
+    chat.emit("docent:ready", &js_sys::Object::new());
     if start_open {
         chat.dispatch(conversation::Event::Open);
+    }
+    Widget {
+        chat,
+        owner,
+        view: Some(Box::new(view)),
+    }
+}
+
+#[wasm_bindgen]
+impl Widget {
+    pub fn open(&self) {
+        self.chat.dispatch(conversation::Event::Open);
+    }
+
+    pub fn close(&self) {
+        self.chat.dispatch(conversation::Event::Close);
+    }
+
+    pub fn toggle(&self) {
+        let open = self.chat.state.try_with_untracked(|c| c.open);
+        self.chat.dispatch(if open == Some(true) {
+            conversation::Event::Close
+        } else {
+            conversation::Event::Open
+        });
+    }
+
+    /// Sends `text` as the visitor, opening the chat so they see it. False (and a console
+    /// warning saying why) if the text cannot be sent.
+    pub fn send(&self, text: String) -> bool {
+        if let Err(problem) = conversation::check_visitor_text(&text) {
+            web_sys::console::warn_1(&format!("Docent.send: {problem}").into());
+            return false;
+        }
+        self.chat.dispatch(conversation::Event::Open);
+        self.chat.dispatch(conversation::Event::VisitorSays(text));
+        true
+    }
+
+    /// Removes the widget's nodes, listeners, timers and socket. The saved conversation
+    /// stays, so a widget mounted again picks it up.
+    pub fn destroy(&mut self) {
+        self.chat.destroy();
+        self.view = None;
+        self.owner.cleanup();
     }
 }

@@ -62,7 +62,7 @@
 
   function place(overlay, el) {
     var r = el.getBoundingClientRect();
-    overlay.setAttribute("style", "position:absolute;left:" + (r.left + window.scrollX) + "px;top:" + (r.top + window.scrollY) +
+    overlay.style.cssText = ("position:absolute;left:" + (r.left + window.scrollX) + "px;top:" + (r.top + window.scrollY) +
       "px;width:" + r.width + "px;height:" + r.height + "px;box-sizing:border-box;border:3px solid #f59e0b;border-radius:6px;" +
       "box-shadow:0 0 0 4px rgba(245,158,11,.3);pointer-events:none;z-index:2147483647;margin:0;padding:0;");
   }

@@ -11,7 +11,10 @@ pub mod sessions;
 pub mod socket;
 
 use agent::Script;
-use axum::routing::{get, post};
+use axum::http::{header, HeaderValue};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, get_service, post, MethodRouter};
 use axum::Router;
 use sessions::{Sessions, Tokens};
 use std::path::PathBuf;
@@ -31,8 +34,12 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// How long the agent "types" before it answers. Default 700 ms.
     pub reply_delay: Duration,
-    /// Serve this folder at `/` (the built widget and demo page).
-    pub static_dir: Option<PathBuf>,
+    /// Serve these folders at `/`, the first that has a file winning (the demo site,
+    /// test host pages).
+    pub static_dirs: Vec<PathBuf>,
+    /// A `Content-Security-Policy` header for every static file, to try the widget under
+    /// a site's policy.
+    pub csp: Option<String>,
     /// Enable the control endpoints (`/control/…`: what a session recorded, and faults on
     /// demand). Default off.
     pub control: bool,
@@ -47,7 +54,8 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(15 * 60),
             token_lifetime: Duration::from_secs(60 * 60),
             reply_delay: Duration::from_millis(700),
-            static_dir: None,
+            static_dirs: Vec::new(),
+            csp: None,
             control: false,
             faults: faults::Faults::default(),
         }
@@ -96,9 +104,32 @@ pub fn app(state: AppState) -> Router {
             .route("/control/refuse", post(rest::refuse_connections))
             .route("/control/faults", get(rest::fault_counts));
     }
-    if let Some(dir) = &state.config.static_dir {
-        router = router.fallback_service(ServeDir::new(dir));
+    if let Some(files) = static_files(&state.config) {
+        router = router.fallback_service(files);
     }
     // The widget may be served from another origin than its agent server.
     router.layer(CorsLayer::permissive()).with_state(state)
+}
+
+/// The static folders as one service: each folder falls back to the next, and every answer
+/// carries the configured CSP header.
+fn static_files(config: &Config) -> Option<MethodRouter> {
+    let mut dirs = config.static_dirs.iter().rev();
+    let mut files = get_service(ServeDir::new(dirs.next()?));
+    for dir in dirs {
+        files = get_service(ServeDir::new(dir).fallback(files));
+    }
+    if let Some(policy) = &config.csp {
+        let value = HeaderValue::from_str(policy).ok()?;
+        files = files.layer(middleware::map_response(move |mut response: Response| {
+            let value = value.clone();
+            async move {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, value);
+                response
+            }
+        }));
+    }
+    Some(files)
 }

@@ -12,7 +12,9 @@ USAGE: docent-server [OPTIONS]
 
   --host ADDR            address to listen on (default 127.0.0.1)
   --port PORT            port to listen on; 0 picks a free one (default 8787)
-  --static DIR           also serve this folder at / (the built widget and demo page)
+  --static DIR           also serve this folder at / (the demo site); repeatable: the
+                         first folder that has the file serves it
+  --csp POLICY           send this Content-Security-Policy with every static file
   --script FILE          the agent script (default: the built-in demo/agent.json)
   --public-key KEY       accept only this public key (repeatable; default: any pk_test_/pk_live_ key)
   --idle-timeout SECS    a session with no frame for this long expires (default 900)
@@ -73,7 +75,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
                     .parse()
                     .map_err(|_| format!("--port takes a port number, not `{value}`"))?
             }
-            "--static" => options.config.static_dir = Some(value.clone().into()),
+            "--static" => options.config.static_dirs.push(value.clone().into()),
+            "--csp" => options.config.csp = Some(value.clone()),
             "--script" => options.script = Some(value.clone()),
             "--public-key" => options.config.public_keys.push(value.clone()),
             "--idle-timeout" => {
@@ -130,7 +133,7 @@ async fn main() {
         eprintln!("docent-server: {e}");
         std::process::exit(2);
     });
-    if let Some(dir) = &options.config.static_dir {
+    for dir in &options.config.static_dirs {
         if !dir.is_dir() {
             eprintln!("docent-server: --static {} is not a folder", dir.display());
             std::process::exit(2);

@@ -350,7 +350,12 @@ fn place(overlay: &Element, element: &Element, frame: &HtmlIFrameElement) {
         rect.width(),
         rect.height()
     );
-    let _ = overlay.set_attribute("style", &style);
+    // Through the CSSOM, not a `style` attribute, which a strict CSP (no 'unsafe-inline'
+    // styles) would refuse. The overlay comes from the iframe's realm, so no `dyn_into`.
+    overlay
+        .unchecked_ref::<web_sys::HtmlElement>()
+        .style()
+        .set_css_text(&style);
 }
 
 fn highlight(frame: &HtmlIFrameElement, selector: &str) -> Result<(), String> {

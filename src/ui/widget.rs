@@ -1,6 +1,7 @@
 use super::{Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
 use crate::chat::Chat;
 use crate::conversation::{Event, Status};
+use crate::embed::Side;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -51,8 +52,12 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
             Event::Open
         })
     });
+    let root_class = match chat.config().position {
+        Side::Right => "docent",
+        Side::Left => "docent docent--left",
+    };
     view! {
-        <div class="docent" data-testid="docent" data-open=move || open.get().to_string()>
+        <div class=root_class data-testid="docent" data-open=move || open.get().to_string()>
             <section class="docent-window" data-testid="docent-window" role="dialog" node_ref=window_ref
                 on:keydown=move |ev| if ev.key() == "Escape" { chat.dispatch(Event::Close) }
                 aria-label=move || format!("Chat with {}", agent_name.get()) hidden=move || !open.get()>

@@ -7,13 +7,17 @@ import fs from 'node:fs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const artifacts = path.join(root, 'tests/e2e/artifacts');
+const hosts = path.join(root, 'tests/e2e/hosts');
 fs.mkdirSync(artifacts, { recursive: true });
 
 /** Starts docent-server; resolves once it prints the address it listens on. */
 export async function startServer(extraArgs = []) {
   const bin = process.env.DOCENT_SERVER_BIN ?? path.join(root, 'target/debug/docent-server');
-  const dist = process.env.DOCENT_DIST ?? path.join(root, 'dist');
-  const proc = spawn(bin, ['--port', '0', '--static', dist, '--control', '--reply-delay', '400', ...extraArgs], {
+  const dist = process.env.DOCENT_SITE ?? path.join(root, "target/site");
+  // The first folder that has a file serves it: a test's own folder, then the demo site,
+  // then the host pages under tests/e2e/hosts.
+  const args = ['--port', '0', '--control', '--reply-delay', '400', ...extraArgs, '--static', dist, '--static', hosts];
+  const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {

@@ -166,7 +166,7 @@ test('a hostile batch is refused or bounded; nothing breaks and the chat goes on
 
 /** A site like the demo page (its own agent server) whose iframe shows `demoUrl`'s demo. */
 async function hostWithDemoAt(demoUrl) {
-  const dist = process.env.DOCENT_DIST ?? path.join(import.meta.dirname, '../../dist');
+  const dist = process.env.DOCENT_SITE ?? path.join(import.meta.dirname, '../../target/site');
   const root = fs.mkdtempSync(path.join(artifacts, 'host-'));
   fs.cpSync(dist, root, { recursive: true });
   const index = path.join(root, 'index.html');

@@ -3,8 +3,10 @@
 //!
 //! - `cargo xtask demo [--port 8080] [--server-port 8787] [--server URL]`
 //! - `cargo xtask test`
-//! - `cargo xtask size` (build the release bundle and print what a visitor downloads)
+//! - `cargo xtask dist` (the deployable folder: loader, wasm, glue, stylesheet, hashes)
+//! - `cargo xtask size` (build it and print what a visitor downloads)
 
+mod dist;
 mod setup;
 mod size;
 
@@ -14,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-const USAGE: &str = "usage: cargo xtask <demo|test|size> [options]
+const USAGE: &str = "usage: cargo xtask <demo|test|dist|size> [options]
 
   demo   build the widget, start the reference agent server and `trunk serve`
          --port N          trunk's port (default 8080)
@@ -22,16 +24,20 @@ const USAGE: &str = "usage: cargo xtask <demo|test|size> [options]
          --server URL      use an agent server that is already running instead
   test   fmt, clippy, native tests, wasm tests in headless Chromium, release build,
          bundle size budget, end-to-end browser tests
-  size   build the release bundle and print its sizes";
+  dist   write dist/: the loader docent.js, the wasm and its glue, the stylesheet,
+         content-hashed copies and manifest.json, ready for a CDN
+  size   build dist/ and print what a visitor downloads";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
+        Some("dist") => setup::tools(false).and_then(|()| dist::build()),
         Some("size") => setup::tools(false)
-            .and_then(|()| release_build())
-            .map(|_| ()),
+            .and_then(|()| dist::build())
+            .and_then(|()| size::measure(&dist::folder()))
+            .map(|assets| size::print(&assets)),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -89,12 +95,14 @@ fn port(args: &[String], name: &str, default: u16) -> Result<u16, String> {
     }
 }
 
+/// Builds the demo site with trunk, whose pre-build hook runs `cargo xtask dist` (so that
+/// `trunk serve` alone rebuilds the widget too), and measures what a visitor downloads.
 fn release_build() -> Result<Vec<size::Asset>, String> {
     run(
-        "release build (trunk build --release)",
+        "build dist/ and the demo site (trunk build --release)",
         command("trunk").args(["build", "--release", "--offline=true"]),
     )?;
-    let assets = size::measure(&root().join("dist"))?;
+    let assets = size::measure(&dist::folder())?;
     size::print(&assets);
     Ok(assets)
 }
@@ -135,7 +143,6 @@ fn demo(args: &[String]) -> Result<(), String> {
     let server_port = port(args, "--server-port", 8787)?;
     let external = flag(args, "--server");
     setup::tools(false)?;
-    release_build()?;
     let mut children = Children(Vec::new());
     let backend = match &external {
         Some(url) => url.trim_end_matches('/').to_string(),
@@ -234,7 +241,7 @@ fn test() -> Result<(), String> {
                 "DOCENT_SERVER_BIN",
                 root().join("target/debug/docent-server"),
             )
-            .env("DOCENT_DIST", root().join("dist"))
+            .env("DOCENT_SITE", root().join("target/site"))
             .env("DOCENT_CHROMIUM", setup::chromium()),
     )?;
     println!("\nAll checks passed.");

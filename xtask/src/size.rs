@@ -1,4 +1,5 @@
-//! What a visitor downloads: the release bundle's wasm, JS and CSS, raw, gzip and brotli.
+//! What a visitor downloads: the loader, the wasm, its JS glue and the stylesheet, raw,
+//! gzip and brotli.
 
 use std::io::Write;
 use std::path::Path;
@@ -17,35 +18,21 @@ pub struct Asset {
 /// commands (executor and bridge client: +22 KB brotli) landed at 165 KiB.
 pub const BUDGET_BROTLI_BYTES: usize = 176 * 1024;
 
+/// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
+/// the same bytes under other names).
 pub fn measure(dist: &Path) -> Result<Vec<Asset>, String> {
     let mut assets = Vec::new();
-    let entries =
-        std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        if !(name.ends_with(".wasm") || name.ends_with(".js") || name.ends_with(".css")) {
-            continue;
-        }
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    for name in crate::dist::SHIPPED {
+        let path = dist.join(name);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("cannot read {}: {e} (did the build run?)", path.display()))?;
         assets.push(Asset {
             raw: bytes.len(),
             gzip: gzip(&bytes),
             brotli: brotli(&bytes),
-            name,
+            name: name.to_string(),
         });
     }
-    if !assets.iter().any(|a| a.name.ends_with(".wasm")) {
-        return Err(format!(
-            "no .wasm in {}: did the build run?",
-            dist.display()
-        ));
-    }
-    assets.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(assets)
 }
 
@@ -66,11 +53,6 @@ fn brotli(bytes: &[u8]) -> usize {
     out.len()
 }
 
-/// The widget's part of the bundle (the demo page's own stylesheet is not shipped).
-fn is_widget(asset: &Asset) -> bool {
-    !asset.name.starts_with("host")
-}
-
 pub fn print(assets: &[Asset]) {
     println!("\nWhat a visitor downloads (release bundle, bytes):");
     println!(
@@ -78,17 +60,12 @@ pub fn print(assets: &[Asset]) {
         "file", "raw", "gzip", "brotli"
     );
     for a in assets {
-        let note = if is_widget(a) {
-            ""
-        } else {
-            "  (demo page only)"
-        };
         println!(
-            "{:<44} {:>10} {:>10} {:>10}{note}",
+            "{:<44} {:>10} {:>10} {:>10}",
             a.name, a.raw, a.gzip, a.brotli
         );
     }
-    let widget: Vec<&Asset> = assets.iter().filter(|a| is_widget(a)).collect();
+    let widget: Vec<&Asset> = assets.iter().collect();
     println!(
         "{:<44} {:>10} {:>10} {:>10}",
         "widget total",
@@ -99,11 +76,7 @@ pub fn print(assets: &[Asset]) {
 }
 
 pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
-    let total: usize = assets
-        .iter()
-        .filter(|a| is_widget(a))
-        .map(|a| a.brotli)
-        .sum();
+    let total: usize = assets.iter().map(|a| a.brotli).sum();
     println!("size budget: {total} of {BUDGET_BROTLI_BYTES} bytes brotli");
     if total > BUDGET_BROTLI_BYTES {
         return Err(format!(

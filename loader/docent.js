@@ -1,0 +1,209 @@
+/*! Docent loader: reads the options, shows the launcher at once, loads the chat (wasm)
+ * without holding up the page, and is the page's `Docent` API. `cargo xtask dist` fills in
+ * the content-hashed file names below. */
+(function () {
+  'use strict';
+  var FILES = { app: 'docent-app.js', wasm: 'docent-app_bg.wasm', css: 'docent.css' };
+  var EVENTS = ['ready', 'open', 'close', 'message', 'lead', 'error'];
+  var LOADS = ['idle', 'open', 'eager'];
+  var ICON = '<svg class="docent-launcher__icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M4 5h16v11H9l-5 4z"/></svg>';
+  var warn = function (text) { console.warn('Docent: ' + text); };
+
+  if (window.Docent && window.Docent.element !== undefined) {
+    warn('docent.js is on this page twice; the second copy does nothing.');
+    return;
+  }
+  var script = document.currentScript;
+  var base = (script && script.src) || location.href;
+  var url = function (name) { return new URL(name, base).href; };
+
+  var host = null;      // the element the widget lives in
+  var link = null;      // the default stylesheet, unless styles="none"
+  var widget = null;    // the wasm widget, once loaded
+  var loading = null;   // the loading promise
+  var queue = [];       // API calls made before the widget was ready
+  var undo = [];        // what to remove on destroy()
+  var handlers = [];    // [name, fn, wrapped] from Docent.on
+  var options = {};
+
+  // data-product-id="x" -> { "product-id": "x" }
+  function fromScript() {
+    var found = {};
+    if (!script) return found;
+    for (var i = 0; i < script.attributes.length; i++) {
+      var a = script.attributes[i];
+      if (a.name.indexOf('data-') === 0) found[a.name.slice(5)] = a.value;
+    }
+    return found;
+  }
+
+  // { productId: "x", allowedOrigins: ["a", "b"], open: true } -> kebab-case strings
+  function fromInit(given) {
+    var found = {};
+    Object.keys(given || {}).forEach(function (key) {
+      var value = given[key];
+      if (value === undefined || value === null) return;
+      var name = key.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); });
+      found[name] = Array.isArray(value) ? value.join(' ') : String(value);
+    });
+    return found;
+  }
+
+  function pick(name, allowed) {
+    var value = options[name];
+    if (value === undefined || allowed.indexOf(value) >= 0) return value || allowed[0];
+    warn('data-' + name + ' / ' + name + ' = "' + value + '" should be one of ' + allowed.join(', ') + '; using ' + allowed[0] + '.');
+    return allowed[0];
+  }
+
+  function emit(name, detail) {
+    if (host) host.dispatchEvent(new CustomEvent('docent:' + name, { detail: detail, bubbles: true }));
+  }
+
+  function load() {
+    if (loading || !host) return loading;
+    var button = host.querySelector('.docent-launcher');
+    var mine = host;
+    loading = import(url(FILES.app))
+      .then(function (app) {
+        return app.default({ module_or_path: url(FILES.wasm) }).then(function () { return app; });
+      })
+      .then(function (app) {
+        if (host !== mine) return; // destroyed (or restarted) while loading
+        widget = app.mount(host, options);
+        var calls = queue;
+        queue = [];
+        calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
+      })
+      .catch(function (error) {
+        loading = null;
+        if (host !== mine) return;
+        if (button) button.removeAttribute('aria-busy');
+        var message = 'The chat could not be loaded (' + error + '). Check that ' + url(FILES.app) + ' can be fetched.';
+        console.error('Docent: ' + message);
+        emit('error', { kind: 'load', message: message });
+      });
+    return loading;
+  }
+
+  function listen(target, name, fn) {
+    target.addEventListener(name, fn);
+    undo.push(function () { target.removeEventListener(name, fn); });
+  }
+
+  // The launcher, drawn by the loader so it shows before the wasm arrives; the widget
+  // replaces it with the same markup.
+  function start() {
+    if (!host || host.isConnected) return;
+    var styles = pick('styles', ['default', 'none']);
+    var when = pick('load', LOADS);
+    if (styles !== 'none') {
+      link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = url(FILES.css);
+      // First in <head>, so the site's own rules for .docent-… classes come later and win.
+      var head = document.head;
+      head.insertBefore(link, head.querySelector('link[rel~="stylesheet"], style'));
+      // Shown once styled, so the launcher never flashes as a bare button.
+      host.hidden = true;
+      link.onload = link.onerror = function () { if (host) host.hidden = false; };
+    }
+    host.innerHTML = '<div class="docent' + (options.position === 'left' ? ' docent--left' : '') +
+      '" data-open="false"><button type="button" class="docent-launcher" data-testid="docent-launcher" aria-expanded="false" aria-label="Open chat">' +
+      ICON + '</button></div>';
+    var button = host.querySelector('button');
+    button.addEventListener('click', function () {
+      button.setAttribute('aria-busy', 'true');
+      api.open();
+    });
+    // A visitor reaching for the launcher will likely click it: start loading now.
+    button.addEventListener('pointerenter', load);
+    button.addEventListener('focus', load);
+    handlers.forEach(function (h) { host.addEventListener('docent:' + h[0], h[2]); });
+    document.body.appendChild(host);
+    if (when === 'eager' || options.open === 'true' || options.open === '') {
+      load();
+    } else if (when === 'idle') {
+      var idle = function () {
+        var later = window.requestIdleCallback || function (fn) { return setTimeout(fn, 1); };
+        var cancel = window.cancelIdleCallback || clearTimeout;
+        var id = later(load, { timeout: 3000 });
+        undo.push(function () { cancel(id); });
+      };
+      if (document.readyState === 'complete') idle();
+      else listen(window, 'load', idle);
+    }
+  }
+
+  // Calls that need the widget wait for it; open/toggle/send also start loading it.
+  function forward(name, loads) {
+    return function () {
+      var args = [].slice.call(arguments);
+      if (widget) return widget[name].apply(widget, args);
+      if (!host) {
+        warn('Docent.' + name + '() was called before Docent.init() or after destroy(); it is ignored.');
+        return false;
+      }
+      queue.push([name, args]);
+      if (loads) load();
+      return true;
+    };
+  }
+
+  var api = {
+    /** The element the widget lives in (events are dispatched on it), or null. */
+    element: null,
+    init: function (given) {
+      if (host) api.destroy();
+      options = Object.assign(fromScript(), fromInit(given));
+      host = document.createElement('div');
+      host.className = 'docent-host';
+      api.element = host;
+      if (document.body) start();
+      else listen(document, 'DOMContentLoaded', start);
+      return api;
+    },
+    open: forward('open', true),
+    close: forward('close', false),
+    toggle: forward('toggle', true),
+    send: forward('send', true),
+    on: function (name, fn) {
+      if (EVENTS.indexOf(name) < 0 || typeof fn !== 'function') {
+        warn('Docent.on("' + name + '"): there is no such event, or no function was given. Events: ' + EVENTS.join(', ') + '.');
+        return api;
+      }
+      var wrapped = function (event) { fn(event.detail, event); };
+      handlers.push([name, fn, wrapped]);
+      if (host) host.addEventListener('docent:' + name, wrapped);
+      return api;
+    },
+    off: function (name, fn) {
+      handlers = handlers.filter(function (h) {
+        var match = h[0] === name && (!fn || h[1] === fn);
+        if (match && host) host.removeEventListener('docent:' + name, h[2]);
+        return !match;
+      });
+      return api;
+    },
+    destroy: function () {
+      if (widget) widget.destroy();
+      if (host) host.remove();
+      if (link) link.remove();
+      undo.forEach(function (fn) { fn(); });
+      widget = loading = host = link = api.element = null;
+      queue = [];
+      undo = [];
+    }
+  };
+  window.Docent = api;
+
+  // One tag is enough: options on the script tag start the widget. Without any, the page
+  // calls Docent.init({...}) itself.
+  if (Object.keys(fromScript()).length) {
+    api.init();
+  } else {
+    window.addEventListener('load', function () {
+      if (!host) warn('not started: give the script tag data-product-id and data-public-key, or call Docent.init({ productId, publicKey }).');
+    }, { once: true });
+  }
+})();

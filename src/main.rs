@@ -1,5 +1,0 @@
-//! The entry point trunk builds: mounts the widget into the page.
-
-fn main() {
-    docent::start();
-}

@@ -1,0 +1,363 @@
+// Embedding on other people's sites: one script tag, hostile and deliberate host CSS, a
+// strict CSP, and the JS API with its events. The host pages are plain files under
+// tests/e2e/hosts (nothing builds them); the widget comes from dist/ as a site gets it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer, launchBrowser, openPage, sel, say, artifacts } from './harness.mjs';
+
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' ws://127.0.0.1:*";
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Opens the chat on `url` and waits for the greeting. */
+async function openChat(page, url) {
+  await page.goto(url);
+  await page.click(sel.launcher);
+  // Off the launcher, which grows a little under the pointer.
+  await page.mouse.move(1, 1);
+  await page.locator(sel.agentMessages).first().waitFor();
+}
+
+/** Boxes and styles of the widget's main parts, to compare one page with another. */
+async function measure(page) {
+  return page.evaluate(() => {
+    const pick = (selector) => {
+      const el = document.querySelector(selector);
+      const box = el.getBoundingClientRect();
+      const s = getComputedStyle(el);
+      return {
+        box: [box.x, box.y, box.width, box.height].map(Math.round),
+        style: [s.fontSize, s.lineHeight, s.fontFamily, s.textTransform, s.letterSpacing, s.boxSizing,
+          s.backgroundColor, s.color, s.borderTopWidth, s.paddingTop, s.marginTop, s.display, s.float],
+      };
+    };
+    return {
+      launcher: pick('.docent-launcher'),
+      icon: pick('.docent-launcher__icon'),
+      window: pick('.docent-window'),
+      header: pick('.docent-header'),
+      title: pick('.docent-header__title'),
+      bubble: pick('.docent-message__bubble'),
+      chip: pick('.docent-chip'),
+      input: pick('.docent-composer__input'),
+      send: pick('.docent-composer__send'),
+    };
+  });
+}
+
+/** Every part inside the viewport, and the window not overlapping the launcher. */
+function assertLaidOut(parts, viewport) {
+  for (const [name, { box }] of Object.entries(parts)) {
+    const [x, y, w, h] = box;
+    assert.ok(w > 0 && h > 0, `${name} has a size: ${box}`);
+    assert.ok(x >= 0 && y >= 0 && x + w <= viewport.width && y + h <= viewport.height, `${name} inside the viewport: ${box}`);
+  }
+  const [wx, wy, ww, wh] = parts.window.box;
+  const [lx, ly, lw, lh] = parts.launcher.box;
+  const apart = lx >= wx + ww || lx + lw <= wx || ly >= wy + wh || ly + lh <= wy;
+  assert.ok(apart, `the window ${parts.window.box} and the launcher ${parts.launcher.box} do not overlap`);
+}
+
+test('a plain site: one script tag gives a launcher, then a working chat laid out in the viewport', async () => {
+  const { page, context, errors } = await openPage(browser);
+  try {
+    await openChat(page, `${server.url}/plain.html`);
+    await say(page, 'hello there');
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    const parts = await measure(page);
+    assertLaidOut(parts, page.viewportSize());
+    assert.equal(await page.locator('.docent-host').count(), 1);
+    assert.equal(await page.locator('link[rel="stylesheet"][href*="/docent/docent."]').count(), 1);
+    await page.screenshot({ path: path.join(artifacts, 'embed-plain.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a site's generic CSS (*, div, button, input, line-height, content-box) changes nothing", async () => {
+  const plain = await openPage(browser);
+  const hostile = await openPage(browser);
+  try {
+    await openChat(plain.page, `${server.url}/plain.html`);
+    await openChat(hostile.page, `${server.url}/hostile.html`);
+    // The rules did reach the page: its own button is restyled.
+    const siteHeader = await hostile.page.evaluate(() => getComputedStyle(document.querySelector('header')).height);
+    assert.equal(siteHeader, '120px');
+    const expected = await measure(plain.page);
+    const got = await measure(hostile.page);
+    for (const part of Object.keys(expected)) {
+      assert.deepEqual(got[part], expected[part], `${part} looks the same as on a plain page`);
+    }
+    assertLaidOut(got, hostile.page.viewportSize());
+    await hostile.page.screenshot({ path: path.join(artifacts, 'embed-hostile.png') });
+    assert.deepEqual([...plain.errors, ...hostile.errors], []);
+  } finally {
+    await plain.context.close();
+    await hostile.context.close();
+  }
+});
+
+test("a site's deliberate theming (variables and docent-… classes) wins", async () => {
+  const { page, context, errors } = await openPage(browser);
+  try {
+    await openChat(page, `${server.url}/themed.html`);
+    await say(page, 'hello');
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    const look = await page.evaluate(() => {
+      const style = (selector) => getComputedStyle(document.querySelector(selector));
+      const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+      return {
+        launcherBackground: style('.docent-launcher').backgroundColor,
+        launcherRadius: style('.docent-launcher').borderTopLeftRadius,
+        headerBackground: style('.docent-header').backgroundColor,
+        visitorBubble: style('.docent-message--visitor .docent-message__bubble').backgroundColor,
+        bubbleRadius: style('.docent-message__bubble').borderTopLeftRadius,
+        font: style('.docent-message__bubble').fontFamily,
+        fontSize: style('.docent').fontSize,
+        windowWidth: box('.docent-window').width,
+        launcherLeft: box('.docent-launcher').left,
+        windowLeft: box('.docent-window').left,
+      };
+    });
+    assert.equal(look.launcherBackground, 'rgb(15, 118, 110)', 'the accent variable');
+    assert.equal(look.visitorBubble, 'rgb(15, 118, 110)', 'derived colours follow the accent');
+    assert.equal(look.launcherRadius, '12px', 'a .docent-launcher rule');
+    assert.equal(look.headerBackground, 'rgb(17, 24, 39)', 'a .docent-header rule');
+    assert.equal(look.bubbleRadius, '2px', 'a .docent-message__bubble rule');
+    assert.match(look.font, /^Georgia/);
+    assert.equal(look.fontSize, '15px');
+    assert.equal(look.windowWidth, 340);
+    assert.equal(Math.round(look.launcherLeft), 20, 'data-position="left"');
+    assert.equal(Math.round(look.windowLeft), 20);
+    assertLaidOut(await measure(page), page.viewportSize());
+    await page.screenshot({ path: path.join(artifacts, 'embed-themed.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a strict Content-Security-Policy: the chat and a demo tour run with no violation', async () => {
+  const strict = await startServer(['--csp', CSP]);
+  const { page, context, errors } = await openPage(browser);
+  try {
+    const response = await fetch(`${strict.url}/csp.html`);
+    assert.equal(response.headers.get('content-security-policy'), CSP, 'the page is served with the policy');
+    // Every frame records violations, from its first script on.
+    await page.addInitScript(() => {
+      window.violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => {
+        window.violations.push(`${e.violatedDirective}: ${e.blockedURI} ${e.sample}`);
+      });
+    });
+    await openChat(page, `${strict.url}/csp.html`);
+    await say(page, 'Show me the dashboard');
+    const frame = page.frameLocator('[data-docent-demo]');
+    await frame.locator('[data-docent-highlight]').waitFor({ timeout: 15000 });
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    const violations = async () => (await Promise.all(page.frames().map((f) => f.evaluate(() => window.violations)))).flat();
+    assert.deepEqual(await violations(), []);
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: path.join(artifacts, 'embed-csp.png') });
+    // The check can fail: an inline style attribute is refused and reported.
+    await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
+    await page.waitForFunction(() => window.violations.length > 0);
+    assert.match((await violations())[0], /^style-src/);
+  } finally {
+    await context.close();
+    strict.stop();
+  }
+});
+
+/** Counts what the page has running: sockets, timers, window/document listeners. */
+function instrument() {
+  const live = { intervals: new Set(), timeouts: new Set(), listeners: new Map(), sockets: [] };
+  window.live = live;
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      live.sockets.push(this);
+    }
+  };
+  const { setInterval, clearInterval, setTimeout, clearTimeout } = window;
+  window.setInterval = (...args) => {
+    const id = setInterval(...args);
+    live.intervals.add(id);
+    return id;
+  };
+  window.clearInterval = (id) => {
+    live.intervals.delete(id);
+    clearInterval(id);
+  };
+  window.setTimeout = (fn, ms, ...rest) => {
+    const id = setTimeout((...a) => {
+      live.timeouts.delete(id);
+      if (typeof fn === 'function') fn(...a);
+    }, ms, ...rest);
+    live.timeouts.add(id);
+    return id;
+  };
+  window.clearTimeout = (id) => {
+    live.timeouts.delete(id);
+    clearTimeout(id);
+  };
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  const key = (target, type, fn, options) => {
+    if (target !== window && target !== document) return null;
+    if (typeof options === 'object' && options?.once) return null;
+    const capture = typeof options === 'boolean' ? options : !!options?.capture;
+    return `${target === window ? 'window' : 'document'} ${type} ${capture}`;
+  };
+  const fns = new Map();
+  EventTarget.prototype.addEventListener = function (type, fn, options) {
+    const k = key(this, type, fn, options);
+    if (k && fn && !(fns.get(k) ?? new Set()).has(fn)) {
+      fns.set(k, (fns.get(k) ?? new Set()).add(fn));
+      live.listeners.set(k, (live.listeners.get(k) ?? 0) + 1);
+    }
+    return add.call(this, type, fn, options);
+  };
+  EventTarget.prototype.removeEventListener = function (type, fn, options) {
+    const k = key(this, type, fn, options);
+    if (k && fns.get(k)?.delete(fn)) live.listeners.set(k, live.listeners.get(k) - 1);
+    return remove.call(this, type, fn, options);
+  };
+  window.running = () => ({
+    intervals: live.intervals.size,
+    timeouts: live.timeouts.size,
+    listeners: Object.fromEntries([...live.listeners].filter(([, n]) => n > 0)),
+    openSockets: live.sockets.filter((s) => s.readyState <= 1).length,
+  });
+}
+
+test('the JS API: init, open, send, close, toggle, events in order, destroy leaves nothing running', async () => {
+  const { page, context, errors } = await openPage(browser);
+  try {
+    await page.addInitScript(instrument);
+    await page.goto(`${server.url}/api.html`);
+    await page.waitForFunction(() => window.heard && window.Docent);
+    assert.equal(await page.locator('.docent-host').count(), 0, 'no options on the tag: nothing starts by itself');
+    const baseline = await page.evaluate(() => window.running());
+
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'eager', title: 'API' }));
+    await page.waitForFunction(() => window.heard.some((e) => e.name === 'ready'));
+    await page.evaluate(() => Docent.open());
+    await page.locator(sel.agentMessages).first().waitFor();
+    assert.equal(await page.evaluate(() => Docent.send('   ')), false, 'empty text is refused');
+    await page.click('#ask');
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    await page.evaluate(() => Docent.close());
+    assert.ok(await page.locator(sel.window).isHidden());
+    await page.evaluate(() => Docent.toggle());
+    assert.ok(await page.locator(sel.window).isVisible());
+
+    // A dropped connection is reported once, as a connection problem.
+    const sessionId = await page.evaluate(() => JSON.parse(sessionStorage.getItem('docent:pipewise-crm')).session.id);
+    await fetch(`${server.url}/control/sessions/${sessionId}/close?code=1012`, { method: 'POST' });
+    await page.waitForFunction(() => window.heard.some((e) => e.name === 'error'));
+
+    const heard = await page.evaluate(() => window.heard);
+    const names = heard.map((e) => e.name + (e.detail?.author ? `:${e.detail.author}` : ''));
+    assert.deepEqual(names, ['ready', 'open', 'message:agent', 'message:visitor', 'message:agent', 'close', 'open', 'error']);
+    assert.equal(heard[3].detail.text, 'Thanks, that helps');
+    assert.equal(heard[7].detail.kind, 'connection');
+    assert.match(heard[7].detail.message, /connection/i);
+
+    await page.locator(sel.status).filter({ hasText: /Connection lost|Connecting/ }).waitFor({ state: 'hidden', timeout: 15000 });
+    await page.evaluate(() => Docent.destroy());
+    await page.waitForTimeout(800);
+    const left = await page.evaluate(() => ({
+      nodes: document.querySelectorAll('.docent-host, .docent, [class*="docent-"]').length,
+      stylesheets: document.querySelectorAll('link[href*="/docent/"]').length,
+      element: Docent.element,
+    }));
+    assert.deepEqual(left, { nodes: 0, stylesheets: 0, element: null });
+    assert.deepEqual(await page.evaluate(() => window.running()), baseline, 'no socket, timer or listener is left');
+
+    // Started again, it picks the conversation up where it was.
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.locator(sel.visitorMessages).filter({ hasText: 'Thanks, that helps' }).waitFor();
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: path.join(artifacts, 'embed-api.png') });
+  } finally {
+    await context.close();
+  }
+});
+
+test('bad options: each is named in the console, the widget still works; a missing one is said', async () => {
+  const { page, context } = await openPage(browser);
+  const messages = [];
+  page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+  try {
+    await page.goto(`${server.url}/api.html`);
+    await page.waitForFunction(() => window.Docent);
+    await page.evaluate(() => Docent.init({ publicKey: 'pk_test_docent', position: 'top', persist: 'forever', load: 'soon', colour: 'red' }));
+    await page.click(sel.launcher);
+    await page.locator(sel.status).filter({ hasText: 'not set up' }).waitFor();
+    const expect = [
+      /^error: .*data-product-id \/ productId.*missing/,
+      /^warning: .*data-position \/ position = "top"/,
+      /^warning: .*data-persist \/ persist = "forever"/,
+      /^warning: .*data-load \/ load = "soon"/,
+      /^warning: .*no option "colour"/,
+    ];
+    for (const pattern of expect) {
+      assert.ok(messages.some((m) => pattern.test(m)), `${pattern} in:\n${messages.join('\n')}`);
+    }
+    // The visitor is told too, and the rest of the widget works.
+    assert.match(await page.locator(sel.status).textContent(), /product-id/);
+    assert.ok(await page.locator(sel.window).isVisible());
+
+    // Fixed by init: the same page now chats.
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.locator(sel.agentMessages).first().waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('loading: the launcher shows at once; the wasm waits for the page load (default) or the first click', async () => {
+  const { page, context, errors } = await openPage(browser);
+  try {
+    const wasm = [];
+    const order = [];
+    page.on('load', () => order.push('page load'));
+    page.on('request', (r) => {
+      if (r.url().endsWith('.wasm')) {
+        wasm.push(r.url());
+        order.push('wasm');
+      }
+    });
+    await page.goto(`${server.url}/plain.html`, { waitUntil: 'domcontentloaded' });
+    await page.locator(sel.launcher).waitFor();
+    await page.waitForFunction(() => document.querySelector('.docent-window') !== null);
+    assert.deepEqual(order, ['page load', 'wasm'], 'idle (default): the wasm is fetched once, after the page loaded');
+
+    wasm.length = 0;
+    await page.goto(`${server.url}/api.html`);
+    await page.waitForFunction(() => window.Docent);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'open' }));
+    await page.locator(sel.launcher).waitFor();
+    await page.waitForTimeout(1500);
+    assert.equal(wasm.length, 0, 'load="open": nothing fetched before the visitor asks');
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).first().waitFor();
+    assert.equal(wasm.length, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,191 @@
+//! `cargo xtask dist`: the folder a site (or a CDN) serves Docent from.
+//!
+//! ```text
+//! dist/docent.js                 the loader: the one script tag points here (short cache)
+//! dist/docent-app.js             wasm-bindgen's JS glue (an ES module the loader imports)
+//! dist/docent-app_bg.wasm        the widget
+//! dist/docent.css                the default theme
+//! dist/<name>.<hash>.<ext>       each of them again under a content hash (cache forever)
+//! dist/manifest.json             stable name -> hashed name, bytes, SRI integrity
+//! ```
+//! The loader refers to the hashed glue, wasm and stylesheet, so a new release never mixes
+//! with an old one in a cache.
+
+use crate::{command, root, run};
+use sha2::{Digest, Sha256, Sha384};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The files a visitor downloads, by their stable names.
+pub const SHIPPED: [&str; 4] = [
+    "docent.js",
+    "docent-app.js",
+    "docent-app_bg.wasm",
+    "docent.css",
+];
+
+pub fn folder() -> PathBuf {
+    root().join("dist")
+}
+
+pub fn build() -> Result<(), String> {
+    run(
+        "build the widget (cargo build --release --target wasm32-unknown-unknown)",
+        command("cargo").args([
+            "build",
+            "--release",
+            "--lib",
+            "-p",
+            "docent",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]),
+    )?;
+    let staging = root().join("target/docent-bindgen");
+    let _ = std::fs::remove_dir_all(&staging);
+    run(
+        "generate the JS glue (wasm-bindgen --target web)",
+        command("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "docent-app",
+                "--out-dir",
+            ])
+            .arg(&staging)
+            .arg(root().join("target/wasm32-unknown-unknown/release/docent.wasm")),
+    )?;
+    let wasm = staging.join("docent-app_bg.wasm");
+    run(
+        "shrink the wasm (wasm-opt -Oz, binaryen 132 from npm)",
+        command("wasm-opt")
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-reference-types",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-multivalue",
+                "--output",
+            ])
+            .arg(&wasm)
+            .arg(&wasm),
+    )?;
+
+    let out = folder();
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("docent-app.js", read(&staging.join("docent-app.js"))?),
+        ("docent-app_bg.wasm", read(&wasm)?),
+        ("docent.css", read(&root().join("style/docent.css"))?),
+    ];
+    let hashed: Vec<(String, String)> = files
+        .iter()
+        .map(|(name, bytes)| (name.to_string(), hashed_name(name, bytes)))
+        .collect();
+    let loader = String::from_utf8(read(&root().join("loader/docent.js"))?)
+        .map_err(|_| "loader/docent.js is not UTF-8".to_string())?;
+    let loader = point_loader_at(&loader, &hashed)?;
+    files.insert(0, ("docent.js", loader.into_bytes()));
+
+    let mut manifest = String::from("{\n");
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        let hashed = hashed_name(name, bytes);
+        for file in [name.to_string(), hashed.clone()] {
+            std::fs::write(out.join(&file), bytes)
+                .map_err(|e| format!("cannot write {file}: {e}"))?;
+        }
+        let comma = if i + 1 < files.len() { "," } else { "" };
+        let _ = writeln!(
+            manifest,
+            "  \"{name}\": {{ \"file\": \"{hashed}\", \"bytes\": {}, \"integrity\": \"{}\" }}{comma}",
+            bytes.len(),
+            integrity(bytes)
+        );
+    }
+    manifest.push_str("}\n");
+    std::fs::write(out.join("manifest.json"), manifest)
+        .map_err(|e| format!("cannot write manifest.json: {e}"))?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// `docent.css` -> `docent.1a2b3c4d5e.css`: the first 10 hex digits of its SHA-256.
+fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    match name.split_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
+
+/// Subresource Integrity value (`sha384-…`), for a page that pins a release.
+fn integrity(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
+    )
+}
+
+/// Replaces the loader's stable file names (`app: 'docent-app.js'`) with the hashed ones.
+fn point_loader_at(loader: &str, hashed: &[(String, String)]) -> Result<String, String> {
+    let mut text = loader.to_string();
+    for (name, hashed) in hashed {
+        let quoted = format!("'{name}'");
+        if !text.contains(&quoted) {
+            return Err(format!("loader/docent.js does not name {quoted} in FILES"));
+        }
+        text = text.replacen(&quoted, &format!("'{hashed}'"), 1);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_keep_the_extension_and_change_with_the_content() {
+        let a = hashed_name("docent-app_bg.wasm", b"one");
+        let b = hashed_name("docent-app_bg.wasm", b"two");
+        assert!(
+            a.starts_with("docent-app_bg.") && a.ends_with(".wasm"),
+            "{a}"
+        );
+        assert_eq!(a.len(), "docent-app_bg..wasm".len() + 10);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_loader_is_pointed_at_the_hashed_files() {
+        let loader = "var FILES = { app: 'docent-app.js', css: 'docent.css' };";
+        let hashed = [
+            ("docent-app.js".to_string(), "docent-app.aa.js".to_string()),
+            ("docent.css".to_string(), "docent.bb.css".to_string()),
+        ];
+        assert_eq!(
+            point_loader_at(loader, &hashed).unwrap(),
+            "var FILES = { app: 'docent-app.aa.js', css: 'docent.bb.css' };"
+        );
+        let missing = [("docent-app_bg.wasm".to_string(), "x".to_string())];
+        assert!(point_loader_at(loader, &missing).is_err());
+    }
+
+    #[test]
+    fn integrity_is_sha384_base64() {
+        // echo -n abc | openssl dgst -sha384 -binary | base64
+        assert_eq!(
+            integrity(b"abc"),
+            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        );
+    }
+}
