@@ -74,16 +74,19 @@ impl Chat {
         };
         chat.restore();
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
-        for (event, every_ms) in [
-            (Event::HeartbeatDue, u64::from(HEARTBEAT_MS)),
-            (Event::Tick, WATCHDOG_TICK_MS),
-        ] {
-            if let Ok(timer) = set_interval_with_handle(
-                move || chat.dispatch(event.clone()),
-                Duration::from_millis(every_ms),
-            ) {
-                chat.on_destroy(move || timer.clear());
-            }
+        // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
+        let timers = [
+            set_interval_with_handle(
+                move || chat.dispatch(Event::HeartbeatDue),
+                Duration::from_millis(u64::from(HEARTBEAT_MS)),
+            ),
+            set_interval_with_handle(
+                move || chat.dispatch(Event::Tick),
+                Duration::from_millis(WATCHDOG_TICK_MS),
+            ),
+        ];
+        for timer in timers.into_iter().flatten() {
+            chat.on_destroy(move || timer.clear());
         }
         chat.watch_connectivity();
         chat
@@ -356,11 +359,11 @@ impl Chat {
     /// The browser's `online`/`offline` events and the tab's visibility feed the connection
     /// policy: back online reconnects at once, and a hidden tab does not spin.
     fn watch_connectivity(self) {
-        let handler = |event: Event| {
-            Closure::<dyn FnMut()>::new(move || self.dispatch(event.clone())).into_js_value()
+        let online = move |on: bool| {
+            Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Online(on))).into_js_value()
         };
-        self.listen(&window(), "online", handler(Event::Online(true)));
-        self.listen(&window(), "offline", handler(Event::Online(false)));
+        self.listen(&window(), "online", online(true));
+        self.listen(&window(), "offline", online(false));
         let visibility =
             Closure::<dyn FnMut()>::new(move || self.dispatch(Event::Hidden(document().hidden())));
         self.listen(&document(), "visibilitychange", visibility.into_js_value());

@@ -36,7 +36,7 @@ pub fn build() -> Result<(), String> {
             "--release",
             "--lib",
             "-p",
-            "docent",
+            "docent-web",
             "--target",
             "wasm32-unknown-unknown",
         ]),
@@ -55,7 +55,7 @@ pub fn build() -> Result<(), String> {
                 "--out-dir",
             ])
             .arg(&staging)
-            .arg(root().join("target/wasm32-unknown-unknown/release/docent.wasm")),
+            .arg(root().join("target/wasm32-unknown-unknown/release/docent_web.wasm")),
     )?;
     let wasm = staging.join("docent-app_bg.wasm");
     run(
@@ -92,7 +92,7 @@ pub fn build() -> Result<(), String> {
         .collect();
     let loader = String::from_utf8(read(&root().join("loader/docent.js"))?)
         .map_err(|_| "loader/docent.js is not UTF-8".to_string())?;
-    let loader = point_loader_at(&loader, &hashed)?;
+    let loader = point_loader_at(&slim(&loader), &hashed)?;
     files.insert(0, ("docent.js", loader.into_bytes()));
 
     let mut manifest = String::from("{\n");
@@ -134,6 +134,21 @@ fn integrity(bytes: &[u8]) -> String {
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
     )
+}
+
+/// The loader without its comments and indentation: every page load downloads it before
+/// anything else. Only whole-line comments are taken out (the loader is written so that no
+/// code line starts with `//`, `/*` or `*`), so no code can be cut.
+fn slim(loader: &str) -> String {
+    let mut out = String::from("/*! Docent embed loader */\n");
+    for line in loader.lines().map(str::trim) {
+        let comment = line.starts_with("//") || line.starts_with("/*") || line.starts_with('*');
+        if !line.is_empty() && !comment {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Replaces the loader's stable file names (`app: 'docent-app.js'`) with the hashed ones.
@@ -178,6 +193,20 @@ mod tests {
         );
         let missing = [("docent-app_bg.wasm".to_string(), "x".to_string())];
         assert!(point_loader_at(loader, &missing).is_err());
+    }
+
+    #[test]
+    fn slimming_drops_comment_lines_and_indentation_only() {
+        let loader = "/*! header\n * more */\n(function () {\n  // why\n  var a = 'x // y';\n\n  /** doc */\n  return a * 2;\n})();\n";
+        assert_eq!(
+            slim(loader).lines().skip(1).collect::<Vec<_>>(),
+            [
+                "(function () {",
+                "var a = 'x // y';",
+                "return a * 2;",
+                "})();"
+            ]
+        );
     }
 
     #[test]

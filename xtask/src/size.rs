@@ -15,8 +15,9 @@ pub struct Asset {
 
 /// The widget's own bytes, brotli-compressed, may not grow past this without a decision:
 /// raise it in the same commit that explains why (README, "Size"). 176 KiB since the page
-/// commands (executor and bridge client: +22 KB brotli) landed at 165 KiB.
-pub const BUDGET_BROTLI_BYTES: usize = 176 * 1024;
+/// commands (+22 KB) landed; 184 KiB since embedding: the loader (2.3 KB), the JS API, host
+/// events and `destroy()` (+3.7 KB wasm and glue) and the CSS reset (+0.4 KB).
+pub const BUDGET_BROTLI_BYTES: usize = 184 * 1024;
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
 /// the same bytes under other names).
@@ -75,7 +76,20 @@ pub fn print(assets: &[Asset]) {
     );
 }
 
+/// The loader is fetched before anything else on every page of the site: it stays tiny.
+pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024;
+
 pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
+    let loader = assets
+        .iter()
+        .find(|a| a.name == "docent.js")
+        .map_or(0, |a| a.brotli);
+    println!("loader budget: {loader} of {LOADER_BUDGET_BROTLI_BYTES} bytes brotli");
+    if loader > LOADER_BUDGET_BROTLI_BYTES {
+        return Err(format!(
+            "the loader docent.js is {loader} bytes brotli, over its budget of {LOADER_BUDGET_BROTLI_BYTES}"
+        ));
+    }
     let total: usize = assets.iter().map(|a| a.brotli).sum();
     println!("size budget: {total} of {BUDGET_BROTLI_BYTES} bytes brotli");
     if total > BUDGET_BROTLI_BYTES {
