@@ -20,6 +20,7 @@ use sessions::{Sessions, Tokens};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
@@ -111,14 +112,16 @@ pub fn app(state: AppState) -> Router {
     router.layer(CorsLayer::permissive()).with_state(state)
 }
 
-/// The static folders as one service: each folder falls back to the next, and every answer
-/// carries the configured CSP header.
+/// The static folders as one service: each folder falls back to the next, answers are
+/// compressed, and each carries the configured CSP header.
 fn static_files(config: &Config) -> Option<MethodRouter> {
     let mut dirs = config.static_dirs.iter().rev();
     let mut files = get_service(ServeDir::new(dirs.next()?));
     for dir in dirs {
         files = get_service(ServeDir::new(dir).fallback(files));
     }
+    // Compressed as a CDN would serve them (brotli or gzip, as the browser asks).
+    files = files.layer(CompressionLayer::new());
     if let Some(policy) = &config.csp {
         let value = HeaderValue::from_str(policy).ok()?;
         files = files.layer(middleware::map_response(move |mut response: Response| {

@@ -5,6 +5,7 @@
 //! - `cargo xtask test`
 //! - `cargo xtask dist` (the deployable folder: loader, wasm, glue, stylesheet, hashes)
 //! - `cargo xtask size` (build it and print what a visitor downloads)
+//! - `cargo xtask bench` (loading strategies measured in Chromium, printed as a table)
 
 mod dist;
 mod setup;
@@ -16,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-const USAGE: &str = "usage: cargo xtask <demo|test|dist|size> [options]
+const USAGE: &str = "usage: cargo xtask <demo|test|dist|size|bench> [options]
 
   demo   build the widget, start the reference agent server and `trunk serve`
          --port N          trunk's port (default 8080)
@@ -26,13 +27,16 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|size> [options]
          bundle size budget, end-to-end browser tests
   dist   write dist/: the loader docent.js, the wasm and its glue, the stylesheet,
          content-hashed copies and manifest.json, ready for a CDN
-  size   build dist/ and print what a visitor downloads";
+  size   build dist/ and print what a visitor downloads
+  bench  how each loading strategy (data-load) affects a host page, with and without
+         network throttling, in headless Chromium";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
+        Some("bench") => bench(),
         Some("dist") => setup::tools(false).and_then(|()| dist::build()),
         Some("size") => setup::tools(false)
             .and_then(|()| dist::build())
@@ -186,6 +190,30 @@ fn demo(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The e2e tests' environment: the server binary, the demo site, Chromium.
+fn browser_env(command: &mut Command) -> &mut Command {
+    command
+        .env(
+            "DOCENT_SERVER_BIN",
+            root().join("target/debug/docent-server"),
+        )
+        .env("DOCENT_SITE", root().join("target/site"))
+        .env("DOCENT_CHROMIUM", setup::chromium())
+}
+
+fn bench() -> Result<(), String> {
+    setup::tools(true)?;
+    release_build()?;
+    run(
+        "build the reference agent server",
+        command("cargo").args(["build", "-p", "docent-server"]),
+    )?;
+    run(
+        "loading strategies (tests/bench/load.mjs)",
+        browser_env(command("node").arg("tests/bench/load.mjs")),
+    )
+}
+
 fn test() -> Result<(), String> {
     setup::tools(true)?;
     run(
@@ -235,14 +263,7 @@ fn test() -> Result<(), String> {
     )?;
     run(
         "end-to-end tests (Playwright driving Chromium)",
-        command("node")
-            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
-            .env(
-                "DOCENT_SERVER_BIN",
-                root().join("target/debug/docent-server"),
-            )
-            .env("DOCENT_SITE", root().join("target/site"))
-            .env("DOCENT_CHROMIUM", setup::chromium()),
+        browser_env(command("node").args(["--test", "--test-concurrency=1", "tests/e2e/"])),
     )?;
     println!("\nAll checks passed.");
     Ok(())
