@@ -139,6 +139,10 @@
   function forward(name, loads) {
     return function () {
       var args = [].slice.call(arguments);
+      if (name === 'send' && typeof args[0] !== 'string') {
+        warn('Docent.send(text) takes a string; it was given ' + typeof args[0] + '.');
+        return false;
+      }
       if (widget) return widget[name].apply(widget, args);
       if (!host) {
         warn('Docent.' + name + '() was called before Docent.init() or after destroy(); it is ignored.');

@@ -257,6 +257,7 @@ test('the JS API: init, open, send, close, toggle, events in order, destroy leav
     await page.evaluate(() => Docent.open());
     await page.locator(sel.agentMessages).first().waitFor();
     assert.equal(await page.evaluate(() => Docent.send('   ')), false, 'empty text is refused');
+    assert.equal(await page.evaluate(() => Docent.send({ text: 'hi' })), false, 'so is anything but a string');
     await page.click('#ask');
     await page.locator(sel.agentMessages).nth(1).waitFor();
     await page.evaluate(() => Docent.close());
