@@ -330,6 +330,25 @@ test('bad options: each is named in the console, the widget still works; a missi
   }
 });
 
+test('data-styles="none" ships no stylesheet: the widget is bare markup for the site to style', async () => {
+  const { page, context, errors } = await openPage(browser);
+  try {
+    await page.goto(`${server.url}/api.html`);
+    await page.waitForFunction(() => window.Docent);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', styles: 'none', open: true }));
+    await page.locator(sel.agentMessages).first().waitFor();
+    const bare = await page.evaluate(() => ({
+      sheets: [...document.styleSheets].filter((s) => s.href?.includes('/docent/')).length,
+      position: getComputedStyle(document.querySelector('.docent')).position,
+      accent: getComputedStyle(document.querySelector('.docent')).getPropertyValue('--docent-accent'),
+    }));
+    assert.deepEqual(bare, { sheets: 0, position: 'static', accent: '' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('loading: the launcher shows at once; the wasm waits for the page load (default) or the first click', async () => {
   const { page, context, errors } = await openPage(browser);
   try {
