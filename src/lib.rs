@@ -61,7 +61,10 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
         owner.with(|| leptos::mount::mount_to(host, move || view! { <ui::ChatWidget chat=chat/> }));
     chat.watch_demo_frame();
     chat.emit("docent:ready", &js_sys::Object::new());
-    if start_open {
+    // A conversation restored open (a reload mid-chat) is open from the start: say so.
+    if chat.state.with_untracked(|c| c.open) {
+        chat.emit("docent:open", &js_sys::Object::new());
+    } else if start_open {
         chat.dispatch(conversation::Event::Open);
     }
     Widget {

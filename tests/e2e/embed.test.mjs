@@ -291,6 +291,8 @@ test('the JS API: init, open, send, close, toggle, events in order, destroy leav
     // Started again, it picks the conversation up where it was.
     await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
     await page.locator(sel.visitorMessages).filter({ hasText: 'Thanks, that helps' }).waitFor();
+    const again = (await page.evaluate(() => window.heard)).slice(heard.length).map((e) => e.name);
+    assert.deepEqual(again, ['ready', 'open'], 'the restored chat was open: the page hears so once');
     assert.deepEqual(errors, []);
     await page.screenshot({ path: path.join(artifacts, 'embed-api.png') });
   } finally {
