@@ -284,18 +284,20 @@ mod tests {
     const REQUIRED_GIVEN: [(&str, &str); 2] =
         [("product-id", "crm"), ("public-key", "pk_test_docent")];
 
+    /// The defaults, with the required options as `REQUIRED_GIVEN` gives them.
+    fn defaults_with_required() -> Config {
+        Config {
+            product_id: "crm".into(),
+            public_key: "pk_test_docent".into(),
+            ..Config::default()
+        }
+    }
+
     #[test]
     fn the_required_options_alone_give_the_defaults_without_warnings() {
         let (config, warnings) = read(&REQUIRED_GIVEN);
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(
-            config,
-            Config {
-                product_id: "crm".into(),
-                public_key: "pk_test_docent".into(),
-                ..Config::default()
-            }
-        );
+        assert_eq!(config, defaults_with_required());
         assert_eq!(config.not_set_up(), None);
     }
 
@@ -363,14 +365,7 @@ mod tests {
         ];
         pairs.extend(REQUIRED_GIVEN);
         let (config, warnings) = read(&pairs);
-        assert_eq!(
-            config,
-            Config {
-                product_id: "crm".into(),
-                public_key: "pk_test_docent".into(),
-                ..Config::default()
-            }
-        );
+        assert_eq!(config, defaults_with_required());
         assert_eq!(warnings.len(), 7, "{warnings:?}");
         for (warning, option) in warnings.iter().zip([
             "data-server / server",
