@@ -190,7 +190,10 @@
       return api;
     },
     destroy: function () {
-      if (widget) widget.destroy();
+      if (widget) {
+        widget.destroy();
+        widget.free(); // the wasm side's handle
+      }
       if (host) host.remove();
       if (link) link.remove();
       undo.forEach(function (fn) { fn(); });
