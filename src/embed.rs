@@ -123,8 +123,8 @@ pub fn unknown_options<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Stri
 
 impl Config {
     /// Reads the options through `get(name)` (the attribute name without `data-`).
-    /// Returns the configuration and a console message for each value that was refused or
-    /// missing.
+    /// Returns the configuration and a console message for each value that was refused,
+    /// then one for each required option that is missing (`config.missing`, in order).
     pub fn from_options(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<String>) {
         let mut config = Config::default();
         let mut warnings = Vec::new();

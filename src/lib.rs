@@ -45,11 +45,13 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
         .filter_map(|k| k.as_string())
         .collect();
     let unknown = embed::unknown_options(names.iter().map(String::as_str));
-    for warning in warnings.iter().chain(&unknown) {
-        if warning.contains("is missing") {
-            web_sys::console::error_1(&warning.into());
+    // The messages about missing required options come last: those are errors.
+    let first_missing = warnings.len() - config.missing.len();
+    for (i, message) in warnings.iter().chain(&unknown).enumerate() {
+        if (first_missing..warnings.len()).contains(&i) {
+            web_sys::console::error_1(&message.into());
         } else {
-            web_sys::console::warn_1(&warning.into());
+            web_sys::console::warn_1(&message.into());
         }
     }
     let start_open = config.start_open;

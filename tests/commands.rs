@@ -65,6 +65,13 @@ async fn run(frame: &HtmlIFrameElement, command: PageCommand) -> Result<(), Stri
     dom::run(frame, &command, &[], &|| false).await
 }
 
+/// Runs a command that must fail; returns what the visitor is told.
+async fn failure(frame: &HtmlIFrameElement, command: PageCommand) -> String {
+    run(frame, command)
+        .await
+        .expect_err("the command should have failed")
+}
+
 /// Counts events of `kind` on the fixture element `id`.
 fn count(frame: &HtmlIFrameElement, id: &str, kind: &str) -> Rc<Cell<u32>> {
     let counter = Rc::new(Cell::new(0));
@@ -181,25 +188,23 @@ async fn select_picks_an_option_by_value_or_by_label() {
     assert_eq!(stage(), "lead", "by label, case and spaces ignored");
     assert_eq!(changes.get(), 3);
 
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Select {
             selector: selector("#deal-stage"),
             option: "lost".into(),
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(error, "the deal stage has no option “lost”");
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Select {
             selector: selector("#plain"),
             option: "x".into(),
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(error, "the plain is not a dropdown");
 }
 
@@ -300,15 +305,14 @@ async fn wait_returns_when_the_element_appears_and_fails_after_its_timeout() {
     .unwrap();
 
     let started = js_sys::Date::now();
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Wait {
             selector: selector("#never"),
             timeout_ms: 300,
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(error, "the never did not appear within 0.3 s");
     assert!(
         js_sys::Date::now() - started < 2000.0,
@@ -336,19 +340,16 @@ async fn navigate_loads_a_page_of_the_demo_origin_and_refuses_others() {
         "//evil.example/x",
         "/\\evil.example/x",
     ] {
-        let error = run(&frame, PageCommand::Navigate { url: url.into() })
-            .await
-            .unwrap_err();
+        let error = failure(&frame, PageCommand::Navigate { url: url.into() }).await;
         assert!(error.contains("evil.example"), "{url}: {error}");
     }
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Navigate {
             url: "javascript:alert(1)".into(),
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert!(error.contains("javascript:"), "{error}");
     assert_eq!(
         frame
@@ -364,33 +365,30 @@ async fn navigate_loads_a_page_of_the_demo_origin_and_refuses_others() {
 #[wasm_bindgen_test]
 async fn missing_elements_and_bad_selectors_fail_that_command_with_a_reason() {
     let frame = fixture().await;
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Click {
             selector: selector("#missing"),
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(error, "nothing on the demo page matches `#missing`");
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Click {
             selector: selector(")("),
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(error, "`)(` is not a valid CSS selector");
-    let error = run(
+    let error = failure(
         &frame,
         PageCommand::Type {
             selector: selector("#plain"),
             text: "x".into(),
         },
     )
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(error, "the plain is not a text field");
     // The executor keeps working after failures.
     run(

@@ -1,28 +1,21 @@
 //! The reference server over real sockets: every client and server message type of seed
 //! 002, every error code and every close code. Each test binds port 0.
 
-use docent_server::agent::{Script, BUILT_IN_SCRIPT};
+mod support;
+
 use docent_server::sessions::Tokens;
-use docent_server::{app, AppState, Config};
+use docent_server::Config;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
+use support::{start, SECRET};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
-const SECRET: &[u8] = b"test secret";
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn start(config: Config) -> SocketAddr {
-    let state = AppState::new(config, Script::parse(BUILT_IN_SCRIPT).unwrap(), SECRET);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    addr
-}
 
 fn quick() -> Config {
     Config {

@@ -1,18 +1,12 @@
 //! `--static` folders and `--csp`, over a real socket: the first folder with the file
 //! serves it, every static answer carries the policy, and text is compressed on request.
 
-use docent_server::agent::{Script, BUILT_IN_SCRIPT};
-use docent_server::{app, AppState, Config};
-use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+mod support;
 
-async fn start(config: Config) -> SocketAddr {
-    let state = AppState::new(config, Script::parse(BUILT_IN_SCRIPT).unwrap(), b"secret");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    addr
-}
+use docent_server::Config;
+use std::net::SocketAddr;
+use support::start;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// GET `path`; the response head (lower-cased) and body.
 async fn get(addr: SocketAddr, path: &str, extra: &str) -> (String, Vec<u8>) {

@@ -1,23 +1,12 @@
 // The demo page used as a person would: open the chat, read the greeting, send, see the
 // agent type and answer, click a suggestion, fill in the lead form, end the chat — and
 // see the plain-words message when the server rejects the session token.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, nextSession, sel, artifacts, say } from './harness.mjs';
+import { sharedServerAndBrowser, startServer, openPage, nextSession, sel, artifacts, say } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const shared = sharedServerAndBrowser();
 
 async function openChat(page) {
   const session = nextSession(page);
@@ -28,12 +17,12 @@ async function openChat(page) {
 
 
 test('a visitor chats with the agent: greeting, typing, reply, chips', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   let sessionCalls = 0;
   page.on('request', (r) => {
     if (r.url().endsWith('/api/v1/session')) sessionCalls += 1;
   });
-  await page.goto(server.url);
+  await page.goto(shared.server.url);
   await page.waitForSelector(sel.launcher);
   await page.waitForTimeout(300);
   assert.equal(sessionCalls, 0, 'a session was created before the visitor opened the chat');
@@ -68,18 +57,18 @@ test('a visitor chats with the agent: greeting, typing, reply, chips', async () 
   assert.match(await page.locator(sel.agentMessages).nth(2).textContent(), /^Creating a deal/);
 
   // Empty text is refused where the visitor can see it, and nothing is sent.
-  const sent = (await server.record((await session).sessionId)).record.visitorMessages.length;
+  const sent = (await shared.server.record((await session).sessionId)).record.visitorMessages.length;
   await say(page, '   ');
   await page.waitForSelector('.docent-composer__hint:not([hidden])');
-  assert.equal((await server.record((await session).sessionId)).record.visitorMessages.length, sent);
+  assert.equal((await shared.server.record((await session).sessionId)).record.visitorMessages.length, sent);
 
   assert.deepEqual(errors, []);
   await context.close();
 });
 
 test('the lead form: checked, submitted to the server and to the host page', async () => {
-  const { page, context, errors } = await openPage(browser);
-  await page.goto(server.url);
+  const { page, context, errors } = await openPage(shared.browser);
+  await page.goto(shared.server.url);
   await page.evaluate(() => {
     window.__leads = [];
     document.addEventListener('docent:lead', (e) => window.__leads.push(e.detail));
@@ -94,7 +83,7 @@ test('the lead form: checked, submitted to the server and to the host page', asy
   await page.fill('#docent-lead-email', 'ada@acme');
   await page.click('.docent-lead__submit');
   await page.waitForSelector('.docent-lead__error:not([hidden])');
-  assert.equal((await server.record(session.sessionId)).record.leads.length, 0, 'an invalid lead reached the server');
+  assert.equal((await shared.server.record(session.sessionId)).record.leads.length, 0, 'an invalid lead reached the server');
 
   await page.fill('#docent-lead-email', 'ada@acme.io');
   await page.fill('#docent-lead-company', 'Acme');
@@ -106,7 +95,7 @@ test('the lead form: checked, submitted to the server and to the host page', asy
   assert.deepEqual(await page.evaluate(() => window.__leads), [{ email: 'ada@acme.io', company: 'Acme' }]);
   let record;
   for (let i = 0; i < 50; i += 1) {
-    record = (await server.record(session.sessionId)).record;
+    record = (await shared.server.record(session.sessionId)).record;
     if (record.leads.length) break;
     await page.waitForTimeout(100);
   }
@@ -116,14 +105,14 @@ test('the lead form: checked, submitted to the server and to the host page', asy
 });
 
 test('a rejected token is explained in plain words and a new chat works', async () => {
-  const { page, context } = await openPage(browser);
+  const { page, context } = await openPage(shared.browser);
   // The real server really rejects the socket: only the token in the answer is forged.
   await page.route('**/api/v1/session', async (route) => {
     const response = await route.fetch();
     const body = await response.json();
     await route.fulfill({ response, json: { ...body, token: 'forged.token.value' } });
   });
-  await page.goto(server.url);
+  await page.goto(shared.server.url);
   await openChat(page);
   const status = page.locator(sel.status);
   await status.filter({ hasText: 'sign-in was rejected' }).waitFor();
@@ -144,15 +133,15 @@ test('a rejected token is explained in plain words and a new chat works', async 
 });
 
 test('ending the chat ends the session on the server', async () => {
-  const { page, context, errors } = await openPage(browser);
-  await page.goto(server.url);
+  const { page, context, errors } = await openPage(shared.browser);
+  await page.goto(shared.server.url);
   const session = await (await openChat(page));
   await page.locator(sel.agentMessages).first().waitFor();
   await page.click(sel.end);
   await page.locator(sel.status).filter({ hasText: 'You ended this chat.' }).waitFor();
   let ended = false;
   for (let i = 0; i < 50 && !ended; i += 1) {
-    ended = (await server.record(session.sessionId)).ended;
+    ended = (await shared.server.record(session.sessionId)).ended;
     if (!ended) await page.waitForTimeout(100);
   }
   assert.equal(ended, true);
@@ -162,8 +151,8 @@ test('ending the chat ends the session on the server', async () => {
 });
 
 test('the demo page: product in an iframe beside the chat (README screenshot)', async () => {
-  const { page, context, errors } = await openPage(browser);
-  await page.goto(server.url);
+  const { page, context, errors } = await openPage(shared.browser);
+  await page.goto(shared.server.url);
   const frame = page.frameLocator('[data-testid="demo-frame"]');
   await frame.locator('[data-testid="pipeline-chart"]').waitFor();
   await openChat(page);

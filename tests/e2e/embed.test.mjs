@@ -1,23 +1,14 @@
 // Embedding on other people's sites: one script tag, hostile and deliberate host CSS, a
 // strict CSP, and the JS API with its events. The host pages are plain files under
 // tests/e2e/hosts (nothing builds them); the widget comes from dist/ as a site gets it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, sel, say, artifacts } from './harness.mjs';
+import { sharedServerAndBrowser, startServer, openPage, sel, say, artifacts } from './harness.mjs';
 
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' ws://127.0.0.1:*";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const shared = sharedServerAndBrowser();
 
 /** Opens the chat on `url` and waits for the greeting. */
 async function openChat(page, url) {
@@ -69,9 +60,9 @@ function assertLaidOut(parts, viewport) {
 }
 
 test('a plain site: one script tag gives a launcher, then a working chat laid out in the viewport', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
-    await openChat(page, `${server.url}/plain.html`);
+    await openChat(page, `${shared.server.url}/plain.html`);
     await say(page, 'hello there');
     await page.locator(sel.agentMessages).nth(1).waitFor();
     const parts = await measure(page);
@@ -86,11 +77,11 @@ test('a plain site: one script tag gives a launcher, then a working chat laid ou
 });
 
 test("a site's generic CSS (*, div, button, input, line-height, content-box) changes nothing", async () => {
-  const plain = await openPage(browser);
-  const hostile = await openPage(browser);
+  const plain = await openPage(shared.browser);
+  const hostile = await openPage(shared.browser);
   try {
-    await openChat(plain.page, `${server.url}/plain.html`);
-    await openChat(hostile.page, `${server.url}/hostile.html`);
+    await openChat(plain.page, `${shared.server.url}/plain.html`);
+    await openChat(hostile.page, `${shared.server.url}/hostile.html`);
     // The rules did reach the page: its own button is restyled.
     const siteHeader = await hostile.page.evaluate(() => getComputedStyle(document.querySelector('header')).height);
     assert.equal(siteHeader, '120px');
@@ -109,9 +100,9 @@ test("a site's generic CSS (*, div, button, input, line-height, content-box) cha
 });
 
 test("a site's deliberate theming (variables and docent-… classes) wins", async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
-    await openChat(page, `${server.url}/themed.html`);
+    await openChat(page, `${shared.server.url}/themed.html`);
     await say(page, 'hello');
     await page.locator(sel.agentMessages).nth(1).waitFor();
     const look = await page.evaluate(() => {
@@ -150,7 +141,7 @@ test("a site's deliberate theming (variables and docent-… classes) wins", asyn
 
 test('a strict Content-Security-Policy: the chat and a demo tour run with no violation', async () => {
   const strict = await startServer(['--csp', CSP]);
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
     const response = await fetch(`${strict.url}/csp.html`);
     assert.equal(response.headers.get('content-security-policy'), CSP, 'the page is served with the policy');
@@ -244,10 +235,10 @@ function instrument() {
 }
 
 test('the JS API: init, open, send, close, toggle, events in order, destroy leaves nothing running', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
     await page.addInitScript(instrument);
-    await page.goto(`${server.url}/api.html`);
+    await page.goto(`${shared.server.url}/api.html`);
     await page.waitForFunction(() => window.heard && window.Docent);
     assert.equal(await page.locator('.docent-host').count(), 0, 'no options on the tag: nothing starts by itself');
     const baseline = await page.evaluate(() => window.running());
@@ -267,7 +258,7 @@ test('the JS API: init, open, send, close, toggle, events in order, destroy leav
 
     // A dropped connection is reported once, as a connection problem.
     const sessionId = await page.evaluate(() => JSON.parse(sessionStorage.getItem('docent:pipewise-crm')).session.id);
-    await fetch(`${server.url}/control/sessions/${sessionId}/close?code=1012`, { method: 'POST' });
+    await fetch(`${shared.server.url}/control/sessions/${sessionId}/close?code=1012`, { method: 'POST' });
     await page.waitForFunction(() => window.heard.some((e) => e.name === 'error'));
 
     const heard = await page.evaluate(() => window.heard);
@@ -301,11 +292,11 @@ test('the JS API: init, open, send, close, toggle, events in order, destroy leav
 });
 
 test('bad options: each is named in the console, the widget still works; a missing one is said', async () => {
-  const { page, context } = await openPage(browser);
+  const { page, context } = await openPage(shared.browser);
   const messages = [];
   page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
   try {
-    await page.goto(`${server.url}/api.html`);
+    await page.goto(`${shared.server.url}/api.html`);
     await page.waitForFunction(() => window.Docent);
     await page.evaluate(() => Docent.init({ publicKey: 'pk_test_docent', position: 'top', persist: 'forever', load: 'soon', colour: 'red' }));
     await page.click(sel.launcher);
@@ -333,9 +324,9 @@ test('bad options: each is named in the console, the widget still works; a missi
 });
 
 test('data-styles="none" ships no stylesheet: the widget is bare markup for the site to style', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
-    await page.goto(`${server.url}/api.html`);
+    await page.goto(`${shared.server.url}/api.html`);
     await page.waitForFunction(() => window.Docent);
     await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', styles: 'none', open: true }));
     await page.locator(sel.agentMessages).first().waitFor();
@@ -352,7 +343,7 @@ test('data-styles="none" ships no stylesheet: the widget is bare markup for the 
 });
 
 test('loading: the launcher shows at once; the wasm waits for the page load (default) or the first click', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
     const wasm = [];
     const order = [];
@@ -363,13 +354,13 @@ test('loading: the launcher shows at once; the wasm waits for the page load (def
         order.push('wasm');
       }
     });
-    await page.goto(`${server.url}/plain.html`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${shared.server.url}/plain.html`, { waitUntil: 'domcontentloaded' });
     await page.locator(sel.launcher).waitFor();
     await page.waitForFunction(() => document.querySelector('.docent-window') !== null);
     assert.deepEqual(order, ['page load', 'wasm'], 'idle (default): the wasm is fetched once, after the page loaded');
 
     wasm.length = 0;
-    await page.goto(`${server.url}/api.html`);
+    await page.goto(`${shared.server.url}/api.html`);
     await page.waitForFunction(() => window.Docent);
     await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'open' }));
     await page.locator(sel.launcher).waitFor();

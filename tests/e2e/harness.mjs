@@ -1,6 +1,7 @@
 // Shared set-up of the end-to-end tests: a real reference server (port 0) serving the
 // release bundle, and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -43,6 +44,23 @@ export async function startServer(extraArgs = []) {
       proc.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * One server and one browser for all the tests of a file: started before the first,
+ * stopped after the last. Read `shared.server` and `shared.browser` inside the tests.
+ */
+export function sharedServerAndBrowser() {
+  const shared = { server: null, browser: null };
+  before(async () => {
+    shared.server = await startServer();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    shared.server?.stop();
+  });
+  return shared;
 }
 
 export async function launchBrowser() {

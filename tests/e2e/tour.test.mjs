@@ -1,26 +1,15 @@
 // The agent drives the demo: page commands run in the iframe beside the chat, the visitor
 // sees each step and can stop it, the visitor's own clicks reach the server, and a hostile
 // batch of commands is refused or bounded with the chat still usable.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startServer, launchBrowser, openPage, sel, artifacts, say, openChatAt } from './harness.mjs';
+import { sharedServerAndBrowser, startServer, openPage, sel, artifacts, say, openChatAt } from './harness.mjs';
 
-let server;
-let browser;
+const shared = sharedServerAndBrowser();
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-const start = (page, url = server.url) => openChatAt(page, url);
+const start = (page, url = shared.server.url) => openChatAt(page, url);
 
 const demo = (page) => page.frameLocator('[data-docent-demo]');
 
@@ -29,7 +18,7 @@ async function waitForTourEnd(page) {
 }
 
 test('"Show me the dashboard": the demo opens the dashboard and highlights the pipeline chart', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   await start(page);
   // Start elsewhere so the navigation is real.
   await page.locator('[data-docent-demo]').evaluate((f) => { f.src = '/crm/settings.html'; });
@@ -57,7 +46,7 @@ test('"Show me the dashboard": the demo opens the dashboard and highlights the p
 });
 
 test('"Create a deal": the form is filled, a stage chosen, the deal saved and listed', async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   await start(page);
   await say(page, 'Create a deal');
   const status = page.locator(sel.status);
@@ -71,7 +60,7 @@ test('"Create a deal": the form is filled, a stage chosen, the deal saved and li
 });
 
 test('the visitor can stop a tour', async () => {
-  const { page, context } = await openPage(browser);
+  const { page, context } = await openPage(shared.browser);
   await start(page);
   await say(page, 'Create a deal');
   await page.locator(sel.status).filter({ hasText: 'Typing into' }).waitFor({ timeout: 15000 });
@@ -84,12 +73,12 @@ test('the visitor can stop a tour', async () => {
 });
 
 test("the visitor's own clicks in the demo reach the server, and the agent reacts", async () => {
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   const session = await start(page);
   await demo(page).locator('[data-testid="pipeline-chart"]').waitFor();
   await demo(page).locator('nav a', { hasText: 'Deals' }).click();
   await page.locator(sel.agentMessages).filter({ hasText: 'I see you opened Deals' }).waitFor({ timeout: 10000 });
-  const { record } = await server.record(session.sessionId);
+  const { record } = await shared.server.record(session.sessionId);
   assert.ok(record.pageEvents.some((e) => e.event === 'click' && e.url === '/crm/dashboard.html'), JSON.stringify(record.pageEvents));
   assert.ok(record.pageEvents.some((e) => e.event === 'navigation' && e.url === '/crm/deals.html'), JSON.stringify(record.pageEvents));
   assert.deepEqual(errors, []);
@@ -118,7 +107,7 @@ test('a hostile batch is refused or bounded; nothing breaks and the chat goes on
   const scriptPath = path.join(artifacts, 'hostile-agent.json');
   fs.writeFileSync(scriptPath, JSON.stringify(hostile));
   const hostileServer = await startServer(['--script', scriptPath, '--reply-delay', '50']);
-  const { page, context } = await openPage(browser);
+  const { page, context } = await openPage(shared.browser);
   const warnings = [];
   page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   let dialogs = 0;
@@ -196,7 +185,7 @@ test('the same tour through the cross-origin bridge', async () => {
   // The host's origin goes into the demo's bridge, the demo's into the host page: the host
   // page is written after the demo server is up, and the bridge reads its origin at load.
   const { demoServer, host } = await crossOriginPair(true);
-  const { page, context, errors } = await openPage(browser);
+  const { page, context, errors } = await openPage(shared.browser);
   try {
     const session = await start(page, host.url);
     const frame = page.frameLocator('[data-docent-demo]');
@@ -236,7 +225,7 @@ test('the same tour through the cross-origin bridge', async () => {
 
 test('a bridge that does not trust this site ignores its commands, and the visitor is told', async () => {
   const { demoServer, host } = await crossOriginPair(false);
-  const { page, context } = await openPage(browser);
+  const { page, context } = await openPage(shared.browser);
   try {
     const session = await start(page, host.url);
     await say(page, 'Show contacts');

@@ -66,13 +66,12 @@ pub fn print(assets: &[Asset]) {
             a.name, a.raw, a.gzip, a.brotli
         );
     }
-    let widget: Vec<&Asset> = assets.iter().collect();
     println!(
         "{:<44} {:>10} {:>10} {:>10}",
         "widget total",
-        widget.iter().map(|a| a.raw).sum::<usize>(),
-        widget.iter().map(|a| a.gzip).sum::<usize>(),
-        widget.iter().map(|a| a.brotli).sum::<usize>()
+        assets.iter().map(|a| a.raw).sum::<usize>(),
+        assets.iter().map(|a| a.gzip).sum::<usize>(),
+        assets.iter().map(|a| a.brotli).sum::<usize>()
     );
 }
 
