@@ -11,7 +11,7 @@
 //! The loader refers to the hashed glue, wasm and stylesheet, so a new release never mixes
 //! with an old one in a cache.
 
-use crate::{command, root, run};
+use crate::{command, root, run, target_dir};
 use sha2::{Digest, Sha256, Sha384};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub fn build() -> Result<(), String> {
             "wasm32-unknown-unknown",
         ]),
     )?;
-    let staging = root().join("target/docent-bindgen");
+    let staging = target_dir().join("docent-bindgen");
     let _ = std::fs::remove_dir_all(&staging);
     run(
         "generate the JS glue (wasm-bindgen --target web)",
@@ -55,7 +55,7 @@ pub fn build() -> Result<(), String> {
                 "--out-dir",
             ])
             .arg(&staging)
-            .arg(root().join("target/wasm32-unknown-unknown/release/docent_web.wasm")),
+            .arg(target_dir().join("wasm32-unknown-unknown/release/docent_web.wasm")),
     )?;
     let wasm = staging.join("docent-app_bg.wasm");
     run(
@@ -75,7 +75,9 @@ pub fn build() -> Result<(), String> {
             .arg(&wasm),
     )?;
 
-    let out = folder();
+    // Written beside dist/ and then renamed over it, so dist/ is never half-written: an
+    // interrupted build leaves the previous dist/ (or none), and the next build replaces it.
+    let out = root().join("dist.partial");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let read = |path: &Path| {
@@ -113,7 +115,14 @@ pub fn build() -> Result<(), String> {
     manifest.push_str("}\n");
     std::fs::write(out.join("manifest.json"), manifest)
         .map_err(|e| format!("cannot write manifest.json: {e}"))?;
-    println!("wrote {}", out.display());
+    let dist = folder();
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)
+            .or_else(|_| std::fs::remove_file(&dist))
+            .map_err(|e| format!("cannot replace {}: {e}", dist.display()))?;
+    }
+    std::fs::rename(&out, &dist).map_err(|e| format!("cannot write {}: {e}", dist.display()))?;
+    println!("wrote {}", dist.display());
     Ok(())
 }
 

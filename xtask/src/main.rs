@@ -10,6 +10,7 @@
 mod dist;
 mod setup;
 mod size;
+mod smoke;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode};
@@ -23,7 +24,7 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|size|bench> [options]
          --port N          trunk's port (default 8080)
          --server-port N   the agent server's port (default 8787)
          --server URL      use an agent server that is already running instead
-  test   fmt, clippy, native tests, wasm tests in headless Chromium, release build,
+  test   a smoke run of `demo` as a newcomer runs it, then fmt, clippy, native tests, wasm tests in headless Chromium, release build,
          bundle size budget, end-to-end browser tests
   dist   write dist/: the loader docent.js, the wasm and its glue, the stylesheet,
          content-hashed copies and manifest.json, ready for a CDN
@@ -59,6 +60,52 @@ pub fn root() -> PathBuf {
         .parent()
         .expect("xtask is inside the workspace")
         .to_path_buf()
+}
+
+/// Where cargo puts what it builds: `target/` unless `CARGO_TARGET_DIR` or a cargo config
+/// says otherwise, so it is asked, once.
+pub fn target_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| cargo_target_dir(&mut Command::new(env!("CARGO"))))
+        .clone()
+}
+
+/// What `cargo metadata` (run as `cargo`, with its environment) names as the target directory.
+fn cargo_target_dir(cargo: &mut Command) -> PathBuf {
+    let metadata = cargo
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    json_string_field(&metadata, "target_directory")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// The value of the first `"name": "…"` in a JSON text (no serde for one path).
+fn json_string_field(json: &str, name: &str) -> Option<String> {
+    let start = json.find(&format!("\"{name}\":\""))? + name.len() + 4;
+    let mut value = String::new();
+    let mut chars = json[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(value),
+            '\\' => match chars.next()? {
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                other => value.push(other),
+            },
+            c => value.push(c),
+        }
+    }
+    None
 }
 
 /// A command run from the workspace root with node_modules/.bin first on PATH, so trunk
@@ -155,7 +202,7 @@ fn demo(args: &[String]) -> Result<(), String> {
                 "build the reference agent server",
                 command("cargo").args(["build", "-p", "docent-server"]),
             )?;
-            let server = command(&root().join("target/debug/docent-server").to_string_lossy())
+            let server = command(&server_bin().to_string_lossy())
                 .args(["--port", &server_port.to_string()])
                 .spawn()
                 .map_err(|e| format!("could not start the agent server: {e}"))?;
@@ -190,13 +237,15 @@ fn demo(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The reference agent server's debug binary, where cargo put it.
+pub fn server_bin() -> PathBuf {
+    target_dir().join("debug/docent-server")
+}
+
 /// The e2e tests' environment: the server binary, the demo site, Chromium.
 fn browser_env(command: &mut Command) -> &mut Command {
     command
-        .env(
-            "DOCENT_SERVER_BIN",
-            root().join("target/debug/docent-server"),
-        )
+        .env("DOCENT_SERVER_BIN", server_bin())
         .env("DOCENT_SITE", root().join("target/site"))
         .env("DOCENT_CHROMIUM", setup::chromium())
 }
@@ -216,6 +265,8 @@ fn bench() -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     setup::tools(true)?;
+    // First, before any step below builds anything: what a newcomer does first.
+    smoke::run()?;
     run(
         "formatting (cargo fmt --check)",
         command("cargo").args(["fmt", "--all", "--check"]),
@@ -267,4 +318,27 @@ fn test() -> Result<(), String> {
     )?;
     println!("\nAll checks passed.");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_target_directory_from_cargo_metadata() {
+        let json = r#"{"packages":[],"target_directory":"/tmp/my \"t\"","version":1}"#;
+        assert_eq!(
+            json_string_field(json, "target_directory").as_deref(),
+            Some("/tmp/my \"t\"")
+        );
+        assert_eq!(json_string_field(json, "workspace_root"), None);
+    }
+
+    #[test]
+    fn follows_cargo_target_dir() {
+        let elsewhere = std::env::temp_dir().join("docent-target-elsewhere");
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.env("CARGO_TARGET_DIR", &elsewhere);
+        assert_eq!(cargo_target_dir(&mut cargo), elsewhere);
+    }
 }

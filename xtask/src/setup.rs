@@ -45,22 +45,40 @@ pub fn tools(browser: bool) -> Result<(), String> {
             command("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
         )?;
     }
+    // trunk and wasm-bindgen-cli are the slow part of a first run: built side by side (the
+    // one's serial stretches overlap the other's), without LTO and with more codegen units,
+    // which halves the time; neither tool's own speed matters here.
+    let mut installs = Vec::new();
     if !output("trunk", &["--version"]).contains(TRUNK) {
-        run(
-            &format!("install trunk {TRUNK} (takes several minutes, once)"),
-            command("cargo")
-                .args(["install", "trunk", "--locked", "--version", TRUNK])
-                // Halves the install time; trunk's own speed does not matter here.
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
-        )?;
+        installs.push((
+            format!("install trunk {TRUNK} (several minutes, once)"),
+            vec!["install", "trunk", "--locked", "--version", TRUNK],
+        ));
     }
     if !output("wasm-bindgen", &["--version"]).contains(WASM_BINDGEN) {
         // Not --locked: the registry mirror lacks one of its locked dependencies.
-        run(
-            &format!("install wasm-bindgen-cli {WASM_BINDGEN}"),
-            command("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]),
-        )?;
+        installs.push((
+            format!("install wasm-bindgen-cli {WASM_BINDGEN} (a few minutes, once)"),
+            vec!["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN],
+        ));
+    }
+    let started: Vec<_> = installs
+        .iter()
+        .map(|(step, args)| {
+            println!("\n==> {step}");
+            command("cargo")
+                .args(args)
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+                .spawn()
+                .map_err(|e| format!("{step}: could not start: {e}"))
+        })
+        .collect();
+    for ((step, _), child) in installs.iter().zip(started) {
+        let status = child?.wait().map_err(|e| format!("{step}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{step} failed ({status})"));
+        }
     }
     let npm_ready = output("wasm-opt", &["--version"]).contains(WASM_OPT)
         && root()
