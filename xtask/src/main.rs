@@ -26,6 +26,7 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|size|bench> [options]
          --server URL      use an agent server that is already running instead
   test   a smoke run of `demo` as a newcomer runs it, then fmt, clippy, native tests, wasm tests in headless Chromium, release build,
          bundle size budget, end-to-end browser tests
+  smoke  only the first step of `test`: the demo run and visited as a newcomer would
   dist   write dist/: the loader docent.js, the wasm and its glue, the stylesheet,
          content-hashed copies and manifest.json, ready for a CDN
   size   build dist/ and print what a visitor downloads
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("smoke") => setup::tools(true).and_then(|()| smoke::run()),
         Some("dist") => setup::tools(false).and_then(|()| dist::build()),
         Some("size") => setup::tools(false)
             .and_then(|()| dist::build())
