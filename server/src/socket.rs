@@ -73,19 +73,12 @@ fn admit(state: &AppState, id: &str, token: Option<&str>) -> Result<(), Refusal>
         }
         Some(token) => token,
     };
-    match state.tokens.check(token) {
-        Ok(sid) if sid == id => {}
-        _ => {
-            return Err(Refusal {
-                code: ErrorCode::InvalidToken,
-                message: "Token is invalid or expired",
-                close: close::AUTH_FAILED,
-                reason: auth_failed,
-            })
-        }
-    }
+    let token_for = state.tokens.check(token).map_err(|_| INVALID_TOKEN)?;
+    // Seed 002: a session that does not exist closes with 4004, whoever asks for it; a live
+    // session opens only with its own token.
     match state.sessions.lookup(id, state.config.idle_timeout) {
-        Lookup::Live => Ok(()),
+        Lookup::Live if token_for == id => Ok(()),
+        Lookup::Live => Err(INVALID_TOKEN),
         Lookup::NotFound => Err(Refusal {
             code: ErrorCode::SessionNotFound,
             message: "Session does not exist",
@@ -95,6 +88,13 @@ fn admit(state: &AppState, id: &str, token: Option<&str>) -> Result<(), Refusal>
         Lookup::Expired => Err(EXPIRED),
     }
 }
+
+const INVALID_TOKEN: Refusal = Refusal {
+    code: ErrorCode::InvalidToken,
+    message: "Token is invalid or expired",
+    close: close::AUTH_FAILED,
+    reason: "Authentication failed",
+};
 
 /// An idle session ends with `SESSION_EXPIRED`, then 4004: the session is gone for good.
 const EXPIRED: Refusal = Refusal {

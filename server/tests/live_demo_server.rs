@@ -236,6 +236,14 @@ async fn sockets_without_a_good_token_or_session_are_refused_with_the_seed_codes
         4004,
     )
     .await;
+    // A session that does not exist is not found, even asked for with a good token for another.
+    expect_refusal(
+        addr,
+        &format!("/ws/session/no-such-session?token={token}"),
+        "SESSION_NOT_FOUND",
+        4004,
+    )
+    .await;
 }
 
 #[tokio::test]
