@@ -55,6 +55,9 @@ pub struct FaultState {
 #[derive(Debug)]
 struct Inner {
     rng: u64,
+    /// The visitor-message faults draw from their own sequence, so their fates depend only
+    /// on the order of visitor messages, not on how heartbeats fall between them.
+    turn_rng: u64,
     frames: u64,
     drops: u64,
     malformed: u64,
@@ -64,14 +67,12 @@ struct Inner {
     refuse_until: Option<Instant>,
 }
 
-impl Inner {
-    /// Uniform in `[0, 1)`, from the seed (xorshift64*).
-    fn random(&mut self) -> f64 {
-        self.rng ^= self.rng >> 12;
-        self.rng ^= self.rng << 25;
-        self.rng ^= self.rng >> 27;
-        (self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
+/// Uniform in `[0, 1)`, the next of `state`'s sequence (xorshift64*).
+fn random(state: &mut u64) -> f64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Malformed frames the server sends when asked to: not JSON, a JSON array, an unknown type,
@@ -88,6 +89,7 @@ impl FaultState {
         FaultState {
             inner: Mutex::new(Inner {
                 rng: faults.seed.max(1),
+                turn_rng: (faults.seed ^ 0x9E37_79B9_7F4A_7C15).max(1),
                 frames: 0,
                 drops: 0,
                 malformed: 0,
@@ -113,7 +115,7 @@ impl FaultState {
             .faults
             .malformed_every
             .is_some_and(|k| k > 0 && n.is_multiple_of(k));
-        let random = inner.random();
+        let random = random(&mut inner.rng);
         let drop_after = self
             .faults
             .drop_every
@@ -139,7 +141,7 @@ impl FaultState {
             return TurnFate::Answer;
         }
         let mut inner = self.inner.lock().unwrap();
-        let random = inner.random();
+        let random = random(&mut inner.turn_rng);
         let fate = if random < f.drop_before_turn {
             inner.before_turn += 1;
             TurnFate::DropBefore

@@ -119,7 +119,7 @@ test('chaos, seed-only server: every message is answered once, in order, or mark
     for (const text of record.visitorMessages) times.set(text, (times.get(text) ?? 0) + 1);
     const faults = await (await fetch(`${server.url}/control/faults`)).json();
     const marked = visitor.filter((v) => v.marked);
-    console.log(`chaos, seed-only: ${sent.length} sent, ${times.size} processed, ${[...times.values()].filter((n) => n > 1).length} processed twice or more, ${shown.length} shown, ${marked.length} marked; ${faults.drops} drops (${faults.beforeTurn} before processing, ${faults.repliesLost} with the reply lost, ${faults.afterReply} after the reply), ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`chaos, seed-only: ${sent.length} sent, ${times.size} processed, ${[...times.values()].filter((n) => n > 1).length} processed twice or more (${record.visitorMessages.length} processings in all), ${shown.length} shown, ${marked.length} marked; ${faults.drops} drops (${faults.beforeTurn} before processing, ${faults.repliesLost} with the reply lost, ${faults.afterReply} after the reply), ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     assert.equal(new Set(shown).size, shown.length, `an answer was shown twice: ${shown}`);
     const order = shown.map((answer) => sent.findIndex((text) => answer === `Echo: ${text}`));
