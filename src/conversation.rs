@@ -24,7 +24,8 @@ pub enum Author {
 pub enum Delivery {
     /// Waiting for a connection; sent as soon as there is one.
     Pending,
-    /// Handed to the open socket; no answer yet.
+    /// Handed to a socket; no answer yet. If that connection closes first, it goes again
+    /// on the next one.
     Sent,
     /// The agent answered it.
     Answered,
