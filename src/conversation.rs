@@ -854,7 +854,9 @@ impl Conversation {
                     effects.extend(self.flush(now_ms));
                     return effects;
                 };
-                self.server_acks = true;
+                // Before the first named answer, "answered" was credited by position: an
+                // unasked message (a reaction to the demo) may have been taken for it.
+                let first_named = !std::mem::replace(&mut self.server_acks, true);
                 let Some(asked) = self
                     .messages
                     .iter()
@@ -865,7 +867,7 @@ impl Conversation {
                     return effects;
                 };
                 // The same answer again, after a resend: shown (or held) once already.
-                let already = self.messages[asked].delivery == Delivery::Answered
+                let already = (self.messages[asked].delivery == Delivery::Answered && !first_named)
                     || self.held.iter().any(|h| h.reply_to == reply.reply_to);
                 if already {
                     return vec![];
@@ -1900,6 +1902,22 @@ mod tests {
         assert_eq!(c.act(Event::SocketOpened, 112_000.0), [say("one", 2)]);
         c.act(unnamed("to one"), 113_000.0);
         assert_eq!(delivery(&c, "two"), Delivery::Sent);
+    }
+
+    #[test]
+    fn a_named_answer_is_shown_even_if_an_unasked_one_was_taken_for_it_before_ids_were_known() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        // The agent reacts to the demo while "one" is in flight: taken for its answer…
+        c.act(unnamed("I see you opened Deals"), 2.0);
+        // …until the real answer names "one": then the server names its answers, and it shows.
+        c.act(reply_to("to one", 2), 3.0);
+        assert_eq!(
+            transcript(&c),
+            ["Hi, I'm Ava", "one", "I see you opened Deals", "to one"]
+        );
+        assert_eq!(c.act(reply_to("to one", 2), 4.0), [], "once");
+        assert_eq!(transcript(&c).len(), 4);
     }
 
     #[test]

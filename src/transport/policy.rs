@@ -27,7 +27,10 @@
 //! A server that carries answers over to a later connection must name them (`replyTo`).
 //!
 //! Toward a server that acknowledges, answers are matched by id, a resend is answered once,
-//! and up to [`ACK_WINDOW`] messages are in flight at once, oldest first.
+//! and up to [`ACK_WINDOW`] messages are in flight at once, oldest first. (Before its first
+//! named answer, an unasked answer while a message is in flight, such as a reaction to the
+//! visitor's clicks in the demo, is taken for that message's answer; when the named answer
+//! then comes, it is shown as well.)
 
 use docent_protocol::CloseKind;
 
