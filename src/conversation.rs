@@ -2,7 +2,7 @@
 //! [`Conversation::apply`], which returns the [`Effect`]s the browser shell must carry out.
 //! Time is passed in, never read, so all of it is tested natively.
 
-use crate::transport::policy::{Backoff, MAX_ATTEMPTS, SILENCE_MS};
+use crate::transport::policy::{self, Backoff, ANSWER_TIMEOUT_MS, MAX_ATTEMPTS, SILENCE_MS};
 use docent_protocol::live_demo::SessionResponse;
 use docent_protocol::{
     AgentEvent, AgentMessage, CloseKind, ErrorCode, LeadFieldKind, LeadForm, PageCommand,
@@ -24,12 +24,16 @@ pub enum Author {
 pub enum Delivery {
     /// Waiting for a connection; sent as soon as there is one.
     Pending,
-    /// Handed to the open socket; no answer yet.
+    /// Handed to a socket; no answer yet. If that connection closes first, it goes again
+    /// on the next one.
     Sent,
     /// The agent answered it.
     Answered,
     /// Sent again and again without an answer: the visitor may retry it.
     Failed,
+    /// Sent to a server that does not acknowledge, on connections that all closed before
+    /// its answer: it may or may not have arrived. The visitor may send it again.
+    Unconfirmed,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -45,7 +49,7 @@ pub struct Message {
     pub at_ms: f64,
     /// The visitor message's id on the wire (`clientMessageId`), so resends are answered once.
     pub client_id: Option<String>,
-    /// How many connections it was the oldest unanswered message on.
+    /// How many connections it was sent on as the oldest unanswered message.
     pub attempts: u32,
 }
 
@@ -345,10 +349,13 @@ pub struct Conversation {
     renewing: bool,
     /// When the last frame arrived, for the watchdog.
     last_frame_at: f64,
-    /// The server names the message each reply answers (`replyTo`). A server that does not
-    /// is taken to have answered everything sent before its reply, so that only messages
-    /// after its last reply are resent after a drop.
+    /// The server has shown that it names the message each reply answers (`replyTo`).
+    /// Until it does, it is taken not to: see `transport::policy` for what that changes.
     server_acks: bool,
+    /// Visitor messages handed to the current connection and not answered yet, oldest first.
+    in_flight: Vec<u64>,
+    /// When the answer to a message in flight last showed progress (the send, typing, a reply).
+    progress_at: f64,
     offline: bool,
     hidden: bool,
     /// A reconnect came due while the tab was hidden or offline: it waits for them.
@@ -387,6 +394,8 @@ impl Conversation {
             renewing: false,
             last_frame_at: 0.0,
             server_acks: false,
+            in_flight: Vec::new(),
+            progress_at: 0.0,
             offline: false,
             hidden: false,
             reconnect_deferred: false,
@@ -470,27 +479,44 @@ impl Conversation {
                 self.status = Status::Connected;
                 self.connected_at = Some(now_ms);
                 self.last_frame_at = now_ms;
-                self.flush_pending(true)
+                if self.pending().next().is_some() || !self.unsent.is_empty() {
+                    self.notice = None;
+                }
+                self.flush(now_ms)
             }
             Event::SocketClosed { code, kind, jitter } => {
                 self.socket_closed(code, kind, jitter, now_ms)
             }
             Event::Agent(event) => {
                 self.last_frame_at = now_ms;
+                if matches!(
+                    event,
+                    AgentEvent::Typing(_) | AgentEvent::TextDelta(_) | AgentEvent::Message(_)
+                ) {
+                    self.progress_at = now_ms;
+                }
                 if !matches!(event, AgentEvent::Error(_)) {
                     self.session_worked = true;
                 }
                 self.agent_event(event, now_ms)
             }
             Event::Tick => {
+                if self.status != Status::Connected {
+                    return vec![];
+                }
                 let silent = now_ms - self.last_frame_at >= SILENCE_MS;
-                if self.status == Status::Connected && silent {
+                // An answer that is not coming on this connection: a fresh one gets the
+                // message again (and a server without acknowledgements forgets the old one).
+                let stuck =
+                    !self.in_flight.is_empty() && now_ms - self.progress_at >= ANSWER_TIMEOUT_MS;
+                if silent || stuck {
                     // Same as a drop, at the first step of the backoff: reconnect soon.
                     let mut effects = vec![Effect::Reconnect];
                     effects.extend(self.socket_closed(1006, CloseKind::Retry, 0.0, now_ms));
                     return effects;
                 }
-                vec![]
+                // Nothing waits while the connection is open and has room for it.
+                self.flush(now_ms)
             }
             Event::Online(online) => {
                 self.offline = !online;
@@ -511,17 +537,16 @@ impl Conversation {
             }
             Event::RetryMessage(id) => {
                 let connected = self.status == Status::Connected;
-                let Some(message) = self
-                    .messages
-                    .iter_mut()
-                    .find(|m| m.id == id && m.delivery == Delivery::Failed)
-                else {
+                let Some(message) = self.messages.iter_mut().find(|m| {
+                    m.id == id && matches!(m.delivery, Delivery::Failed | Delivery::Unconfirmed)
+                }) else {
                     return vec![];
                 };
                 message.attempts = 0;
                 message.delivery = Delivery::Pending;
                 if connected {
-                    self.flush_pending(false)
+                    self.notice = None;
+                    self.flush(now_ms)
                 } else {
                     vec![]
                 }
@@ -595,6 +620,8 @@ impl Conversation {
                         });
                         if let Some(message) = waiting {
                             message.delivery = Delivery::Pending;
+                            let id = message.id;
+                            self.in_flight.retain(|&m| m != id);
                         }
                     }
                     // A missed keep-alive does not matter; the next one follows.
@@ -692,15 +719,10 @@ impl Conversation {
         }
         self.notice = None;
         self.suggestions.clear();
-        let connected = self.status == Status::Connected;
         let message = self.push(Author::Visitor, text, now_ms);
         message.client_id = Some(format!("m{}", message.id));
         message.delivery = Delivery::Pending;
-        if connected {
-            self.flush_pending(false)
-        } else {
-            vec![]
-        }
+        self.flush(now_ms)
     }
 
     /// Connects now if a reconnect is waiting.
@@ -725,48 +747,72 @@ impl Conversation {
         }]
     }
 
-    /// Sends every visitor message still waiting for its answer, oldest first, then anything
-    /// else unsent. A message the socket took but the agent has not answered may have been
-    /// lost with the connection, so it goes again: its `clientMessageId` lets the server
-    /// answer it once. After [`MAX_ATTEMPTS`] it is marked failed, for the visitor to retry.
-    fn flush_pending(&mut self, resend_unanswered: bool) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        if self.pending().next().is_some() || !self.unsent.is_empty() {
-            self.notice = None;
+    /// Sends visitor messages waiting for their answer, oldest first, as far as the window
+    /// allows (`policy::window`), then anything else unsent. A message sent on a connection
+    /// that closed before its answer may have been lost with it, so it goes again: an
+    /// acknowledging server answers its `clientMessageId` once; toward any other server it
+    /// goes alone, so that the answer that comes is certainly its own. The oldest message
+    /// counts an attempt each time it is sent; after [`MAX_ATTEMPTS`] it is given up on, for
+    /// the visitor to send again. Does nothing unless connected.
+    fn flush(&mut self, now_ms: f64) -> Vec<Effect> {
+        if self.status != Status::Connected {
+            return vec![];
         }
-        let mut failed = false;
-        // Only the oldest waiting message counts an attempt: the ones behind it are waiting
-        // their turn, not failing.
+        let mut effects = Vec::new();
+        let window = policy::window(self.server_acks);
+        let mut failed = None;
+        // Only the oldest unanswered message counts an attempt: the ones behind it are
+        // waiting their turn, not failing.
         let mut oldest = true;
         for message in &mut self.messages {
-            let due = message.author == Author::Visitor
-                && (message.delivery == Delivery::Pending
-                    || (resend_unanswered && message.delivery == Delivery::Sent));
-            if !due {
+            let waiting = message.author == Author::Visitor
+                && matches!(message.delivery, Delivery::Pending | Delivery::Sent);
+            if !waiting {
                 continue;
             }
+            if self.in_flight.contains(&message.id) {
+                oldest = false;
+                continue;
+            }
+            if self.in_flight.len() >= window {
+                break;
+            }
             if oldest && message.attempts >= MAX_ATTEMPTS {
-                message.delivery = Delivery::Failed;
-                failed = true;
+                // Toward a server that does not acknowledge, a message sent before may have
+                // arrived: "may not have been delivered", not "not delivered".
+                message.delivery = if self.server_acks {
+                    Delivery::Failed
+                } else {
+                    Delivery::Unconfirmed
+                };
+                failed = Some(message.delivery);
                 continue;
             }
             if oldest {
                 message.attempts += 1;
                 oldest = false;
             }
+            if self.in_flight.is_empty() {
+                self.progress_at = now_ms;
+            }
             message.delivery = Delivery::Sent;
+            self.in_flight.push(message.id);
             effects.push(Effect::Send(VisitorAction::Say {
                 text: message.text.clone(),
                 context: None,
                 client_id: message.client_id.clone(),
             }));
         }
-        if failed {
+        if let Some(delivery) = failed {
             // A message given up on no longer holds back the answers after it.
             effects.extend(self.release_held(0.0));
             self.notice = Some(Notice {
-                text: "A message could not be delivered. Use Retry next to it to send it again."
-                    .into(),
+                text: if delivery == Delivery::Unconfirmed {
+                    "A message may not have been delivered. Use Send again next to it if it still needs an answer."
+                } else {
+                    "A message could not be delivered. Use Retry next to it to send it again."
+                }
+                .into(),
             });
         }
         effects.extend(self.unsent.drain(..).map(Effect::Send));
@@ -795,34 +841,46 @@ impl Conversation {
                 self.typing = false;
                 self.answered_on_connection = true;
                 let Some(answers) = reply.reply_to.clone() else {
+                    // A server that does not name its answers: credited only when certain.
                     if !self.server_acks {
-                        for m in &mut self.messages {
-                            if m.author == Author::Visitor && m.delivery == Delivery::Sent {
+                        if let Some(id) = policy::unnamed_answer(&self.in_flight) {
+                            self.in_flight.clear();
+                            if let Some(m) = self.messages.iter_mut().find(|m| m.id == id) {
                                 m.delivery = Delivery::Answered;
                             }
                         }
                     }
-                    return self.show_reply(reply, now_ms);
+                    let mut effects = self.show_reply(reply, now_ms);
+                    effects.extend(self.flush(now_ms));
+                    return effects;
                 };
-                self.server_acks = true;
+                // Before the first named answer, "answered" was credited by position: an
+                // unasked message (a reaction to the demo) may have been taken for it.
+                let first_named = !std::mem::replace(&mut self.server_acks, true);
                 let Some(asked) = self
                     .messages
                     .iter()
                     .position(|m| m.client_id.as_deref() == Some(answers.as_str()))
                 else {
-                    return self.show_reply(reply, now_ms);
+                    let mut effects = self.show_reply(reply, now_ms);
+                    effects.extend(self.flush(now_ms));
+                    return effects;
                 };
                 // The same answer again, after a resend: shown (or held) once already.
-                let already = self.messages[asked].delivery == Delivery::Answered
+                let already = (self.messages[asked].delivery == Delivery::Answered && !first_named)
                     || self.held.iter().any(|h| h.reply_to == reply.reply_to);
                 if already {
                     return vec![];
                 }
                 self.messages[asked].delivery = Delivery::Answered;
+                let id = self.messages[asked].id;
+                self.in_flight.retain(|&m| m != id);
                 // An answer that overtook the answer to an earlier message (lost with a
                 // connection, asked again) waits for it, so answers show in order.
                 self.held.push(reply);
-                self.release_held(now_ms)
+                let mut effects = self.release_held(now_ms);
+                effects.extend(self.flush(now_ms));
+                effects
             }
             AgentEvent::LeadForm(form) => {
                 self.lead_form = Some(LeadFormState {
@@ -938,6 +996,8 @@ impl Conversation {
         now_ms: f64,
     ) -> Vec<Effect> {
         self.typing = false;
+        // What was in flight stays sent: the next connection sends it again.
+        self.in_flight.clear();
         if let Some(opened) = self.connected_at.take() {
             let answered = std::mem::take(&mut self.answered_on_connection);
             self.backoff.connection_lasted(now_ms - opened, answered);
@@ -1277,9 +1337,12 @@ mod tests {
         c.act(Event::SessionCreated(session()), 2.0);
         assert_eq!(c.act(Event::VisitorSays("second".into()), 3.0), []);
         assert_eq!(c.pending().count(), 2);
+        // Whether the server names its answers is not known yet: one at a time.
+        assert_eq!(c.act(Event::SocketOpened, 4.0), [say("first", 1)]);
         assert_eq!(
-            c.act(Event::SocketOpened, 4.0),
-            [say("first", 1), say("second", 3)]
+            c.act(reply_to("to first", 1), 5.0),
+            [say("second", 3)],
+            "in order"
         );
         assert_eq!(c.pending().count(), 0);
     }
@@ -1672,6 +1735,210 @@ mod tests {
         closed(&mut c, 4.0);
         c.act(Event::ReconnectDue, 5.0);
         assert_eq!(c.act(Event::SocketOpened, 6.0), [say("two", 4)]);
+    }
+
+    /// An answer that names no message, as a server speaking only seed 002 sends it.
+    fn unnamed(text: &str) -> Event {
+        Event::Agent(AgentEvent::Message(AgentMessage {
+            text: text.into(),
+            ..AgentMessage::default()
+        }))
+    }
+
+    fn reconnect(c: &mut Conversation, now: f64) -> Vec<Effect> {
+        closed(c, now);
+        c.act(Event::ReconnectDue, now + 1.0);
+        c.act(Event::SocketOpened, now + 2.0)
+    }
+
+    fn delivery(c: &Conversation, text: &str) -> Delivery {
+        c.messages.iter().find(|m| m.text == text).unwrap().delivery
+    }
+
+    fn transcript(c: &Conversation) -> Vec<&str> {
+        c.messages.iter().map(|m| m.text.as_str()).collect()
+    }
+
+    #[test]
+    fn toward_a_server_without_ids_one_message_is_in_flight_and_its_answer_is_certain() {
+        let mut c = connected();
+        assert_eq!(
+            c.act(Event::VisitorSays("one".into()), 1.0),
+            [say("one", 2)]
+        );
+        assert_eq!(
+            c.act(Event::VisitorSays("two".into()), 1.1),
+            [],
+            "waits for the answer to the first"
+        );
+        assert_eq!(delivery(&c, "two"), Delivery::Pending);
+        assert_eq!(c.act(unnamed("to one"), 2.0), [say("two", 3)]);
+        assert_eq!(delivery(&c, "one"), Delivery::Answered);
+        assert_eq!(delivery(&c, "two"), Delivery::Sent);
+        assert_eq!(c.act(unnamed("to two"), 3.0), []);
+        assert_eq!(delivery(&c, "two"), Delivery::Answered);
+        assert_eq!(
+            transcript(&c),
+            ["Hi, I'm Ava", "one", "two", "to one", "to two"]
+        );
+    }
+
+    #[test]
+    fn toward_a_server_without_ids_a_message_dropped_before_processing_is_sent_again() {
+        // The case: the server never saw "one"; the answer that comes next must not
+        // be taken for its answer and "two" must still go.
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        closed(&mut c, 2.0);
+        assert_eq!(c.act(Event::VisitorSays("two".into()), 2.5), []);
+        c.act(Event::ReconnectDue, 3.0);
+        assert_eq!(
+            c.act(Event::SocketOpened, 4.0),
+            [say("one", 2)],
+            "the oldest first, alone"
+        );
+        assert_eq!(c.act(unnamed("to one"), 5.0), [say("two", 3)]);
+        assert_eq!(delivery(&c, "one"), Delivery::Answered);
+        c.act(unnamed("to two"), 6.0);
+        assert_eq!(
+            transcript(&c),
+            ["Hi, I'm Ava", "one", "two", "to one", "to two"]
+        );
+        assert!(c
+            .messages
+            .iter()
+            .all(|m| m.delivery == Delivery::Answered || m.author == Author::Agent));
+    }
+
+    #[test]
+    fn toward_a_server_without_ids_a_message_whose_reply_was_lost_is_sent_again_and_answered_once()
+    {
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        // Processed: the agent started typing, then the connection went with the reply.
+        c.act(Event::Agent(AgentEvent::Typing(true)), 1.5);
+        assert_eq!(reconnect(&mut c, 2.0), [say("one", 2)]);
+        assert!(!c.typing);
+        c.act(Event::Agent(AgentEvent::Typing(true)), 4.5);
+        c.act(unnamed("to one"), 5.0);
+        assert_eq!(transcript(&c), ["Hi, I'm Ava", "one", "to one"]);
+        assert_eq!(delivery(&c, "one"), Delivery::Answered);
+        assert_eq!(reconnect(&mut c, 6.0), [], "answered: not sent again");
+    }
+
+    #[test]
+    fn toward_a_server_without_ids_a_drop_after_the_reply_resends_only_what_is_unanswered() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        c.act(Event::VisitorSays("two".into()), 1.1);
+        assert_eq!(c.act(unnamed("to one"), 2.0), [say("two", 3)]);
+        // The socket drops right after the reply to "one", with "two" just sent.
+        assert_eq!(reconnect(&mut c, 2.1), [say("two", 3)]);
+        c.act(unnamed("to two"), 5.0);
+        assert_eq!(
+            transcript(&c),
+            ["Hi, I'm Ava", "one", "two", "to one", "to two"]
+        );
+        assert_eq!(reconnect(&mut c, 6.0), []);
+    }
+
+    #[test]
+    fn toward_a_server_without_ids_an_answer_with_nothing_in_flight_is_credited_to_nothing() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        closed(&mut c, 2.0);
+        c.act(Event::ReconnectDue, 3.0);
+        c.act(Event::SocketOpened, 4.0);
+        c.act(unnamed("to one"), 5.0);
+        // The agent speaks on its own: shown, and no message is marked answered by it.
+        assert_eq!(c.act(unnamed("By the way…"), 6.0), []);
+        c.act(Event::VisitorSays("two".into()), 7.0);
+        closed(&mut c, 8.0);
+        c.act(Event::ReconnectDue, 9.0);
+        assert_eq!(c.act(Event::SocketOpened, 10.0), [say("two", 5)]);
+        assert_eq!(delivery(&c, "two"), Delivery::Sent);
+    }
+
+    #[test]
+    fn toward_a_server_without_ids_a_message_that_never_gets_an_answer_may_be_sent_again() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("lost".into()), 1.0);
+        c.act(Event::VisitorSays("behind".into()), 1.1);
+        let mut now = 2.0;
+        for _ in 1..MAX_ATTEMPTS {
+            assert_eq!(reconnect(&mut c, now), [say("lost", 2)]);
+            now += 3.0;
+        }
+        // Given up on: "behind" goes in its place, and counts its first attempt.
+        assert_eq!(reconnect(&mut c, now), [say("behind", 3)]);
+        assert_eq!(delivery(&c, "lost"), Delivery::Unconfirmed);
+        assert!(c
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("may not have been delivered"));
+        c.act(unnamed("to behind"), now + 3.0);
+        let id = c.messages.iter().find(|m| m.text == "lost").unwrap().id;
+        assert_eq!(c.act(Event::RetryMessage(id), now + 4.0), [say("lost", 2)]);
+        assert_eq!(delivery(&c, "lost"), Delivery::Sent);
+    }
+
+    #[test]
+    fn an_answer_that_does_not_come_replaces_the_connection_and_nothing_sits_unsent() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1_000.0);
+        c.act(Event::VisitorSays("two".into()), 1_100.0);
+        // Pongs keep the connection alive, but they are no sign of an answer.
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 40_000.0);
+        assert_eq!(c.act(Event::Tick, 50_000.0), [], "still in time");
+        // Typing is a sign the answer is coming.
+        c.act(Event::Agent(AgentEvent::Typing(true)), 50_000.0);
+        assert_eq!(c.act(Event::Tick, 90_000.0), []);
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 95_000.0);
+        let effects = c.act(Event::Tick, 110_001.0);
+        assert_eq!(effects[0], Effect::Reconnect);
+        c.act(Event::ReconnectDue, 111_000.0);
+        assert_eq!(c.act(Event::SocketOpened, 112_000.0), [say("one", 2)]);
+        c.act(unnamed("to one"), 113_000.0);
+        assert_eq!(delivery(&c, "two"), Delivery::Sent);
+    }
+
+    #[test]
+    fn a_named_answer_is_shown_even_if_an_unasked_one_was_taken_for_it_before_ids_were_known() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("one".into()), 1.0);
+        // The agent reacts to the demo while "one" is in flight: taken for its answer…
+        c.act(unnamed("I see you opened Deals"), 2.0);
+        // …until the real answer names "one": then the server names its answers, and it shows.
+        c.act(reply_to("to one", 2), 3.0);
+        assert_eq!(
+            transcript(&c),
+            ["Hi, I'm Ava", "one", "I see you opened Deals", "to one"]
+        );
+        assert_eq!(c.act(reply_to("to one", 2), 4.0), [], "once");
+        assert_eq!(transcript(&c).len(), 4);
+    }
+
+    #[test]
+    fn toward_a_server_with_ids_several_messages_go_at_once_and_resends_are_paced() {
+        let mut c = connected();
+        assert_eq!(c.act(Event::VisitorSays("m".into()), 1.0), [say("m", 2)]);
+        c.act(reply_to("to m", 2), 2.0);
+        let mut sent = 0;
+        for i in 0..20 {
+            sent += c.act(Event::VisitorSays(format!("q{i}")), 3.0).len();
+        }
+        assert_eq!(sent, policy::ACK_WINDOW, "a window of messages in flight");
+        // An answer that names no message (the agent reacting to the demo) credits nothing.
+        assert_eq!(c.act(unnamed("I see you opened Deals"), 4.0), []);
+        // After a drop only the window's worth goes again, oldest first…
+        let resent = reconnect(&mut c, 5.0);
+        assert_eq!(resent.len(), policy::ACK_WINDOW);
+        assert_eq!(resent[0], say("q0", 4));
+        // …and each answer makes room for the next.
+        assert_eq!(c.act(reply_to("to q0", 4), 9.0), [say("q8", 12)]);
+        assert_eq!(delivery(&c, "q1"), Delivery::Sent);
     }
 
     #[test]

@@ -216,6 +216,26 @@ async fn a_message_that_could_not_be_delivered_offers_retry() {
 }
 
 #[wasm_bindgen_test]
+async fn a_message_that_may_not_have_arrived_offers_send_again() {
+    let retried = RwSignal::new(Vec::<u64>::new());
+    let mut unsure = message(9, Author::Visitor, "maybe");
+    unsure.delivery = Delivery::Unconfirmed;
+    let messages = RwSignal::new(vec![unsure]);
+    let host = mount(move || {
+        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}
+        on_retry=Callback::new(move |id| retried.update(|r| r.push(id)))/> }
+    });
+    settle().await;
+    let row = find(&host, "[data-testid='docent-message']");
+    assert!(row.class_name().contains("docent-message--failed"));
+    assert!(text(&row).contains("May not have been delivered."));
+    let button = find(&host, ".docent-message__retry");
+    assert_eq!(text(&button), "Send again");
+    click(&button);
+    assert_eq!(retried.get_untracked(), [9]);
+}
+
+#[wasm_bindgen_test]
 async fn typing_indicator_shows_while_the_agent_types() {
     let typing = RwSignal::new(false);
     let host = mount(move || {

@@ -1,5 +1,7 @@
 //! Fault injection, for testing how a widget survives a bad network or a bad server:
-//! dropped sockets (every N frames, or at random from a seed), malformed frames, delays, and
+//! dropped sockets (every N frames, or at random from a seed; or at a visitor message's
+//! turn: before it is processed, after it is processed with the reply lost, or after the
+//! reply), malformed frames, delays, and
 //! through the control endpoint: closing with a chosen code, expiring a session, refusing
 //! connections for a while. Everything is off unless a flag turns it on.
 
@@ -17,7 +19,23 @@ pub struct Faults {
     pub malformed_every: Option<u64>,
     /// Hold every frame this long before sending it.
     pub delay: Duration,
+    /// At a visitor message, drop the socket before processing it (it never reached the
+    /// agent), with this probability…
+    pub drop_before_turn: f64,
+    /// …or process it, then drop the socket instead of sending the reply (the reply is lost)…
+    pub drop_instead_of_reply: f64,
+    /// …or drop the socket right after sending the reply.
+    pub drop_after_reply: f64,
     pub seed: u64,
+}
+
+/// What happens around one visitor message (see the `drop_*` fields of [`Faults`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnFate {
+    Answer,
+    DropBefore,
+    LoseReply,
+    DropAfterReply,
 }
 
 /// What happens to the next outbound frame.
@@ -37,10 +55,24 @@ pub struct FaultState {
 #[derive(Debug)]
 struct Inner {
     rng: u64,
+    /// The visitor-message faults draw from their own sequence, so their fates depend only
+    /// on the order of visitor messages, not on how heartbeats fall between them.
+    turn_rng: u64,
     frames: u64,
     drops: u64,
     malformed: u64,
+    before_turn: u64,
+    replies_lost: u64,
+    after_reply: u64,
     refuse_until: Option<Instant>,
+}
+
+/// Uniform in `[0, 1)`, the next of `state`'s sequence (xorshift64*).
+fn random(state: &mut u64) -> f64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Malformed frames the server sends when asked to: not JSON, a JSON array, an unknown type,
@@ -57,9 +89,13 @@ impl FaultState {
         FaultState {
             inner: Mutex::new(Inner {
                 rng: faults.seed.max(1),
+                turn_rng: (faults.seed ^ 0x9E37_79B9_7F4A_7C15).max(1),
                 frames: 0,
                 drops: 0,
                 malformed: 0,
+                before_turn: 0,
+                replies_lost: 0,
+                after_reply: 0,
                 refuse_until: None,
             }),
             faults,
@@ -79,13 +115,7 @@ impl FaultState {
             .faults
             .malformed_every
             .is_some_and(|k| k > 0 && n.is_multiple_of(k));
-        let random = {
-            // xorshift64*
-            inner.rng ^= inner.rng >> 12;
-            inner.rng ^= inner.rng << 25;
-            inner.rng ^= inner.rng >> 27;
-            (inner.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let random = random(&mut inner.rng);
         let drop_after = self
             .faults
             .drop_every
@@ -101,6 +131,31 @@ impl FaultState {
             malformed_first,
             drop_after,
         }
+    }
+
+    /// Decides what happens around the visitor message that just arrived (one draw from the
+    /// seed, so a seed repeats its faults for the same order of messages).
+    pub fn next_turn(&self) -> TurnFate {
+        let f = &self.faults;
+        if f.drop_before_turn + f.drop_instead_of_reply + f.drop_after_reply <= 0.0 {
+            return TurnFate::Answer;
+        }
+        let mut inner = self.inner.lock().unwrap();
+        let random = random(&mut inner.turn_rng);
+        let fate = if random < f.drop_before_turn {
+            inner.before_turn += 1;
+            TurnFate::DropBefore
+        } else if random < f.drop_before_turn + f.drop_instead_of_reply {
+            inner.replies_lost += 1;
+            TurnFate::LoseReply
+        } else if random < f.drop_before_turn + f.drop_instead_of_reply + f.drop_after_reply {
+            inner.after_reply += 1;
+            TurnFate::DropAfterReply
+        } else {
+            return TurnFate::Answer;
+        };
+        inner.drops += 1;
+        fate
     }
 
     /// One of the malformed frames, in turn.
@@ -122,10 +177,23 @@ impl FaultState {
             .is_some_and(|until| Instant::now() < until)
     }
 
-    /// `{frames, drops, malformed}` so far, for the control endpoint and test reports.
+    /// `{frames, drops, malformed}` so far, for the control endpoint and test reports
+    /// (`drops` counts every dropped socket); with drops at visitor messages turned on, also
+    /// `{beforeTurn, repliesLost, afterReply}`.
     pub fn counts(&self) -> serde_json::Value {
         let inner = self.inner.lock().unwrap();
-        serde_json::json!({"frames": inner.frames, "drops": inner.drops, "malformed": inner.malformed})
+        let mut counts = serde_json::json!({
+            "frames": inner.frames,
+            "drops": inner.drops,
+            "malformed": inner.malformed,
+        });
+        let f = &self.faults;
+        if f.drop_before_turn + f.drop_instead_of_reply + f.drop_after_reply > 0.0 {
+            counts["beforeTurn"] = inner.before_turn.into();
+            counts["repliesLost"] = inner.replies_lost.into();
+            counts["afterReply"] = inner.after_reply.into();
+        }
+        counts
     }
 }
 
@@ -172,6 +240,33 @@ mod tests {
         assert!((60..=140).contains(&drops), "{drops} drops at p=0.1");
         assert_eq!(run(7), run(7), "the same seed gives the same drops");
         assert_ne!(run(7), run(8));
+    }
+
+    #[test]
+    fn turn_faults_come_in_their_proportions_and_repeat_for_a_seed() {
+        assert_eq!(
+            FaultState::new(Faults::default()).next_turn(),
+            TurnFate::Answer
+        );
+        let run = |seed| {
+            let state = FaultState::new(Faults {
+                drop_before_turn: 0.1,
+                drop_instead_of_reply: 0.2,
+                drop_after_reply: 0.3,
+                seed,
+                ..Faults::default()
+            });
+            let fates: Vec<_> = (0..2000).map(|_| state.next_turn()).collect();
+            (fates, state.counts())
+        };
+        let (fates, counts) = run(3);
+        let count = |f| fates.iter().filter(|x| **x == f).count();
+        assert!((140..=260).contains(&count(TurnFate::DropBefore)));
+        assert!((320..=480).contains(&count(TurnFate::LoseReply)));
+        assert!((500..=700).contains(&count(TurnFate::DropAfterReply)));
+        assert_eq!(counts["beforeTurn"], count(TurnFate::DropBefore) as u64);
+        assert_eq!(counts["drops"], (2000 - count(TurnFate::Answer)) as u64);
+        assert_eq!(run(3).0, fates, "the same seed gives the same fates");
     }
 
     #[test]

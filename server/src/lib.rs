@@ -46,6 +46,11 @@ pub struct Config {
     pub control: bool,
     /// Faults to inject (default: none).
     pub faults: faults::Faults,
+    /// Speak seed 002 only, as a server written from it alone would: ignore
+    /// `clientMessageId`, never send `replyTo`, answer a message on the connection it came on
+    /// (a reply for a connection that closed is lost), and react to no `iframe_event`
+    /// (analytics only). Default off: the reference server speaks Docent's extension.
+    pub seed_only: bool,
 }
 
 impl Default for Config {
@@ -59,6 +64,7 @@ impl Default for Config {
             csp: None,
             control: false,
             faults: faults::Faults::default(),
+            seed_only: false,
         }
     }
 }

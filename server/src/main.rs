@@ -20,6 +20,9 @@ USAGE: docent-server [OPTIONS]
   --idle-timeout SECS    a session with no frame for this long expires (default 900)
   --token-lifetime SECS  how long a session token is valid (default 3600)
   --reply-delay MS       how long the agent types before it answers (default 700)
+  --seed-only            speak seed 002 only: ignore clientMessageId, never send replyTo,
+                         answer on the connection a message came on (a reply for a closed
+                         one is lost), no reactions to iframe_event
   --control              enable the control endpoints (for tests):
                            GET  /control/sessions/{id}          what a session recorded
                            POST /control/sessions/{id}/close?code=N   close its socket with code N
@@ -30,7 +33,13 @@ USAGE: docent-server [OPTIONS]
 FAULT INJECTION (all off by default)
   --drop-every N         drop the socket (no close frame) after every N frames sent
   --drop-random P        drop the socket after a frame with probability P (0 to 1)
-  --seed S               seed for --drop-random (default 1): the same seed, the same drops
+  --drop-before-turn P   at a visitor message, drop the socket before processing it, with
+                         probability P (the message never reached the agent)
+  --drop-instead-of-reply P
+                         at a visitor message, process it, then drop the socket instead of
+                         sending the reply (the reply is lost)
+  --drop-after-reply P   at a visitor message, drop the socket right after the reply
+  --seed S               seed for the random drops (default 1): the same seed, the same drops
   --malformed-every N    send a malformed frame before every N-th frame
   --frame-delay MS       hold every frame MS milliseconds
   --help                 show this text
@@ -60,6 +69,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             options.config.control = true;
             continue;
         }
+        if flag == "--seed-only" {
+            options.config.seed_only = true;
+            continue;
+        }
         let value = args
             .next()
             .ok_or_else(|| format!("{flag} needs a value (see --help)"))?;
@@ -67,6 +80,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             value
                 .parse()
                 .map_err(|_| format!("{flag} takes {what}, not `{value}`"))
+        };
+        let probability = || -> Result<f64, String> {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|p| (0.0..=1.0).contains(p))
+                .ok_or_else(|| format!("{flag} takes a probability from 0 to 1, not `{value}`"))
         };
         match flag.as_str() {
             "--host" => options.host = value.clone(),
@@ -88,15 +108,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             "--drop-every" => {
                 options.config.faults.drop_every = Some(number("a number of frames")?)
             }
-            "--drop-random" => {
-                options.config.faults.drop_probability = value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|p| (0.0..=1.0).contains(p))
-                    .ok_or_else(|| {
-                        format!("--drop-random takes a probability from 0 to 1, not `{value}`")
-                    })?
+            "--drop-random" => options.config.faults.drop_probability = probability()?,
+            "--drop-before-turn" => options.config.faults.drop_before_turn = probability()?,
+            "--drop-instead-of-reply" => {
+                options.config.faults.drop_instead_of_reply = probability()?
             }
+            "--drop-after-reply" => options.config.faults.drop_after_reply = probability()?,
             "--seed" => options.config.faults.seed = number("a number")?,
             "--malformed-every" => {
                 options.config.faults.malformed_every = Some(number("a number of frames")?)

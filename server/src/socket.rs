@@ -9,7 +9,12 @@
 //! A visitor message with a `clientMessageId` is answered once: a resend of one still being
 //! answered is ignored, and a resend of one already answered gets the same reply again
 //! (`replyTo` names the message, so the widget shows it once).
+//!
+//! In seed-only mode (`Config::seed_only`) none of that: ids are ignored, every message is
+//! answered as it comes, on the connection it came on, and a reply whose connection closed
+//! is lost, as with a server written from seed 002 alone.
 
+use crate::faults::TurnFate;
 use crate::sessions::{unix_millis, Lookup};
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -22,7 +27,7 @@ use docent_protocol::live_demo::{
 use docent_protocol::{DecodeError, ErrorCode};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, UnboundedSender, WeakUnboundedSender};
 
 #[derive(Debug, Deserialize)]
 pub struct SocketQuery {
@@ -50,6 +55,8 @@ pub async fn upgrade(
 pub(crate) enum Outbound {
     Frame(ServerMessage),
     Close(u16, &'static str),
+    /// Drop the connection without a close frame (fault injection).
+    Drop,
 }
 
 /// Why a socket is refused: the error frame to send, then the close code and reason.
@@ -127,6 +134,8 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
                     code,
                     reason: reason.into(),
                 })),
+                // An abrupt drop: no close frame, the TCP connection just ends.
+                Outbound::Drop => break,
             };
             let closing = matches!(message, Message::Close(_));
             let fate = faults.next_frame();
@@ -230,7 +239,17 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
                     let _ = out.send(Outbound::Frame(error));
                     continue;
                 }
-                let client_id = message.client_message_id.clone();
+                // A server that speaks only the seed knows no ids.
+                let client_id = message
+                    .client_message_id
+                    .clone()
+                    .filter(|_| !state.config.seed_only);
+                let fate = state.faults.next_turn();
+                if fate == TurnFate::DropBefore {
+                    // It never reached the agent.
+                    let _ = out.send(Outbound::Drop);
+                    break;
+                }
                 let seen = state.sessions.with(&id, |s| match &client_id {
                     Some(cid) if s.answered.contains_key(cid) => {
                         s.record.duplicates += 1;
@@ -256,6 +275,9 @@ async fn serve(mut socket: WebSocket, state: AppState, id: String, token: Option
                         let _ = turns.send(Turn::Visitor {
                             text: message.text,
                             client_id,
+                            fate,
+                            // Seed-only: the reply goes where the message came from, or nowhere.
+                            reply_on: state.config.seed_only.then(|| out.downgrade()),
                         });
                     }
                     _ => {}
@@ -294,6 +316,10 @@ fn record_page_event(state: &AppState, id: &str, event: IframeEvent) -> Option<A
             s.record
                 .page_events
                 .push(serde_json::to_value(&event).unwrap_or_default());
+            if state.config.seed_only {
+                // The seed's `iframe_event` is analytics: nothing answers it.
+                return None;
+            }
             let reaction = state.script.react(
                 &event.event,
                 event.url.as_deref(),
@@ -313,6 +339,9 @@ pub(crate) enum Turn {
     Visitor {
         text: String,
         client_id: Option<String>,
+        fate: TurnFate,
+        /// The connection the reply must go to (seed-only); `None`: the session's current one.
+        reply_on: Option<WeakUnboundedSender<Outbound>>,
     },
     Reaction(AgentResponse),
 }
@@ -334,21 +363,40 @@ async fn run_turns(state: AppState, id: String, mut queue: mpsc::UnboundedReceiv
             is_typing,
         })
     };
-    let send = |frame: ServerMessage| {
-        if let Some(Some(out)) = state.sessions.with(&id, |s| s.current_out.clone()) {
-            let _ = out.send(Outbound::Frame(frame));
-        }
+    let current = || {
+        state
+            .sessions
+            .with(&id, |s| s.current_out.clone())
+            .flatten()
     };
     while let Some(turn) = queue.recv().await {
-        let (mut reply, lead_form, client_id) = match turn {
-            Turn::Visitor { text, client_id } => {
+        let (mut reply, lead_form, client_id, fate, reply_on) = match turn {
+            Turn::Visitor {
+                text,
+                client_id,
+                fate,
+                reply_on,
+            } => {
                 let answer = state.script.answer(&text);
-                (answer.reply, answer.lead_form, client_id)
+                (answer.reply, answer.lead_form, client_id, fate, reply_on)
             }
-            Turn::Reaction(reply) => (reply, None, None),
+            Turn::Reaction(reply) => (reply, None, None, TurnFate::Answer, None),
+        };
+        // Where this turn's frames go, looked up afresh for each frame: the connection it
+        // came on (seed-only; gone means lost) or the session's connection of the moment.
+        let target = || -> Option<UnboundedSender<Outbound>> {
+            match &reply_on {
+                Some(weak) => weak.upgrade(),
+                None => current(),
+            }
+        };
+        let send = |item: Outbound| {
+            if let Some(out) = target() {
+                let _ = out.send(item);
+            }
         };
         reply.reply_to = client_id.clone();
-        send(typing(true));
+        send(Outbound::Frame(typing(true)));
         tokio::time::sleep(state.config.reply_delay).await;
         let mut frames = vec![ServerMessage::AgentResponse(reply)];
         frames.extend(lead_form.map(ServerMessage::LeadForm));
@@ -358,12 +406,21 @@ async fn run_turns(state: AppState, id: String, mut queue: mpsc::UnboundedReceiv
                 s.answered.insert(cid, frames.clone());
             });
         }
+        if fate == TurnFate::LoseReply {
+            // Processed, but the connection goes before the reply does.
+            send(Outbound::Drop);
+            continue;
+        }
         let mut frames = frames.into_iter();
         if let Some(first) = frames.next() {
-            send(first);
+            send(Outbound::Frame(first));
         }
-        send(typing(false));
-        frames.for_each(send);
+        if fate == TurnFate::DropAfterReply {
+            send(Outbound::Drop);
+            continue;
+        }
+        send(Outbound::Frame(typing(false)));
+        frames.for_each(|frame| send(Outbound::Frame(frame)));
     }
 }
 

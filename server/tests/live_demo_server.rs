@@ -440,6 +440,144 @@ async fn a_resent_message_is_answered_once_and_a_late_reply_finds_the_next_conne
 }
 
 #[tokio::test]
+async fn seed_only_ignores_ids_and_a_reply_goes_only_to_the_connection_its_message_came_on() {
+    let addr = start(Config {
+        reply_delay: Duration::from_millis(300),
+        seed_only: true,
+        ..quick()
+    })
+    .await;
+    let (id, token) = create_session(addr).await;
+    let path = format!("/ws/session/{id}?token={token}");
+    let say = json!({"type": "visitor_message", "payload": {"text": "Show contacts", "clientMessageId": "c1"}});
+
+    let mut first = connect(addr, &path).await;
+    send(&mut first, say.clone()).await;
+    assert_eq!(next(&mut first).await["payload"]["isTyping"], true);
+    drop(first);
+    // The same message again, id and all: answered again, as a new message, on this
+    // connection only, and nothing names what it answers.
+    let mut second = connect(addr, &path).await;
+    send(&mut second, say).await;
+    let mut frames = Vec::new();
+    while let Ok(Some(Ok(Message::Text(text)))) =
+        tokio::time::timeout(Duration::from_millis(1_200), second.next()).await
+    {
+        frames.push(serde_json::from_str::<Value>(text.as_str()).unwrap());
+    }
+    let kinds: Vec<_> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["typing_indicator", "agent_response", "typing_indicator"],
+        "the first connection's reply was lost with it: {frames:?}"
+    );
+    assert_eq!(frames[1]["payload"].get("replyTo"), None);
+    let (_, record) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+    assert_eq!(
+        record["record"]["visitorMessages"],
+        json!(["Show contacts", "Show contacts"])
+    );
+    assert_eq!(record["record"]["duplicates"], 0);
+}
+
+#[tokio::test]
+async fn seed_only_records_page_events_without_reacting_to_them() {
+    let addr = start(Config {
+        seed_only: true,
+        ..quick()
+    })
+    .await;
+    let (mut socket, id) = open(addr).await;
+    let open_deals = json!({"type": "iframe_event", "payload": {"event": "navigation", "url": "/crm/deals.html"}});
+    send(&mut socket, open_deals).await;
+    send(&mut socket, json!({"type": "heartbeat", "payload": {}})).await;
+    assert_eq!(next(&mut socket).await["type"], "pong", "no reaction first");
+    let (_, record) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+    assert_eq!(record["record"]["pageEvents"].as_array().unwrap().len(), 1);
+}
+
+/// The frames' types until the socket drops (`None` if it closes properly or stays open).
+async fn types_until_dropped(socket: &mut Socket) -> Option<Vec<String>> {
+    let mut types = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(2), socket.next()).await {
+            Ok(None) | Ok(Some(Err(_))) => return Some(types),
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let frame: Value = serde_json::from_str(text.as_str()).unwrap();
+                types.push(frame["type"].as_str().unwrap().to_string());
+            }
+            Ok(Some(Ok(Message::Close(_)))) | Err(_) => return None,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn turn_faults_drop_before_processing_instead_of_the_reply_or_after_it() {
+    use docent_server::faults::Faults;
+    let cases = [
+        (
+            Faults {
+                drop_before_turn: 1.0,
+                ..Faults::default()
+            },
+            vec![],
+            0,
+            "beforeTurn",
+        ),
+        (
+            Faults {
+                drop_instead_of_reply: 1.0,
+                ..Faults::default()
+            },
+            vec!["typing_indicator"],
+            1,
+            "repliesLost",
+        ),
+        (
+            Faults {
+                drop_after_reply: 1.0,
+                ..Faults::default()
+            },
+            vec!["typing_indicator", "agent_response"],
+            1,
+            "afterReply",
+        ),
+    ];
+    for (faults, frames, processed, counted) in cases {
+        let addr = start(Config {
+            seed_only: true,
+            faults,
+            ..quick()
+        })
+        .await;
+        let (mut socket, id) = open(addr).await;
+        send(
+            &mut socket,
+            json!({"type": "visitor_message", "payload": {"text": "Show contacts"}}),
+        )
+        .await;
+        assert_eq!(
+            types_until_dropped(&mut socket).await,
+            Some(frames.iter().map(|f| f.to_string()).collect()),
+            "{counted}"
+        );
+        let (_, record) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
+        assert_eq!(
+            record["record"]["visitorMessages"]
+                .as_array()
+                .unwrap()
+                .len(),
+            processed,
+            "{counted}"
+        );
+        let (_, counts) = http(addr, "GET", "/control/faults", None, "").await;
+        assert_eq!(counts[counted], 1, "{counts}");
+        assert_eq!(counts["drops"], 1, "{counts}");
+    }
+}
+
+#[tokio::test]
 async fn bad_frames_get_their_error_code_and_the_socket_stays_usable() {
     let addr = start(quick()).await;
     let (mut socket, _) = open(addr).await;

@@ -1,4 +1,36 @@
-//! When to reconnect: pure policy, tested natively with injected time and randomness.
+//! When to reconnect and how to deliver: pure policy, tested natively with injected time
+//! and randomness. Nothing here names a dialect: live-demo, AUI and Amigo get the same rules.
+//!
+//! # Delivery toward a server that does not acknowledge
+//!
+//! A server acknowledges when its answers name the message they answer (live-demo's
+//! `replyTo`, Docent's extension). That is learnt, never assumed: until an answer names its
+//! message, the server is taken not to acknowledge. Toward such a server:
+//! - **One message in flight per connection** ([`window`] is 1). The next one is sent when
+//!   the answer to this one has come.
+//! - **An answer is attributed only when that is certain** ([`unnamed_answer`]): a server
+//!   answers the messages that came on a connection, in order, on that connection. So an
+//!   answer on a connection where exactly one message was sent and is unanswered answers that
+//!   message. An answer on a connection with nothing in flight answers nothing the widget
+//!   asked (the agent spoke on its own): it is shown and credited to no message.
+//! - **A connection that closes before its message's answer leaves the message uncertain**:
+//!   it may never have arrived, or arrived and had its answer lost. It is sent again, oldest
+//!   first, on the next connection (at least once delivery: the agent may see it twice, the
+//!   visitor sees one answer). After [`MAX_ATTEMPTS`] connections it is marked "may not have
+//!   been delivered", with Send again, instead of being resent without end.
+//! - **No answer for [`ANSWER_TIMEOUT_MS`]** (no typing either) on an open connection means
+//!   the answer is not coming on it: the connection is replaced and the message goes again,
+//!   so the queue behind it never stalls.
+//!
+//! What the rule takes from the server: one answer per message, on the connection the message
+//! came on (an answer for a connection that closed is lost, not delivered on a later one).
+//! A server that carries answers over to a later connection must name them (`replyTo`).
+//!
+//! Toward a server that acknowledges, answers are matched by id, a resend is answered once,
+//! and up to [`ACK_WINDOW`] messages are in flight at once, oldest first. (Before its first
+//! named answer, an unasked answer while a message is in flight, such as a reaction to the
+//! visitor's clicks in the demo, is taken for that message's answer; when the named answer
+//! then comes, it is shown as well.)
 
 use docent_protocol::CloseKind;
 
@@ -17,6 +49,33 @@ pub const SILENCE_MS: f64 = 45_000.0;
 /// chaos test's faults (a drop every 12 frames plus 3 % random ones) six short connections in a
 /// row sometimes all ended before the answer (about one run in eight).
 pub const MAX_ATTEMPTS: u32 = 10;
+
+/// Messages in flight at once on one connection toward a server that names its answers.
+pub const ACK_WINDOW: usize = 8;
+/// A message in flight this long with no sign of its answer (typing, a reply) is taken as
+/// lost with the connection's answer: the connection is replaced and the message resent.
+pub const ANSWER_TIMEOUT_MS: f64 = 60_000.0;
+
+/// How many visitor messages may be in flight on one connection: toward a server that has
+/// shown it names its answers, a window; toward any other, one at a time.
+pub fn window(server_acks: bool) -> usize {
+    if server_acks {
+        ACK_WINDOW
+    } else {
+        1
+    }
+}
+
+/// Which of the messages in flight on this connection (oldest first) an answer that names
+/// no message answers, from a server that does not name its answers: the only one, if there
+/// is exactly one. With none, the agent spoke unasked; with more, no answer is certain (the
+/// window keeps it from happening).
+pub fn unnamed_answer(in_flight: &[u64]) -> Option<u64> {
+    match in_flight {
+        [only] => Some(*only),
+        _ => None,
+    }
+}
 
 /// Exponential backoff with full jitter: attempt `n` waits a random time in
 /// `[0, min(cap, first × 2ⁿ))`, so many widgets dropped together do not return together.
@@ -55,6 +114,19 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_without_acknowledgements_gets_one_message_at_a_time() {
+        assert_eq!(window(false), 1);
+        assert_eq!(window(true), ACK_WINDOW);
+        assert_eq!(
+            unnamed_answer(&[]),
+            None,
+            "nothing asked: the agent spoke unasked"
+        );
+        assert_eq!(unnamed_answer(&[7]), Some(7));
+        assert_eq!(unnamed_answer(&[7, 8]), None, "two in flight: not certain");
+    }
 
     #[test]
     fn delays_grow_to_the_cap_with_full_jitter() {

@@ -76,7 +76,8 @@ fn MessageRow(message: Message, on_retry: Callback<u64>) -> impl IntoView {
         Author::Agent => "agent",
     };
     let pending = message.delivery == Delivery::Pending;
-    let failed = message.delivery == Delivery::Failed;
+    let unsure = message.delivery == Delivery::Unconfirmed;
+    let failed = unsure || message.delivery == Delivery::Failed;
     let class = format!(
         "docent-message docent-message--{author}{}{}",
         if pending {
@@ -97,9 +98,9 @@ fn MessageRow(message: Message, on_retry: Callback<u64>) -> impl IntoView {
             {pending.then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
             {failed.then(|| view! {
                 <div class="docent-message__meta docent-message__meta--failed">
-                    "Not delivered. "
+                    {if unsure { "May not have been delivered. " } else { "Not delivered. " }}
                     <button type="button" class="docent-message__retry" on:click=move |_| on_retry.run(id)>
-                        "Retry"
+                        {if unsure { "Send again" } else { "Retry" }}
                     </button>
                 </div>
             })}

@@ -77,6 +77,71 @@ test('chaos: 200 messages through random drops and malformed frames arrive once,
   }
 });
 
+test('chaos, seed-only server: every message is answered once, in order, or marked for Send again', async () => {
+  // A server that speaks only seed 002 (no ids, no replyTo; a reply whose connection went is
+  // lost) and drops the socket at 3 in 10 visitor messages: before processing one, after
+  // processing it with the reply lost, or right after the reply.
+  const server = await startServer([
+    '--seed-only', '--script', echoScript(), '--reply-delay', '100',
+    '--drop-before-turn', '0.1', '--drop-instead-of-reply', '0.1', '--drop-after-reply', '0.1', '--seed', '5',
+  ]);
+  const { page, context } = await openPage(browser);
+  try {
+    const session = await open(page, server.url);
+    const sent = Array.from({ length: 60 }, (_, i) => `message ${i + 1}`);
+    const started = Date.now();
+    for (const text of sent) {
+      await say(page, text);
+      await page.waitForTimeout(150);
+    }
+    const state = () => page.evaluate(() => ({
+      answers: document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]').length - 1,
+      marked: document.querySelectorAll('.docent-message--failed').length,
+      pending: document.querySelectorAll('.docent-message--pending').length,
+      status: document.querySelector('[data-testid="docent-status"]')?.textContent,
+    }));
+    let now = await state();
+    while (now.answers + now.marked < sent.length) {
+      assert.ok(Date.now() - started < 55000, `stalled: ${JSON.stringify(now)} ${JSON.stringify(await (await fetch(`${server.url}/control/faults`)).json())}`);
+      await page.waitForTimeout(250);
+      now = await state();
+    }
+    await page.waitForTimeout(1500); // any duplicate would have arrived by now
+    const shown = (await agentTexts(page)).slice(1);
+    const visitor = await page.locator(sel.visitorMessages).evaluateAll((rows) => rows.map((row) => ({
+      text: row.querySelector('.docent-message__bubble').textContent,
+      marked: row.classList.contains('docent-message--failed'),
+      action: row.querySelector('.docent-message__retry')?.textContent ?? null,
+    })));
+    assert.deepEqual(visitor.map((v) => v.text), sent, 'every visitor message shown once, in order');
+    const { record } = await server.record((await session).sessionId);
+    const times = new Map();
+    for (const text of record.visitorMessages) times.set(text, (times.get(text) ?? 0) + 1);
+    const faults = await (await fetch(`${server.url}/control/faults`)).json();
+    const marked = visitor.filter((v) => v.marked);
+    console.log(`chaos, seed-only: ${sent.length} sent, ${times.size} processed, ${[...times.values()].filter((n) => n > 1).length} processed twice or more (${record.visitorMessages.length} processings in all), ${shown.length} shown, ${marked.length} marked; ${faults.drops} drops (${faults.beforeTurn} before processing, ${faults.repliesLost} with the reply lost, ${faults.afterReply} after the reply), ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    assert.equal(new Set(shown).size, shown.length, `an answer was shown twice: ${shown}`);
+    const order = shown.map((answer) => sent.findIndex((text) => answer === `Echo: ${text}`));
+    assert.ok(order.every((i) => i >= 0), `an answer to nothing sent: ${shown}`);
+    assert.ok(order.every((i, k) => k === 0 || i > order[k - 1]), `answers out of order: ${shown}`);
+    for (const [i, text] of sent.entries()) {
+      const answered = shown.includes(`Echo: ${text}`);
+      const { marked: isMarked, action } = visitor[i];
+      assert.ok(answered !== isMarked, `"${text}": answered ${answered}, marked ${isMarked}`);
+      if (answered) assert.ok(times.has(text), `"${text}" was answered but never reached the server`);
+      if (isMarked) assert.equal(action, 'Send again', `"${text}" is marked without Send again`);
+    }
+    for (const text of times.keys()) assert.ok(sent.includes(text), `the server got "${text}"`);
+    assert.ok(shown.length >= sent.length * 0.95, 'resending is the default: nearly all are answered');
+    assert.ok(faults.drops >= sent.length / 4, `only ${faults.drops} drops: fewer than one message in four`);
+    assert.ok(faults.beforeTurn >= 3 && faults.repliesLost >= 3 && faults.afterReply >= 3, JSON.stringify(faults));
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
 test('a server that goes away is waited for, and the conversation continues', async () => {
   const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
   const { page, context } = await openPage(browser);
