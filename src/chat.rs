@@ -429,9 +429,9 @@ impl Chat {
                     if frame.content_document().is_none()
                         && !matches!(command, PageCommand::Navigate { .. }) =>
                 {
-                    commands::bridge::run(&frame, &command).await
+                    commands::bridge::run(&frame, &command, cancelled).await
                 }
-                Some(frame) => dom::run(&frame, &command, &allowed, &cancelled).await,
+                Some(frame) => dom::run(&frame, &command, &allowed, cancelled).await,
                 None => Err("this page has no demo iframe for the agent to use".to_string()),
             };
             shown_last = result.is_ok();

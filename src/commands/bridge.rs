@@ -1,17 +1,22 @@
-//! Drives a demo on another origin through Docent's bridge script (`demo/crm/bridge.js`)
-//! with `postMessage`: commands go only to the demo's exact origin, and only messages from
-//! that origin and that iframe's window are read.
+//! Drives a demo on another origin through Docent's bridge script (`demo/crm/bridge.js`),
+//! which runs each command with the same executor the widget uses for a same-origin demo.
+//! The wire is typed in [`docent_protocol::bridge`]: commands go only to the demo's exact
+//! origin, and only messages from that origin and that iframe's window are read.
 
+use super::explain;
+use docent_protocol::bridge::{Failure, FromBridge, ToBridge};
 use docent_protocol::{PageCommand, PageEvent};
-use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlIFrameElement;
 
 /// How long the bridge may take beyond a command's own wait.
 const ANSWER_MS: u32 = 5_000;
+/// How often a running command looks for a Stop to pass on (the executor's own poll).
+const STOP_POLL_MS: i32 = 100;
 
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
@@ -19,23 +24,19 @@ thread_local! {
     static WAITING: RefCell<HashMap<u32, js_sys::Function>> = RefCell::new(HashMap::new());
 }
 
-/// A message from the bridge.
-#[derive(Debug, Deserialize)]
-struct FromBridge {
-    docent: u8,
-    id: Option<u32>,
-    ok: Option<bool>,
-    error: Option<String>,
-    activity: Option<PageEvent>,
-}
-
 /// The origin of the iframe's `src`: where commands may go, and where answers must come from.
 pub fn frame_origin(frame: &HtmlIFrameElement) -> Option<String> {
     web_sys::Url::new(&frame.src()).ok().map(|u| u.origin())
 }
 
-/// Sends one command and waits for the bridge's answer.
-pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(), String> {
+/// Sends one command and waits for the bridge's answer. While it runs, `cancelled` is asked
+/// as often as the executor asks it in a same-origin demo; once true, the bridge is told to
+/// stop the command.
+pub async fn run(
+    frame: &HtmlIFrameElement,
+    command: &PageCommand,
+    cancelled: impl Fn() -> bool + 'static,
+) -> Result<(), String> {
     let origin = frame_origin(frame).ok_or("the demo iframe has no valid src")?;
     let target = frame
         .content_window()
@@ -45,31 +46,46 @@ pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(),
         n.set(id.wrapping_add(1));
         id
     });
-    let message = serde_json::json!({"docent": 1, "id": id, "command": command.to_wire()});
     let wait = match command {
         PageCommand::Wait { timeout_ms, .. } => *timeout_ms,
         _ => 0,
     };
+    let window = web_sys::window().ok_or("no window")?;
     let answer = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
-                &resolve,
-                (wait + ANSWER_MS) as i32,
-                &JsValue::NULL,
-            );
-        }
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
+            &resolve,
+            (wait + ANSWER_MS) as i32,
+            &JsValue::NULL,
+        );
         WAITING.with(|w| w.borrow_mut().insert(id, resolve));
     });
-    target
-        .post_message(&JsValue::from_str(&message.to_string()), &origin)
+    let post = {
+        let (target, origin) = (target.clone(), origin.clone());
+        move |message: String| target.post_message(&JsValue::from_str(&message), &origin)
+    };
+    post(ToBridge::Run { id, command }.encode())
         .map_err(|_| "could not reach the demo page".to_string())?;
+    let stop_sent = Cell::new(false);
+    let watch_stop = Closure::<dyn Fn()>::new(move || {
+        if !stop_sent.get() && cancelled() {
+            stop_sent.set(true);
+            let _ = post(ToBridge::Stop { id }.encode());
+        }
+    });
+    let watch = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(
+            watch_stop.as_ref().unchecked_ref(),
+            STOP_POLL_MS,
+        )
+        .unwrap_or(0);
     let reply = JsFuture::from(answer).await.unwrap_or(JsValue::NULL);
+    window.clear_interval_with_handle(watch);
     WAITING.with(|w| w.borrow_mut().remove(&id));
     if reply.as_bool() == Some(true) {
         return Ok(());
     }
     match reply.as_string() {
-        Some(error) => Err(error),
+        Some(code) => Err(explain(command, Failure::from_code(&code))),
         None => Err(
             "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin"
                 .into(),
@@ -87,22 +103,18 @@ pub fn receive(event: &web_sys::MessageEvent, frame: &HtmlIFrameElement) -> Opti
     if !from_frame || Some(event.origin()) != frame_origin(frame) {
         return None;
     }
-    let text = event.data().as_string()?;
-    let message: FromBridge = serde_json::from_str(&text).ok()?;
-    if message.docent != 1 {
-        return None;
-    }
-    if let Some(id) = message.id {
-        // `true` settles a success; a string is the failure's reason; `null` (the timer) is silence.
-        let outcome = match (message.ok, message.error) {
-            (Some(true), _) => JsValue::TRUE,
-            (_, Some(error)) => JsValue::from_str(&error),
-            _ => JsValue::from_str("the demo page gave no reason"),
-        };
-        if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
-            let _ = resolve.call1(&JsValue::NULL, &outcome);
+    match FromBridge::decode(&event.data().as_string()?)? {
+        FromBridge::Activity(activity) => Some(activity),
+        FromBridge::Done { id, outcome } => {
+            // `true` settles a success; a failure code its failure; `null` (the timer) is silence.
+            let outcome = match outcome {
+                Ok(()) => JsValue::TRUE,
+                Err(failure) => JsValue::from_str(failure.code()),
+            };
+            if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
+                let _ = resolve.call1(&JsValue::NULL, &outcome);
+            }
+            None
         }
-        return None;
     }
-    message.activity
 }
