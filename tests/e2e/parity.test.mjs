@@ -35,6 +35,8 @@ const FIXTURE = `<!doctype html>
 <div id="far-away" data-testid="far-away" style="height: 50px">bottom</div>
 <script>
   window.parityLog = [];
+  window.deepestScroll = 0;
+  addEventListener('scroll', () => { window.deepestScroll = Math.max(window.deepestScroll, scrollY); });
   for (const id of ['deal-name', 'deal-stage', 'go']) {
     for (const kind of ['input', 'change', 'click']) {
       document.getElementById(id).addEventListener(kind, (e) => {
@@ -71,7 +73,9 @@ const FIXTURES = [
   { action: 'highlight', selector: '#deal-name' },
 ];
 
+// A command refused when the reply arrives is reported then, before any runs.
 const EXPECTED_FAILURES = [
+  ['navigate', null, /`javascript:` URLs are not allowed/],
   ['click', 'div:nope', '`div:nope` is not a valid CSS selector'],
   ['click', '#missing', 'nothing on the demo page matches `#missing`'],
   ['click', '#shape', 'the shape cannot be clicked'],
@@ -81,7 +85,6 @@ const EXPECTED_FAILURES = [
   ['select', '#deal-stage', 'the deal stage has no option “ÉTÉ”'],
   ['wait', '#never', 'the never did not appear within 0.3 s'],
   ['navigate', null, "https://evil.example is not the demo's origin (DEMO) nor an allowed one"],
-  ['navigate', null, /javascript/],
 ];
 
 /** The default agent, with two intents of our own in front. */
@@ -171,7 +174,7 @@ async function runFixtures(setUp) {
       log: await frame.evaluate(() => window.parityLog),
       name: await frame.evaluate(() => document.getElementById('deal-name').value),
       stage: await frame.evaluate(() => document.getElementById('deal-stage').value),
-      scrolled: await frame.evaluate(() => window.scrollY > 2000),
+      scrolled: await frame.evaluate(() => window.deepestScroll > 2000),
       highlight: await frame.evaluate(() => document.querySelector('[data-docent-highlight]')?.getAttribute('data-docent-highlight') ?? null),
       errors,
     };
@@ -211,10 +214,11 @@ function assertExpected(outcome, label) {
   assert.equal(outcome.failures.length, EXPECTED_FAILURES.length, `${label}: ${JSON.stringify(outcome.failures, null, 1)}`);
   EXPECTED_FAILURES.forEach(([action, selector, error], i) => {
     const [gotAction, gotSelector, gotError] = outcome.failures[i];
-    assert.equal(gotAction, action, `${label} failure ${i}`);
-    assert.equal(gotSelector, selector, `${label} failure ${i}`);
-    if (error instanceof RegExp) assert.match(gotError, error, `${label} failure ${i}`);
-    else assert.equal(gotError, error, `${label} failure ${i}`);
+    const where = `${label} failure ${i} of ${JSON.stringify(outcome.failures, null, 1)}`;
+    assert.equal(gotAction, action, where);
+    assert.equal(gotSelector, selector, where);
+    if (error instanceof RegExp) assert.match(gotError, error, where);
+    else assert.equal(gotError, error, where);
   });
   assert.equal(outcome.name, 'Parity Ltd — 7 seats', label);
   assert.equal(outcome.stage, 'won', `${label}: by label, ASCII case and spaces ignored`);
