@@ -27,8 +27,9 @@
   try { if (window.parent.document) return; } catch (e) { /* another origin: the bridge is needed */ }
 
   var executor = null;
-  // The commands the parent stopped, by id: the executor asks between steps.
-  var stopped = {};
+  var loaded = null;
+  // The command the parent stopped, by id: the executor asks between steps.
+  var stopped = 0;
 
   function post(message, origin) {
     var text = JSON.stringify(Object.assign({ docent: 1 }, message));
@@ -37,7 +38,9 @@
 
   function load() {
     // Resolved against this script's own URL; a failed import is tried again next time.
-    executor = executor || import(new URL("executor.js", script.src).href).catch(function (e) {
+    executor = executor || import(new URL("executor.js", script.src).href).then(function (module) {
+      return (loaded = module);
+    }, function (e) {
       executor = null;
       throw e;
     });
@@ -50,13 +53,16 @@
     try { message = JSON.parse(event.data); } catch (e) { return; }
     if (!message || message.docent !== 1 || typeof message.id !== "number") return;
     var id = message.id;
-    if (message.stop === true) { stopped[id] = true; return; }
+    if (message.stop === true) {
+      stopped = id;
+      if (loaded) loaded.clearHighlight();
+      return;
+    }
     var answer = function (failure) {
-      delete stopped[id];
       post(failure ? { id: id, ok: false, failure: failure } : { id: id, ok: true }, event.origin);
     };
     load().then(function (module) {
-      return module.run(window, message.command || {}, function () { return stopped[id] === true; });
+      return module.run(window, message.command || {}, function () { return stopped === id; });
     }).then(answer, function () { answer("other"); });
   });
 

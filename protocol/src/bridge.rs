@@ -20,8 +20,8 @@
 //! ```
 //! The widget posts only to the iframe's exact origin and reads only messages from that
 //! origin and that iframe's window; the bridge obeys only its parent window on an origin
-//! it was told to trust, and answers only that origin. A stopped command ends early and
-//! answers `ok`, as it does in the widget's own realm.
+//! it was told to trust, and answers only that origin. A stopped command ends at its next
+//! step and answers `ok`, and the highlight goes, as they do on the widget's own origin.
 
 use crate::{PageCommand, PageEvent};
 use serde::Deserialize;
@@ -86,7 +86,8 @@ impl Failure {
 pub enum ToBridge<'a> {
     /// Run this command; answer with its `id`.
     Run { id: u32, command: &'a PageCommand },
-    /// The visitor pressed Stop: end command `id` at its next step.
+    /// The visitor pressed Stop: end command `id` at its next step (if it still runs) and
+    /// remove the highlight.
     Stop { id: u32 },
 }
 

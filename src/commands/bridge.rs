@@ -8,15 +8,12 @@ use docent_protocol::bridge::{Failure, FromBridge, ToBridge};
 use docent_protocol::{PageCommand, PageEvent};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlIFrameElement;
 
 /// How long the bridge may take beyond a command's own wait.
 const ANSWER_MS: u32 = 5_000;
-/// How often a running command looks for a Stop to pass on (the executor's own poll).
-const STOP_POLL_MS: i32 = 100;
 
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
@@ -29,14 +26,8 @@ pub fn frame_origin(frame: &HtmlIFrameElement) -> Option<String> {
     web_sys::Url::new(&frame.src()).ok().map(|u| u.origin())
 }
 
-/// Sends one command and waits for the bridge's answer. While it runs, `cancelled` is asked
-/// as often as the executor asks it in a same-origin demo; once true, the bridge is told to
-/// stop the command.
-pub async fn run(
-    frame: &HtmlIFrameElement,
-    command: &PageCommand,
-    cancelled: impl Fn() -> bool + 'static,
-) -> Result<(), String> {
+/// Sends one command and waits for the bridge's answer.
+pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(), String> {
     let origin = frame_origin(frame).ok_or("the demo iframe has no valid src")?;
     let target = frame
         .content_window()
@@ -59,27 +50,13 @@ pub async fn run(
         );
         WAITING.with(|w| w.borrow_mut().insert(id, resolve));
     });
-    let post = {
-        let (target, origin) = (target.clone(), origin.clone());
-        move |message: String| target.post_message(&JsValue::from_str(&message), &origin)
-    };
-    post(ToBridge::Run { id, command }.encode())
-        .map_err(|_| "could not reach the demo page".to_string())?;
-    let stop_sent = Cell::new(false);
-    let watch_stop = Closure::<dyn Fn()>::new(move || {
-        if !stop_sent.get() && cancelled() {
-            stop_sent.set(true);
-            let _ = post(ToBridge::Stop { id }.encode());
-        }
-    });
-    let watch = window
-        .set_interval_with_callback_and_timeout_and_arguments_0(
-            watch_stop.as_ref().unchecked_ref(),
-            STOP_POLL_MS,
+    target
+        .post_message(
+            &JsValue::from_str(&ToBridge::Run { id, command }.encode()),
+            &origin,
         )
-        .unwrap_or(0);
+        .map_err(|_| "could not reach the demo page".to_string())?;
     let reply = JsFuture::from(answer).await.unwrap_or(JsValue::NULL);
-    window.clear_interval_with_handle(watch);
     WAITING.with(|w| w.borrow_mut().remove(&id));
     if reply.as_bool() == Some(true) {
         return Ok(());
@@ -90,6 +67,20 @@ pub async fn run(
             "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin"
                 .into(),
         ),
+    }
+}
+
+/// The visitor pressed Stop (or the chat is going away): the bridge ends the command it
+/// runs at its next step and removes its highlight, as the widget does on its own origin.
+/// Nothing to do for a demo on the widget's origin, or one that was never sent a command.
+pub fn stop(frame: &HtmlIFrameElement) {
+    let last = NEXT_ID.with(|n| n.get().wrapping_sub(1));
+    if frame.content_document().is_some() || last == 0 {
+        return;
+    }
+    if let (Some(origin), Some(target)) = (frame_origin(frame), frame.content_window()) {
+        let stop = ToBridge::Stop { id: last }.encode();
+        let _ = target.post_message(&JsValue::from_str(&stop), &origin);
     }
 }
 
