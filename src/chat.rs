@@ -121,7 +121,7 @@ impl Chat {
             t.queue.clear();
             t.generation += 1;
         });
-        dom::clear_highlight();
+        self.stop_demo();
         self.socket.set_value(None);
         if let Some(timer) = self
             .reconnect_timer
@@ -295,7 +295,7 @@ impl Chat {
                     t.queue.clear();
                     t.generation += 1;
                 });
-                dom::clear_highlight();
+                self.stop_demo();
             }
             // Dropping the socket detaches its handlers: no close event follows.
             Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
@@ -379,6 +379,16 @@ impl Chat {
         (frame.tag_name() == "IFRAME").then(|| frame.unchecked_into())
     }
 
+    /// Ends the running page command at its next step and removes the highlight, on
+    /// whichever origin the demo is (the widget's own runner is told through the tour's
+    /// generation, which `cancelled` reads).
+    fn stop_demo(self) {
+        dom::clear_highlight();
+        if let Some(frame) = self.demo_frame() {
+            commands::bridge::stop(&frame);
+        }
+    }
+
     /// Queues commands; starts the runner unless it is already going.
     fn run_commands(self, commands: Vec<PageCommand>) {
         let start = self.tour.try_update_value(|t| {
@@ -431,7 +441,7 @@ impl Chat {
                 {
                     commands::bridge::run(&frame, &command).await
                 }
-                Some(frame) => dom::run(&frame, &command, &allowed, &cancelled).await,
+                Some(frame) => dom::run(&frame, &command, &allowed, cancelled).await,
                 None => Err("this page has no demo iframe for the agent to use".to_string()),
             };
             shown_last = result.is_ok();

@@ -1,9 +1,11 @@
-//! Drives a demo on another origin through Docent's bridge script (`demo/crm/bridge.js`)
-//! with `postMessage`: commands go only to the demo's exact origin, and only messages from
-//! that origin and that iframe's window are read.
+//! Drives a demo on another origin through Docent's bridge script (`demo/crm/bridge.js`),
+//! which runs each command with the same executor the widget uses for a same-origin demo.
+//! The wire is typed in [`docent_protocol::bridge`]: commands go only to the demo's exact
+//! origin, and only messages from that origin and that iframe's window are read.
 
+use super::explain;
+use docent_protocol::bridge::{Failure, FromBridge, ToBridge};
 use docent_protocol::{PageCommand, PageEvent};
-use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
@@ -17,16 +19,6 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
     /// Resolvers of the commands waiting for their answer, by id.
     static WAITING: RefCell<HashMap<u32, js_sys::Function>> = RefCell::new(HashMap::new());
-}
-
-/// A message from the bridge.
-#[derive(Debug, Deserialize)]
-struct FromBridge {
-    docent: u8,
-    id: Option<u32>,
-    ok: Option<bool>,
-    error: Option<String>,
-    activity: Option<PageEvent>,
 }
 
 /// The origin of the iframe's `src`: where commands may go, and where answers must come from.
@@ -45,23 +37,24 @@ pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(),
         n.set(id.wrapping_add(1));
         id
     });
-    let message = serde_json::json!({"docent": 1, "id": id, "command": command.to_wire()});
     let wait = match command {
         PageCommand::Wait { timeout_ms, .. } => *timeout_ms,
         _ => 0,
     };
+    let window = web_sys::window().ok_or("no window")?;
     let answer = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
-                &resolve,
-                (wait + ANSWER_MS) as i32,
-                &JsValue::NULL,
-            );
-        }
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_1(
+            &resolve,
+            (wait + ANSWER_MS) as i32,
+            &JsValue::NULL,
+        );
         WAITING.with(|w| w.borrow_mut().insert(id, resolve));
     });
     target
-        .post_message(&JsValue::from_str(&message.to_string()), &origin)
+        .post_message(
+            &JsValue::from_str(&ToBridge::Run { id, command }.encode()),
+            &origin,
+        )
         .map_err(|_| "could not reach the demo page".to_string())?;
     let reply = JsFuture::from(answer).await.unwrap_or(JsValue::NULL);
     WAITING.with(|w| w.borrow_mut().remove(&id));
@@ -69,11 +62,25 @@ pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(),
         return Ok(());
     }
     match reply.as_string() {
-        Some(error) => Err(error),
+        Some(code) => Err(explain(command, Failure::from_code(&code))),
         None => Err(
             "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin"
                 .into(),
         ),
+    }
+}
+
+/// The visitor pressed Stop (or the chat is going away): the bridge ends the command it
+/// runs at its next step and removes its highlight, as the widget does on its own origin.
+/// Nothing to do for a demo on the widget's origin, or one that was never sent a command.
+pub fn stop(frame: &HtmlIFrameElement) {
+    let last = NEXT_ID.with(|n| n.get().wrapping_sub(1));
+    if frame.content_document().is_some() || last == 0 {
+        return;
+    }
+    if let (Some(origin), Some(target)) = (frame_origin(frame), frame.content_window()) {
+        let stop = ToBridge::Stop { id: last }.encode();
+        let _ = target.post_message(&JsValue::from_str(&stop), &origin);
     }
 }
 
@@ -87,22 +94,18 @@ pub fn receive(event: &web_sys::MessageEvent, frame: &HtmlIFrameElement) -> Opti
     if !from_frame || Some(event.origin()) != frame_origin(frame) {
         return None;
     }
-    let text = event.data().as_string()?;
-    let message: FromBridge = serde_json::from_str(&text).ok()?;
-    if message.docent != 1 {
-        return None;
-    }
-    if let Some(id) = message.id {
-        // `true` settles a success; a string is the failure's reason; `null` (the timer) is silence.
-        let outcome = match (message.ok, message.error) {
-            (Some(true), _) => JsValue::TRUE,
-            (_, Some(error)) => JsValue::from_str(&error),
-            _ => JsValue::from_str("the demo page gave no reason"),
-        };
-        if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
-            let _ = resolve.call1(&JsValue::NULL, &outcome);
+    match FromBridge::decode(&event.data().as_string()?)? {
+        FromBridge::Activity(activity) => Some(activity),
+        FromBridge::Done { id, outcome } => {
+            // `true` settles a success; a failure code its failure; `null` (the timer) is silence.
+            let outcome = match outcome {
+                Ok(()) => JsValue::TRUE,
+                Err(failure) => JsValue::from_str(failure.code()),
+            };
+            if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
+                let _ = resolve.call1(&JsValue::NULL, &outcome);
+            }
+            None
         }
-        return None;
     }
-    message.activity
 }

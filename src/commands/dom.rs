@@ -1,30 +1,38 @@
-//! Runs page commands in a same-origin demo iframe through its DOM. Nothing here touches the
-//! host page: every element is looked up in the iframe's own document.
-//!
-//! Elements of the iframe belong to another JavaScript realm, where `instanceof` checks
-//! against this realm's classes fail; so element kinds are told by tag name and then used
-//! through `unchecked_into`.
+//! Runs page commands in a same-origin demo iframe. `navigate` is done here (it is the
+//! widget's for every demo, whatever its origin: it checks the URL and sets the iframe's
+//! `src`); everything else goes to the one executor, `executor.js`, which this module
+//! imports on the first command and hands the iframe's window. Nothing touches the host
+//! page: every element is looked up in the iframe's own document.
 
-use super::friendly_target;
+use super::explain;
+use docent_protocol::bridge::Failure;
 use docent_protocol::command::check_navigation;
 use docent_protocol::PageCommand;
-use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Document, Element, HtmlElement, HtmlIFrameElement, HtmlInputElement, HtmlOptionElement,
-    HtmlSelectElement, HtmlTextAreaElement,
-};
+use web_sys::HtmlIFrameElement;
 
 /// A navigation that has not loaded by then has failed.
 const LOAD_TIMEOUT_MS: i32 = 10_000;
-/// A highlight clears itself after this long (or at the next command).
-pub const HIGHLIGHT_MS: i32 = 4_000;
-/// Typing is shown key by key for this many characters, then the rest lands at once.
-const ANIMATED_CHARS: usize = 40;
-const KEY_DELAY_MS: i32 = 25;
-const WAIT_POLL_MS: i32 = 100;
+
+#[wasm_bindgen(module = "/src/commands/load.js")]
+extern "C" {
+    /// Runs a command through the executor at `url`, importing it on first use; resolves
+    /// with a failure code, or `undefined` when done.
+    #[wasm_bindgen(js_name = run)]
+    fn run_in_executor(
+        url: &str,
+        window: &web_sys::Window,
+        command: &JsValue,
+        cancelled: &js_sys::Function,
+    ) -> js_sys::Promise;
+
+    /// Removes the highlight, if there is one.
+    #[wasm_bindgen(js_name = clearHighlight)]
+    pub fn clear_highlight();
+}
 
 /// Waits `ms` milliseconds.
 pub async fn sleep(ms: i32) {
@@ -42,49 +50,42 @@ pub async fn run(
     frame: &HtmlIFrameElement,
     command: &PageCommand,
     allowed_origins: &[String],
-    cancelled: &dyn Fn() -> bool,
+    cancelled: impl Fn() -> bool + 'static,
 ) -> Result<(), String> {
     clear_highlight();
-    match command {
-        PageCommand::Navigate { url } => navigate(frame, url, allowed_origins).await,
-        PageCommand::Click { selector } => {
-            let element = find(frame, selector)?;
-            if !js_sys::Reflect::has(&element, &"click".into()).unwrap_or(false) {
-                return Err(format!("{} cannot be clicked", friendly_target(selector)));
-            }
-            scroll_to(frame, &element, false);
-            element.unchecked_into::<HtmlElement>().click();
-            Ok(())
-        }
-        PageCommand::Type { selector, text } => type_text(frame, selector, text, cancelled).await,
-        PageCommand::Highlight { selector } => highlight(frame, selector),
-        PageCommand::Scroll { selector } => {
-            let element = find(frame, selector)?;
-            scroll_to(frame, &element, true);
-            Ok(())
-        }
-        PageCommand::Wait {
-            selector,
-            timeout_ms,
-        } => wait_for(frame, selector, *timeout_ms, cancelled).await,
-        PageCommand::Select { selector, option } => select(frame, selector, option),
+    if let PageCommand::Navigate { url } = command {
+        return navigate(frame, url, allowed_origins).await;
+    }
+    let window = document_window(frame)?;
+    // The executor reads the command in its checked wire form, as the bridge does.
+    let wire = js_sys::JSON::parse(&command.to_wire().to_string()).unwrap_or_default();
+    let cancelled = Closure::<dyn Fn() -> bool>::new(cancelled);
+    // Its URL, beside load.js under dist/snippets/ (wasm-bindgen --split-linked-modules).
+    let url = wasm_bindgen::link_to!(module = "/src/commands/executor.js");
+    let outcome = JsFuture::from(run_in_executor(
+        &url,
+        &window,
+        &wire,
+        cancelled.as_ref().unchecked_ref(),
+    ))
+    .await;
+    match outcome {
+        Ok(code) => match code.as_string() {
+            None => Ok(()),
+            Some(code) => Err(explain(command, Failure::from_code(&code))),
+        },
+        Err(_) => Err("Docent's page-command executor could not be loaded".into()),
     }
 }
 
-/// The iframe's document, if this page may reach it.
-pub fn document_of(frame: &HtmlIFrameElement) -> Result<Document, String> {
-    frame.content_document().ok_or_else(|| {
-        "the demo page is on another origin, so it must include Docent's bridge script".into()
-    })
-}
-
-fn find(frame: &HtmlIFrameElement, selector: &str) -> Result<Element, String> {
-    let document = document_of(frame)?;
-    match document.query_selector(selector) {
-        Err(_) => Err(format!("`{selector}` is not a valid CSS selector")),
-        Ok(None) => Err(format!("nothing on the demo page matches `{selector}`")),
-        Ok(Some(element)) => Ok(element),
-    }
+/// The iframe's window, if this page may reach its document.
+fn document_window(frame: &HtmlIFrameElement) -> Result<web_sys::Window, String> {
+    frame
+        .content_document()
+        .and(frame.content_window())
+        .ok_or_else(|| {
+            "the demo page is on another origin, so it must include Docent's bridge script".into()
+        })
 }
 
 /// The origin the demo was embedded with (from the iframe's `src`), which navigation may
@@ -151,254 +152,4 @@ fn next_load(
             .map(|v| v.as_bool() != Some(false))
             .unwrap_or(false)
     }
-}
-
-fn fire(element: &Element, kind: &str) {
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    if let Ok(event) = web_sys::Event::new_with_event_init_dict(kind, &init) {
-        let _ = element.dispatch_event(&event);
-    }
-}
-
-/// A text field, whichever kind it is.
-enum TextField {
-    Input(HtmlInputElement),
-    Area(HtmlTextAreaElement),
-}
-
-impl TextField {
-    fn of(element: Element, selector: &str) -> Result<TextField, String> {
-        match element.tag_name().as_str() {
-            "INPUT" => Ok(TextField::Input(element.unchecked_into())),
-            "TEXTAREA" => Ok(TextField::Area(element.unchecked_into())),
-            _ => Err(format!("{} is not a text field", friendly_target(selector))),
-        }
-    }
-
-    fn set(&self, value: &str) {
-        match self {
-            TextField::Input(input) => input.set_value(value),
-            TextField::Area(area) => area.set_value(value),
-        }
-    }
-
-    fn element(&self) -> &Element {
-        match self {
-            TextField::Input(input) => input,
-            TextField::Area(area) => area,
-        }
-    }
-}
-
-/// Types like a person: focus, then the text a key at a time (an `input` event each),
-/// then `change`, so the demo's own scripts see what they would see from a visitor.
-async fn type_text(
-    frame: &HtmlIFrameElement,
-    selector: &str,
-    text: &str,
-    cancelled: &dyn Fn() -> bool,
-) -> Result<(), String> {
-    let element = find(frame, selector)?;
-    scroll_to(frame, &element, false);
-    let field = TextField::of(element, selector)?;
-    let _ = field.element().unchecked_ref::<HtmlElement>().focus();
-    let mut typed = String::new();
-    for c in text.chars().take(ANIMATED_CHARS) {
-        if cancelled() {
-            return Ok(());
-        }
-        typed.push(c);
-        field.set(&typed);
-        fire(field.element(), "input");
-        sleep(KEY_DELAY_MS).await;
-    }
-    if typed.len() < text.len() {
-        field.set(text);
-        fire(field.element(), "input");
-    }
-    fire(field.element(), "change");
-    Ok(())
-}
-
-fn select(frame: &HtmlIFrameElement, selector: &str, option: &str) -> Result<(), String> {
-    let element = find(frame, selector)?;
-    if element.tag_name() != "SELECT" {
-        return Err(format!("{} is not a dropdown", friendly_target(selector)));
-    }
-    let dropdown: HtmlSelectElement = element.unchecked_into();
-    let options = dropdown.options();
-    let wanted = option.trim();
-    let index = (0..options.length()).find(|&i| {
-        options
-            .item(i)
-            .map(|o| o.unchecked_into::<HtmlOptionElement>())
-            .is_some_and(|o| o.value() == wanted || o.text().trim().eq_ignore_ascii_case(wanted))
-    });
-    let Some(index) = index else {
-        return Err(format!(
-            "{} has no option “{wanted}”",
-            friendly_target(selector)
-        ));
-    };
-    dropdown.set_selected_index(index as i32);
-    fire(&dropdown, "input");
-    fire(&dropdown, "change");
-    Ok(())
-}
-
-async fn wait_for(
-    frame: &HtmlIFrameElement,
-    selector: &str,
-    timeout_ms: u32,
-    cancelled: &dyn Fn() -> bool,
-) -> Result<(), String> {
-    let started = js_sys::Date::now();
-    loop {
-        // Looked up afresh each time: a navigation replaces the document.
-        match document_of(frame)?.query_selector(selector) {
-            Err(_) => return Err(format!("`{selector}` is not a valid CSS selector")),
-            Ok(Some(_)) => return Ok(()),
-            Ok(None) => {}
-        }
-        if cancelled() {
-            return Ok(());
-        }
-        if js_sys::Date::now() - started >= f64::from(timeout_ms) {
-            return Err(format!(
-                "{} did not appear within {:.1} s",
-                friendly_target(selector),
-                f64::from(timeout_ms) / 1000.0
-            ));
-        }
-        sleep(WAIT_POLL_MS).await;
-    }
-}
-
-fn prefers_reduced_motion(frame: &HtmlIFrameElement) -> bool {
-    frame
-        .content_window()
-        .and_then(|w| {
-            w.match_media("(prefers-reduced-motion: reduce)")
-                .ok()
-                .flatten()
-        })
-        .is_some_and(|m| m.matches())
-}
-
-/// Scrolls the demo so the element is centred. Only the iframe's own viewport moves:
-/// `scrollIntoView` would also scroll the host page around the iframe.
-fn scroll_to(frame: &HtmlIFrameElement, element: &Element, smooth: bool) {
-    let Some(window) = frame.content_window() else {
-        return;
-    };
-    let rect = element.get_bounding_client_rect();
-    let viewport = window
-        .inner_height()
-        .ok()
-        .and_then(|h| h.as_f64())
-        .unwrap_or(0.0);
-    let scroll_y = window.scroll_y().unwrap_or(0.0);
-    let options = web_sys::ScrollToOptions::new();
-    options.set_top((scroll_y + rect.top() - (viewport - rect.height()) / 2.0).max(0.0));
-    options.set_behavior(if smooth && !prefers_reduced_motion(frame) {
-        web_sys::ScrollBehavior::Smooth
-    } else {
-        web_sys::ScrollBehavior::Instant
-    });
-    window.scroll_to_with_scroll_to_options(&options);
-}
-
-/// The highlight on screen: its overlay and the timers that move and remove it.
-struct Highlight {
-    overlay: Element,
-    follow: i32,
-    expire: i32,
-    _follow: Closure<dyn FnMut()>,
-}
-
-thread_local! {
-    static HIGHLIGHT: RefCell<Option<Highlight>> = const { RefCell::new(None) };
-}
-
-/// Removes the highlight, if there is one.
-pub fn clear_highlight() {
-    let Some(highlight) = HIGHLIGHT.with(|h| h.borrow_mut().take()) else {
-        return;
-    };
-    if let Some(window) = web_sys::window() {
-        window.clear_interval_with_handle(highlight.follow);
-        window.clear_timeout_with_handle(highlight.expire);
-    }
-    highlight.overlay.remove();
-}
-
-/// Places the overlay over the element, in document coordinates (so page scrolling needs
-/// no update; layout changes are followed by a timer).
-fn place(overlay: &Element, element: &Element, frame: &HtmlIFrameElement) {
-    let rect = element.get_bounding_client_rect();
-    let (scroll_x, scroll_y) = frame
-        .content_window()
-        .map(|w| (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0)))
-        .unwrap_or((0.0, 0.0));
-    let style = format!(
-        "position:absolute;left:{}px;top:{}px;width:{}px;height:{}px;box-sizing:border-box;\
-         border:3px solid #f59e0b;border-radius:6px;box-shadow:0 0 0 4px rgba(245,158,11,.3);\
-         pointer-events:none;z-index:2147483647;margin:0;padding:0;",
-        rect.left() + scroll_x,
-        rect.top() + scroll_y,
-        rect.width(),
-        rect.height()
-    );
-    // Through the CSSOM, not a `style` attribute, which a strict CSP (no 'unsafe-inline'
-    // styles) would refuse. The overlay comes from the iframe's realm, so no `dyn_into`.
-    overlay
-        .unchecked_ref::<web_sys::HtmlElement>()
-        .style()
-        .set_css_text(&style);
-}
-
-fn highlight(frame: &HtmlIFrameElement, selector: &str) -> Result<(), String> {
-    let element = find(frame, selector)?;
-    let document = document_of(frame)?;
-    let body = document
-        .body()
-        .ok_or_else(|| "the demo page has no body".to_string())?;
-    scroll_to(frame, &element, true);
-    let overlay = document
-        .create_element("div")
-        .map_err(|_| "could not draw the highlight".to_string())?;
-    let _ = overlay.set_attribute("data-docent-highlight", selector);
-    let _ = overlay.set_attribute("aria-hidden", "true");
-    place(&overlay, &element, frame);
-    body.append_child(&overlay)
-        .map_err(|_| "could not draw the highlight".to_string())?;
-
-    let window = web_sys::window().ok_or_else(|| "no window".to_string())?;
-    let (o, e, f) = (overlay.clone(), element.clone(), frame.clone());
-    let follow_tick = Closure::<dyn FnMut()>::new(move || place(&o, &e, &f));
-    // A one-shot closure frees itself when it runs; it cannot be owned by the highlight it
-    // removes (dropping a closure while it runs is an error).
-    let expire_tick = Closure::once_into_js(clear_highlight);
-    let follow = window
-        .set_interval_with_callback_and_timeout_and_arguments_0(
-            follow_tick.as_ref().unchecked_ref(),
-            200,
-        )
-        .unwrap_or(0);
-    let expire = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            expire_tick.unchecked_ref(),
-            HIGHLIGHT_MS,
-        )
-        .unwrap_or(0);
-    HIGHLIGHT.with(|h| {
-        *h.borrow_mut() = Some(Highlight {
-            overlay,
-            follow,
-            expire,
-            _follow: follow_tick,
-        })
-    });
-    Ok(())
 }

@@ -1,9 +1,11 @@
-//! Page commands in the demo iframe: what the visitor is told while they run (pure, below)
-//! and the executor that runs them through the iframe's DOM ([`dom`]).
+//! Page commands in the demo iframe: what the visitor is told while they run and when one
+//! fails (pure, below), and the two ways to the one executor (`executor.js`): [`dom`] for a
+//! demo on the widget's origin, [`bridge`] for one on another origin.
 
 pub mod bridge;
 pub mod dom;
 
+use docent_protocol::bridge::Failure;
 use docent_protocol::PageCommand;
 
 /// A name for the element a selector points at, in the visitor's words:
@@ -60,6 +62,30 @@ pub fn describe(command: &PageCommand) -> String {
         PageCommand::Select { selector, option } => {
             format!("Choosing “{option}” in {}…", friendly_target(selector))
         }
+    }
+}
+
+/// The sentence for a command the executor could not carry out. Made here, from the
+/// executor's failure code, so both ways to it (same-origin and bridge) say the same words.
+pub fn explain(command: &PageCommand, failure: Failure) -> String {
+    let selector = command.selector().unwrap_or_default();
+    let target = || friendly_target(selector);
+    match (failure, command) {
+        (Failure::BadSelector, _) => format!("`{selector}` is not a valid CSS selector"),
+        (Failure::NoMatch, _) => format!("nothing on the demo page matches `{selector}`"),
+        (Failure::NotClickable, _) => format!("{} cannot be clicked", target()),
+        (Failure::NotTextField, _) => format!("{} is not a text field", target()),
+        (Failure::NotDropdown, _) => format!("{} is not a dropdown", target()),
+        (Failure::NoOption, PageCommand::Select { option, .. }) => {
+            format!("{} has no option “{}”", target(), option.trim())
+        }
+        (Failure::Timeout, PageCommand::Wait { timeout_ms, .. }) => format!(
+            "{} did not appear within {:.1} s",
+            target(),
+            f64::from(*timeout_ms) / 1000.0
+        ),
+        (Failure::NoBody, _) => "the demo page has no body".into(),
+        _ => "the demo page could not carry it out".into(),
     }
 }
 
@@ -120,6 +146,41 @@ mod tests {
                 selector: "[data-testid='pipeline-chart']".into()
             }),
             "Showing you the pipeline chart…"
+        );
+    }
+
+    #[test]
+    fn failures_are_told_in_the_words_of_the_command() {
+        let select = PageCommand::Select {
+            selector: "#deal-stage".into(),
+            option: " lost ".into(),
+        };
+        assert_eq!(
+            explain(&select, Failure::NoOption),
+            "the deal stage has no option “lost”"
+        );
+        let wait = PageCommand::Wait {
+            selector: "#never".into(),
+            timeout_ms: 300,
+        };
+        assert_eq!(
+            explain(&wait, Failure::Timeout),
+            "the never did not appear within 0.3 s"
+        );
+        let click = PageCommand::Click {
+            selector: ")(".into(),
+        };
+        assert_eq!(
+            explain(&click, Failure::BadSelector),
+            "`)(` is not a valid CSS selector"
+        );
+        assert_eq!(
+            explain(&click, Failure::NoMatch),
+            "nothing on the demo page matches `)(`"
+        );
+        assert_eq!(
+            explain(&click, Failure::Other),
+            "the demo page could not carry it out"
         );
     }
 

@@ -5,11 +5,14 @@
 //! dist/docent-app.js             wasm-bindgen's JS glue (an ES module the loader imports)
 //! dist/docent-app_bg.wasm        the widget
 //! dist/docent.css                the default theme
+//! dist/snippets/…                JS modules the glue imports: `load.js` (always, with the glue)
+//!                                and the page-command `executor.js` (only on the first command)
 //! dist/<name>.<hash>.<ext>       each of them again under a content hash (cache forever)
 //! dist/manifest.json             stable name -> hashed name, bytes, SRI integrity
 //! ```
 //! The loader refers to the hashed glue, wasm and stylesheet, so a new release never mixes
-//! with an old one in a cache.
+//! with an old one in a cache. The snippets keep wasm-bindgen's paths (the glue and the wasm
+//! name them), so they are served like the loader: cached briefly.
 
 use crate::{command, root, run, target_dir};
 use sha2::{Digest, Sha256, Sha384};
@@ -50,6 +53,10 @@ pub fn build() -> Result<(), String> {
                 "--target",
                 "web",
                 "--no-typescript",
+                // `link_to!` modules (the page-command executor) become files beside the
+                // glue, imported when first used, instead of blobs inlined into it, which a
+                // strict CSP would refuse.
+                "--split-linked-modules",
                 "--out-name",
                 "docent-app",
                 "--out-dir",
@@ -97,6 +104,8 @@ pub fn build() -> Result<(), String> {
     let loader = point_loader_at(&slim(&loader), &hashed)?;
     files.insert(0, ("docent.js", loader.into_bytes()));
 
+    copy_dir(&staging.join("snippets"), &out.join("snippets"))?;
+
     let mut manifest = String::from("{\n");
     for (i, (name, bytes)) in files.iter().enumerate() {
         let hashed = hashed_name(name, bytes);
@@ -126,6 +135,54 @@ pub fn build() -> Result<(), String> {
     Ok(())
 }
 
+/// Copies a folder's files and subfolders (wasm-bindgen's `snippets/`).
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        if source.is_dir() {
+            copy_dir(&source, &target)?;
+        } else if source.extension().is_some_and(|e| e == "js") && is_docents(&source) {
+            // Docent's own modules (load.js, executor.js) are written like the loader, so
+            // their comments can go the same way: a demo's visitors download them.
+            let text = std::fs::read_to_string(&source)
+                .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+            std::fs::write(&target, without_comment_lines(&text))
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        } else {
+            std::fs::copy(&source, &target)
+                .map_err(|e| format!("cannot copy {}: {e}", source.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a snippet is the docent crate's own (wasm-bindgen puts each crate's snippets in
+/// a folder named after it), not a dependency's, whose lines may not follow our rule.
+fn is_docents(snippet: &Path) -> bool {
+    snippet
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with("docent-"))
+}
+
+/// Every file under `dir`, as paths relative to it (`snippets/docent-…/src/commands/load.js`).
+pub fn files_under(dir: &Path, prefix: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let relative = prefix.join(entry.file_name());
+        if entry.path().is_dir() {
+            files.extend(files_under(&entry.path(), &relative));
+        } else {
+            files.push(relative);
+        }
+    }
+    files.sort();
+    files
+}
+
 /// `docent.css` -> `docent.1a2b3c4d5e.css`: the first 10 hex digits of its SHA-256.
 fn hashed_name(name: &str, bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -149,8 +206,13 @@ fn integrity(bytes: &[u8]) -> String {
 /// anything else. Only whole-line comments are taken out (the loader is written so that no
 /// code line starts with `//`, `/*` or `*`), so no code can be cut.
 fn slim(loader: &str) -> String {
-    let mut out = String::from("/*! Docent embed loader */\n");
-    for line in loader.lines().map(str::trim) {
+    String::from("/*! Docent embed loader */\n") + &without_comment_lines(loader)
+}
+
+/// The lines of a JS file that are code, trimmed (see [`slim`]).
+fn without_comment_lines(js: &str) -> String {
+    let mut out = String::new();
+    for line in js.lines().map(str::trim) {
         let comment = line.starts_with("//") || line.starts_with("/*") || line.starts_with('*');
         if !line.is_empty() && !comment {
             out.push_str(line);
