@@ -23,8 +23,10 @@ pub const LAZY_FILE: &str = "executor.js";
 /// raise it in the same commit that explains why (README, "Size"). 176 KiB since the page
 /// commands (+22 KB) landed; 184 KiB since embedding: the loader (2.3 KB), the JS API, host
 /// events and `destroy()` (+3.7 KB wasm and glue) and the CSS reset (+0.4 KB); 181 KiB since
-/// the page commands moved to one JS executor loaded at the first command (-2.1 KB).
-pub const BUDGET_BROTLI_BYTES: usize = 181 * 1024;
+/// the page commands moved to one JS executor loaded at the first command (-2.1 KB); 182 KiB
+/// since delivery toward servers without acknowledgements (+0.7 KB) and streamed text that
+/// ends in its complete reply (185,448 B measured).
+pub const BUDGET_BROTLI_BYTES: usize = 182 * 1024;
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
 /// the same bytes under other names).
