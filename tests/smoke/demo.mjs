@@ -44,9 +44,11 @@ try {
   step('send "Show me the dashboard" and read the reply');
   await page.fill(input, 'Show me the dashboard');
   await page.press(input, 'Enter');
-  await page.locator(agent).nth(1).waitFor({ timeout });
-  assert.equal(await page.locator(agent).nth(1).textContent(),
-    "Here's the dashboard! Let me show you the pipeline.");
+  // The agent may first react to the visitor's own move to the contacts page (the demo's
+  // pageEvents), so the reply is found by its text, not by its place.
+  const reply = page.locator(agent, { hasText: "Here's the dashboard!" });
+  await reply.waitFor({ timeout });
+  assert.equal(await reply.textContent(), "Here's the dashboard! Let me show you the pipeline.");
 
   step('the agent brings the demo iframe to the dashboard and highlights the pipeline');
   await frame.locator('[data-docent-highlight]').waitFor({ timeout });
