@@ -200,10 +200,7 @@ fn demo(args: &[String]) -> Result<(), String> {
     let backend = match &external {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => {
-            run(
-                "build the reference agent server",
-                command("cargo").args(["build", "-p", "docent-server"]),
-            )?;
+            build_server()?;
             let server = command(&server_bin().to_string_lossy())
                 .args(["--port", &server_port.to_string()])
                 .spawn()
@@ -239,6 +236,14 @@ fn demo(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Builds the reference agent server's debug binary (a no-op when it is up to date).
+pub fn build_server() -> Result<(), String> {
+    run(
+        "build the reference agent server",
+        command("cargo").args(["build", "-p", "docent-server"]),
+    )
+}
+
 /// The reference agent server's debug binary, where cargo put it.
 pub fn server_bin() -> PathBuf {
     target_dir().join("debug/docent-server")
@@ -255,10 +260,7 @@ fn browser_env(command: &mut Command) -> &mut Command {
 fn bench() -> Result<(), String> {
     setup::tools(true)?;
     release_build()?;
-    run(
-        "build the reference agent server",
-        command("cargo").args(["build", "-p", "docent-server"]),
-    )?;
+    build_server()?;
     run(
         "loading strategies (tests/bench/load.mjs)",
         browser_env(command("node").arg("tests/bench/load.mjs")),
@@ -310,10 +312,7 @@ fn test() -> Result<(), String> {
     )?;
     let assets = release_build()?;
     size::check_budget(&assets)?;
-    run(
-        "build the reference agent server",
-        command("cargo").args(["build", "-p", "docent-server"]),
-    )?;
+    build_server()?;
     run(
         "end-to-end tests (Playwright driving Chromium)",
         browser_env(command("node").args(["--test", "--test-concurrency=1", "tests/e2e/"])),

@@ -11,7 +11,7 @@
 //!
 //! A failure names the step and shows the last lines the demo printed.
 
-use crate::{command, root, server_bin, setup};
+use crate::{build_server, command, root, server_bin, setup};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -220,7 +220,8 @@ struct CompressingServer {
 
 impl CompressingServer {
     fn start() -> Result<Self, String> {
-        run_build_of_server()?;
+        // The first demo run built it; built again (a no-op then) so this step stands alone.
+        build_server()?;
         let mut child = command("node")
             .arg("tests/smoke/compressing-server.mjs")
             .env("DOCENT_SERVER_BIN", server_bin())
@@ -257,12 +258,4 @@ impl CompressingServer {
             .status();
         let _ = self.child.wait();
     }
-}
-
-/// The first demo run built it; built again (a no-op then) so this step stands on its own.
-fn run_build_of_server() -> Result<(), String> {
-    crate::run(
-        "build the reference agent server",
-        command("cargo").args(["build", "-p", "docent-server"]),
-    )
 }
