@@ -1,19 +1,124 @@
 //! What every platform codec provides, and the typed errors of reading a frame.
+//!
+//! A client dialect is everything that differs between platforms on the widget's side:
+//! how a session starts and ends (an HTTP call, or nothing), where the socket goes and with
+//! which subprotocols, how frames read (with per-connection state: a platform may send
+//! cumulative text that has to become deltas), how frames are written, and what a close
+//! code means. The widget's shell performs the I/O the dialect describes; the conversation
+//! above it sees only the normalized model and an opaque [`SessionHandle`].
 
-use crate::model::{AgentEvent, VisitorAction};
+use crate::model::{AgentEvent, ErrorCode, Greeting, VisitorAction};
 use std::fmt;
 
-/// One agent platform's wire format.
-pub trait Dialect {
+/// What the host page configured that a dialect may need (`data-*` options).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    /// The product (or agent) the chat is about: `data-product-id`.
+    pub product_id: String,
+    /// The site's public key: `data-public-key`.
+    pub key: String,
+}
+
+/// An HTTP `POST` with a JSON body that the shell makes for the dialect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpCall {
+    /// Path and query, appended to the configured server.
+    pub path: String,
+    /// Sent as `Authorization: Bearer …`.
+    pub bearer: String,
+    pub body: Option<String>,
+}
+
+/// How a session starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Start {
+    /// With this HTTP call; [`ClientDialect::started`] reads its answer.
+    Call(HttpCall),
+    /// Without one: the socket itself starts (or resumes) the conversation.
+    Ready(Started),
+    /// The configuration cannot work with this platform; said before anything is sent.
+    Refused(StartFailure),
+}
+
+/// A session that exists, as the conversation receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Started {
+    pub session: SessionHandle,
+    /// Who the visitor talks to, where the platform says.
+    pub agent_name: Option<String>,
+    /// The opening line, where the platform sends it with the session.
+    pub greeting: Option<Greeting>,
+}
+
+/// The dialect's own record of a session (ids, tokens), written and read only by the
+/// dialect. The conversation keeps and persists it without looking inside.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SessionHandle(pub String);
+
+/// Why a session could not start: meanings, worded by the widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartFailure {
+    /// The server named the problem.
+    Refused(ErrorCode),
+    /// The site's key was not accepted (HTTP 401/403).
+    KeyRejected,
+    /// Too many requests (HTTP 429).
+    Busy,
+    /// Another client error, by HTTP status.
+    Http(u16),
+    /// The server failed (5xx).
+    ServerTrouble,
+    /// The answer could not be read.
+    Unreadable,
+    /// A setting the platform cannot use; the text says which and why (for the console).
+    BadSetting(String),
+}
+
+/// Where the socket goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketTarget {
+    /// Path and query, appended to the configured server (as `ws:`/`wss:`).
+    pub path: String,
+    /// `Sec-WebSocket-Protocol` values (some platforms carry credentials there).
+    pub protocols: Vec<String>,
+}
+
+/// What a close code means, and why, when the platform says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    pub kind: CloseKind,
+    pub reason: Option<ErrorCode>,
+}
+
+/// Reads the frames of one connection; a new one for every connection, so state never
+/// leaks from a dead socket into the next.
+pub trait Decoder {
+    /// Reads one text frame. Never panics: anything unreadable is a [`DecodeError`].
+    fn decode(&mut self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError>;
+}
+
+/// One agent platform, as the widget speaks it.
+pub trait ClientDialect {
     /// The name used in configuration (`data-dialect`).
     fn name(&self) -> &'static str;
+    /// How a session starts for these settings.
+    fn start(&self, settings: &Settings) -> Start;
+    /// Reads the answer to [`Start::Call`].
+    fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure>;
+    /// The call that tells the server the visitor ended the session, if there is one.
+    fn end(&self, session: &SessionHandle) -> Option<HttpCall>;
+    /// Where to connect for this session; `None` if the handle is not this dialect's.
+    fn socket(&self, session: &SessionHandle) -> Option<SocketTarget>;
+    /// A reader for one new connection.
+    fn decoder(&self) -> Box<dyn Decoder>;
     /// The frame to send for an action, or `None` when this platform has no such message
     /// (the action is then handled without the socket, or not at all).
     fn encode(&self, action: &VisitorAction) -> Option<String>;
-    /// Reads one text frame. Never panics: anything unreadable is a [`DecodeError`].
-    fn decode(&self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError>;
     /// What a WebSocket close code means for the conversation.
-    fn classify_close(&self, code: u16) -> CloseKind;
+    fn classify_close(&self, code: u16) -> Closed;
+    /// How often to send a keep-alive frame, if the platform wants one.
+    fn heartbeat_ms(&self) -> Option<u32>;
 }
 
 /// What to do after the socket closed.

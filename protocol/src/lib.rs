@@ -12,7 +12,10 @@ pub mod live_demo;
 pub mod model;
 
 pub use command::{CommandError, PageCommand};
-pub use dialect::{CloseKind, DecodeError, Dialect};
+pub use dialect::{
+    ClientDialect, CloseKind, Closed, DecodeError, Decoder, HttpCall, SessionHandle, Settings,
+    SocketTarget, Start, StartFailure, Started,
+};
 pub use model::{
     AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
     PageEvent, VisitorAction,

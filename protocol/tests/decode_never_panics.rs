@@ -6,7 +6,7 @@ mod support;
 use support as seed_examples;
 
 use docent_protocol::live_demo::{ClientMessage, LiveDemo};
-use docent_protocol::{DecodeError, Dialect};
+use docent_protocol::{DecodeError, Decoder};
 use serde_json::{json, Map, Value};
 
 /// xorshift64*: small, deterministic, good enough to spread inputs.

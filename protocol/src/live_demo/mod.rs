@@ -8,14 +8,16 @@
 //! `UNKNOWN_TYPE`.
 
 use crate::command::commands_from_wire;
-use crate::dialect::{CloseKind, DecodeError, Dialect};
+use crate::dialect::DecodeError;
 use crate::model::{
-    AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadForm, PageEvent,
-    VisitorAction,
+    AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadForm,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+mod client;
+pub use client::LiveDemo;
 
 /// `POST` here creates a session.
 pub const SESSION_PATH: &str = "/api/v1/session";
@@ -338,84 +340,11 @@ fn payload<T: DeserializeOwned>(message_type: &str, payload: Value) -> Result<T,
     })
 }
 
-/// The live-demo codec, for the widget.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LiveDemo;
-
-impl Dialect for LiveDemo {
-    fn name(&self) -> &'static str {
-        "live-demo"
-    }
-
-    fn encode(&self, action: &VisitorAction) -> Option<String> {
-        let message = match action {
-            VisitorAction::Say {
-                text,
-                context,
-                client_id,
-            } => ClientMessage::VisitorMessage(VisitorMessage {
-                text: text.clone(),
-                context: context.clone(),
-                client_message_id: client_id.clone(),
-            }),
-            VisitorAction::Heartbeat => ClientMessage::Heartbeat(Empty {}),
-            VisitorAction::PageEvent(PageEvent {
-                event,
-                selector,
-                url,
-                action,
-                error,
-            }) => ClientMessage::IframeEvent(IframeEvent {
-                event: event.clone(),
-                selector: selector.clone(),
-                url: url.clone(),
-                action: action.clone(),
-                error: error.clone(),
-                lead: None,
-            }),
-            VisitorAction::LeadSubmitted { values } => ClientMessage::IframeEvent(IframeEvent {
-                event: LEAD_EVENT.into(),
-                lead: Some(
-                    values
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                        .collect(),
-                ),
-                ..IframeEvent::default()
-            }),
-        };
-        Some(message.to_json())
-    }
-
-    fn decode(&self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError> {
-        ServerMessage::parse(frame).map(ServerMessage::into_events)
-    }
-
-    fn classify_close(&self, code: u16) -> CloseKind {
-        match code {
-            close::NORMAL => CloseKind::Final,
-            close::AUTH_FAILED | close::SESSION_NOT_FOUND => CloseKind::NewSession,
-            // Policy violation: the same request would be refused again.
-            1008 => CloseKind::Final,
-            4029 => CloseKind::RateLimited,
-            _ => CloseKind::Retry,
-        }
-    }
-}
-
-impl SessionResponse {
-    /// The session as a normalized event (live-demo greets over REST, not the socket).
-    pub fn ready_event(&self) -> AgentEvent {
-        AgentEvent::SessionReady {
-            session_id: self.session_id.clone(),
-            greeting: Some(self.greeting.clone()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::{ClientDialect, CloseKind};
+    use crate::model::VisitorAction;
 
     #[test]
     fn socket_paths_escape_what_they_carry() {
@@ -429,12 +358,12 @@ mod tests {
     #[test]
     fn close_codes_are_classified_as_the_seed_describes() {
         let d = LiveDemo;
-        assert_eq!(d.classify_close(1000), CloseKind::Final);
-        assert_eq!(d.classify_close(4001), CloseKind::NewSession);
-        assert_eq!(d.classify_close(4004), CloseKind::NewSession);
-        assert_eq!(d.classify_close(1006), CloseKind::Retry);
-        assert_eq!(d.classify_close(1011), CloseKind::Retry);
-        assert_eq!(d.classify_close(4029), CloseKind::RateLimited);
+        assert_eq!(d.classify_close(1000).kind, CloseKind::Final);
+        assert_eq!(d.classify_close(4001).kind, CloseKind::NewSession);
+        assert_eq!(d.classify_close(4004).kind, CloseKind::NewSession);
+        assert_eq!(d.classify_close(1006).kind, CloseKind::Retry);
+        assert_eq!(d.classify_close(1011).kind, CloseKind::Retry);
+        assert_eq!(d.classify_close(4029).kind, CloseKind::RateLimited);
     }
 
     #[test]
