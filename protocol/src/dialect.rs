@@ -17,6 +17,19 @@ pub struct Settings {
     pub product_id: String,
     /// The site's public key: `data-public-key`.
     pub key: String,
+    /// Every other option the host page gave, by name without `data-` (`workspace-id`, …):
+    /// a dialect reads its own and says which are missing or wrong.
+    pub options: Vec<(String, String)>,
+}
+
+impl Settings {
+    /// The option called `name`, if the host page gave one.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// An HTTP `POST` with a JSON body that the shell makes for the dialect.
