@@ -6,8 +6,8 @@ use crate::commands::{self, dom};
 use crate::conversation::{Author, Conversation, Effect, Event, HostEvent, Snapshot};
 use crate::embed::{Config, Persist};
 use crate::transport::{self, Socket};
-use docent_protocol::live_demo::{socket_path, LiveDemo, HEARTBEAT_MS};
-use docent_protocol::{Dialect, PageCommand, PageEvent};
+use crate::{dialects, texts};
+use docent_protocol::{ClientDialect, Decoder, PageCommand, PageEvent, Start};
 use leptos::prelude::*;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -28,7 +28,11 @@ const CLICK_REPORT_GAP_MS: f64 = 400.0;
 pub struct Chat {
     pub state: RwSignal<Conversation>,
     config: StoredValue<Config>,
+    /// The agent platform's codec, chosen by `data-dialect`.
+    dialect: &'static dyn ClientDialect,
     socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// Reads the current connection's frames (a fresh one per connection).
+    decoder: StoredValue<Option<Box<dyn Decoder>>, LocalStorage>,
     /// Where DOM events for the host page are dispatched.
     host: StoredValue<Option<web_sys::Element>, LocalStorage>,
     tour: StoredValue<Tour>,
@@ -60,8 +64,11 @@ struct Tour {
 
 impl Chat {
     pub fn new(config: Config, host: Option<web_sys::Element>) -> Chat {
+        let dialect = dialects::named(config.dialect);
         let chat = Chat {
             state: RwSignal::new(Conversation::new(&config.title)),
+            dialect,
+            decoder: StoredValue::new_local(None),
             config: StoredValue::new(config),
             socket: StoredValue::new_local(None),
             host: StoredValue::new_local(host),
@@ -75,17 +82,19 @@ impl Chat {
         chat.restore();
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
-        let timers = [
+        let heartbeat = dialect.heartbeat_ms().and_then(|ms| {
             set_interval_with_handle(
                 move || chat.dispatch(Event::HeartbeatDue),
-                Duration::from_millis(u64::from(HEARTBEAT_MS)),
-            ),
-            set_interval_with_handle(
-                move || chat.dispatch(Event::Tick),
-                Duration::from_millis(WATCHDOG_TICK_MS),
-            ),
-        ];
-        for timer in timers.into_iter().flatten() {
+                Duration::from_millis(u64::from(ms)),
+            )
+            .ok()
+        });
+        let watchdog = set_interval_with_handle(
+            move || chat.dispatch(Event::Tick),
+            Duration::from_millis(WATCHDOG_TICK_MS),
+        )
+        .ok();
+        for timer in [heartbeat, watchdog].into_iter().flatten() {
             chat.on_destroy(move || timer.clear());
         }
         chat.watch_connectivity();
@@ -247,16 +256,36 @@ impl Chat {
                 if let Some(reason) = config.not_set_up() {
                     return self.dispatch(Event::SessionFailed { reason });
                 }
-                leptos::task::spawn_local(async move {
-                    match transport::create_session(&config).await {
-                        Ok(session) => self.dispatch(Event::SessionCreated(session)),
-                        Err(reason) => self.dispatch(Event::SessionFailed { reason }),
+                let call = match self.dialect.start(&config.settings()) {
+                    Start::Ready(started) => return self.dispatch(Event::SessionCreated(started)),
+                    Start::Refused(failure) => {
+                        if let docent_protocol::StartFailure::BadSetting(why) = &failure {
+                            web_sys::console::error_1(&format!("Docent: {why}").into());
+                        }
+                        let reason = texts::start_failure(&failure);
+                        return self.dispatch(Event::SessionFailed { reason });
                     }
+                    Start::Call(call) => call,
+                };
+                let dialect = self.dialect;
+                leptos::task::spawn_local(async move {
+                    let event = match transport::call(&config.server, &call).await {
+                        Ok((status, body)) => match dialect.started(status, &body) {
+                            Ok(started) => Event::SessionCreated(started),
+                            Err(failure) => Event::SessionFailed {
+                                reason: texts::start_failure(&failure),
+                            },
+                        },
+                        Err(_) => Event::SessionFailed {
+                            reason: texts::UNREACHABLE.into(),
+                        },
+                    };
+                    self.dispatch(event);
                 });
             }
-            Effect::Connect { session_id, token } => self.connect(&session_id, &token),
+            Effect::Connect(session) => self.connect(&session),
             Effect::Send(action) => {
-                let Some(frame) = LiveDemo.encode(&action) else {
+                let Some(frame) = self.dialect.encode(&action) else {
                     return;
                 };
                 let sent = self
@@ -283,10 +312,16 @@ impl Chat {
                     old.clear();
                 }
             }
-            Effect::EndSession { session_id, token } => {
-                let config = self.config();
+            Effect::EndSession(session) => {
+                let Some(call) = self.dialect.end(&session) else {
+                    return;
+                };
+                let server = self.config.with_value(|c| c.server.clone());
+                // Best effort: the visitor is leaving anyway.
                 leptos::task::spawn_local(async move {
-                    transport::end_session(&config, &session_id, &token).await;
+                    if let Err(e) = transport::call(&server, &call).await {
+                        web_sys::console::warn_2(&"Docent: ending the session failed".into(), &e);
+                    }
                 });
             }
             Effect::RunCommands(commands) => self.run_commands(commands),
@@ -304,36 +339,38 @@ impl Chat {
         }
     }
 
-    fn connect(self, session_id: &str, token: &str) {
+    fn connect(self, session: &docent_protocol::SessionHandle) {
         // A new socket replaces (and so closes) any old one.
         self.socket.set_value(None);
+        let closed = move |code: u16| {
+            self.dispatch(Event::SocketClosed {
+                closed: self.dialect.classify_close(code),
+                jitter: js_sys::Math::random(),
+            })
+        };
+        let Some(target) = self.dialect.socket(session) else {
+            // A saved session of another dialect: it cannot be resumed, so it is gone.
+            return closed(4004);
+        };
         let origin = window().location().origin().unwrap_or_default();
         let url = transport::socket_url(
             &self.config.with_value(|c| c.server.clone()),
             &origin,
-            &socket_path(session_id, token),
+            &target.path,
         );
+        self.decoder.set_value(Some(self.dialect.decoder()));
         let opened = Socket::open(
             &url,
+            &target.protocols,
             move || self.dispatch(Event::SocketOpened),
             move |frame| self.receive(frame),
-            move |code| {
-                self.dispatch(Event::SocketClosed {
-                    code,
-                    kind: LiveDemo.classify_close(code),
-                    jitter: js_sys::Math::random(),
-                })
-            },
+            closed,
         );
         match opened {
             Ok(socket) => self.socket.set_value(Some(socket)),
             Err(e) => {
                 web_sys::console::warn_2(&"Docent: could not open the socket".into(), &e);
-                self.dispatch(Event::SocketClosed {
-                    code: 1006,
-                    kind: LiveDemo.classify_close(1006),
-                    jitter: js_sys::Math::random(),
-                });
+                closed(1006);
             }
         }
     }
@@ -344,7 +381,14 @@ impl Chat {
                 detail: "a binary frame".into(),
             });
         };
-        match LiveDemo.decode(&frame) {
+        let decoded = self
+            .decoder
+            .try_update_value(|d| d.as_mut().map(|d| d.decode(&frame)))
+            .flatten();
+        let Some(decoded) = decoded else {
+            return;
+        };
+        match decoded {
             Ok(events) => {
                 for event in events {
                     self.dispatch(Event::Agent(event));

@@ -2,11 +2,11 @@
 //! [`Conversation::apply`], which returns the [`Effect`]s the browser shell must carry out.
 //! Time is passed in, never read, so all of it is tested natively.
 
+use crate::texts::explain;
 use crate::transport::policy::{self, Backoff, ANSWER_TIMEOUT_MS, MAX_ATTEMPTS, SILENCE_MS};
-use docent_protocol::live_demo::SessionResponse;
 use docent_protocol::{
-    AgentEvent, AgentMessage, CloseKind, ErrorCode, LeadFieldKind, LeadForm, PageCommand,
-    PageEvent, VisitorAction,
+    AgentEvent, AgentMessage, CloseKind, Closed, ErrorCode, LeadFieldKind, LeadForm, PageCommand,
+    PageEvent, SessionHandle, Started, VisitorAction,
 };
 
 /// Longest message a visitor may send; longer text is refused (and kept in the composer).
@@ -107,16 +107,17 @@ pub enum Event {
     Open,
     /// The visitor closed (minimised) the chat window.
     Close,
-    SessionCreated(SessionResponse),
+    /// The dialect started a session (or has one without asking the server).
+    SessionCreated(Started),
     /// Creating the session failed; `reason` is in plain words.
     SessionFailed {
         reason: String,
     },
     SocketOpened,
-    /// The socket closed; `jitter` is uniform in `[0, 1)` and spreads the reconnect delay.
+    /// The socket closed, as the dialect reads its close code; `jitter` is uniform in
+    /// `[0, 1)` and spreads the reconnect delay.
     SocketClosed {
-        code: u16,
-        kind: CloseKind,
+        closed: Closed,
         jitter: f64,
     },
     Agent(AgentEvent),
@@ -171,17 +172,12 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     CreateSession,
-    Connect {
-        session_id: String,
-        token: String,
-    },
+    /// Open a socket for this session.
+    Connect(SessionHandle),
     Send(VisitorAction),
     ReconnectIn(u32),
     /// Tell the server the session is over (`POST …/end`).
-    EndSession {
-        session_id: String,
-        token: String,
-    },
+    EndSession(SessionHandle),
     CloseSocket,
     /// The connection is dead though the socket did not say so: drop it and reconnect.
     Reconnect,
@@ -313,19 +309,12 @@ impl Glance {
     }
 }
 
-/// The session the conversation runs in.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SessionInfo {
-    pub id: String,
-    pub token: String,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub agent_name: String,
     pub open: bool,
     pub status: Status,
-    pub session: Option<SessionInfo>,
+    pub session: Option<SessionHandle>,
     pub messages: Vec<Message>,
     pub typing: bool,
     pub suggestions: Vec<String>,
@@ -448,20 +437,18 @@ impl Conversation {
                 self.open = false;
                 vec![]
             }
-            Event::SessionCreated(session) => {
-                self.agent_name = session.agent.name.clone();
-                self.session = Some(SessionInfo {
-                    id: session.session_id.clone(),
-                    token: session.token.clone(),
-                });
+            Event::SessionCreated(started) => {
+                if let Some(name) = started.agent_name {
+                    self.agent_name = name;
+                }
+                self.session = Some(started.session.clone());
                 self.status = Status::Connecting;
                 let renewing = std::mem::take(&mut self.renewing);
-                if !session.greeting.text.is_empty() && !renewing {
-                    self.push(Author::Agent, session.greeting.text, now_ms)
-                        .speech = session.greeting.speech;
-                }
-                if !renewing {
-                    self.suggestions = session.greeting.suggestions;
+                if let Some(greeting) = started.greeting.filter(|_| !renewing) {
+                    if !greeting.text.is_empty() {
+                        self.push(Author::Agent, greeting.text, now_ms).speech = greeting.speech;
+                    }
+                    self.suggestions = greeting.suggestions;
                 }
                 // Messages sent in the old session but never answered go to the new one.
                 for m in &mut self.messages {
@@ -469,10 +456,7 @@ impl Conversation {
                         m.delivery = Delivery::Pending;
                     }
                 }
-                vec![Effect::Connect {
-                    session_id: session.session_id,
-                    token: session.token,
-                }]
+                vec![Effect::Connect(started.session)]
             }
             Event::SessionFailed { reason } => {
                 self.status = Status::Failed { reason };
@@ -487,9 +471,7 @@ impl Conversation {
                 }
                 self.flush(now_ms)
             }
-            Event::SocketClosed { code, kind, jitter } => {
-                self.socket_closed(code, kind, jitter, now_ms)
-            }
+            Event::SocketClosed { closed, jitter } => self.socket_closed(closed, jitter, now_ms),
             Event::Agent(event) => {
                 self.last_frame_at = now_ms;
                 if matches!(
@@ -515,7 +497,11 @@ impl Conversation {
                 if silent || stuck {
                     // Same as a drop, at the first step of the backoff: reconnect soon.
                     let mut effects = vec![Effect::Reconnect];
-                    effects.extend(self.socket_closed(1006, CloseKind::Retry, 0.0, now_ms));
+                    let lost = Closed {
+                        kind: CloseKind::Retry,
+                        reason: None,
+                    };
+                    effects.extend(self.socket_closed(lost, 0.0, now_ms));
                     return effects;
                 }
                 // Nothing waits while the connection is open and has room for it.
@@ -665,10 +651,7 @@ impl Conversation {
             Event::End => {
                 let mut effects = vec![Effect::CloseSocket];
                 if let Some(session) = self.session.take() {
-                    effects.push(Effect::EndSession {
-                        session_id: session.id,
-                        token: session.token,
-                    });
+                    effects.push(Effect::EndSession(session));
                 }
                 self.typing = false;
                 self.suggestions.clear();
@@ -748,10 +731,7 @@ impl Conversation {
         };
         self.reconnect_deferred = false;
         self.status = Status::Connecting;
-        vec![Effect::Connect {
-            session_id: session.id.clone(),
-            token: session.token.clone(),
-        }]
+        vec![Effect::Connect(session.clone())]
     }
 
     /// Sends visitor messages waiting for their answer, oldest first, as far as the window
@@ -1001,13 +981,8 @@ impl Conversation {
         }
     }
 
-    fn socket_closed(
-        &mut self,
-        code: u16,
-        kind: CloseKind,
-        jitter: f64,
-        now_ms: f64,
-    ) -> Vec<Effect> {
+    fn socket_closed(&mut self, closed: Closed, jitter: f64, now_ms: f64) -> Vec<Effect> {
+        let Closed { kind, reason } = closed;
         self.typing = false;
         // A stream cut off stays as far as it came; what comes next is a new message.
         self.streaming = None;
@@ -1041,12 +1016,9 @@ impl Conversation {
             }
             CloseKind::NewSession => {
                 self.session = None;
-                let reason = match code {
-                    4001 => explain(&ErrorCode::InvalidToken),
-                    _ => explain(&ErrorCode::SessionNotFound),
-                };
+                let reason = reason.unwrap_or(ErrorCode::SessionNotFound);
                 self.status = Status::Ended {
-                    reason: reason.into(),
+                    reason: explain(&reason).into(),
                 };
                 vec![]
             }
@@ -1073,7 +1045,7 @@ pub struct Snapshot {
     pub saved_at_ms: f64,
     pub agent_name: String,
     pub open: bool,
-    pub session: Option<SessionInfo>,
+    pub session: Option<SessionHandle>,
     pub session_worked: bool,
     pub server_acks: bool,
     pub messages: Vec<Message>,
@@ -1081,7 +1053,8 @@ pub struct Snapshot {
     pub next_id: u64,
 }
 
-const SNAPSHOT_VERSION: u32 = 1;
+/// 2: the session is the dialect's own handle.
+const SNAPSHOT_VERSION: u32 = 2;
 
 impl Conversation {
     pub fn snapshot(&self, now_ms: f64) -> Snapshot {
@@ -1167,35 +1140,6 @@ pub fn check_visitor_text(text: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
-/// Each error code in words a visitor understands.
-pub fn explain(code: &ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::AuthRequired => {
-            "This chat couldn't sign in: no session token was sent. Start a new chat to try again."
-        }
-        ErrorCode::InvalidToken => {
-            "This chat's sign-in was rejected or has expired. Start a new chat to continue."
-        }
-        ErrorCode::SessionNotFound => {
-            "This chat session no longer exists. Start a new chat to continue."
-        }
-        ErrorCode::SessionExpired => {
-            "This chat timed out after a while without messages. Start a new chat to continue."
-        }
-        ErrorCode::InvalidJson => {
-            "The assistant couldn't read the last message from this chat. Please send it again."
-        }
-        ErrorCode::EmptyMessage => "That message was empty, so it wasn't sent.",
-        ErrorCode::UnknownType => {
-            "The assistant didn't understand a request from this chat. You can keep chatting."
-        }
-        ErrorCode::PdpNotFound => {
-            "This product's demo isn't set up yet, so the assistant can't answer. Please try again later."
-        }
-        ErrorCode::Other(_) => "The assistant ran into a problem. You can keep chatting.",
-    }
-}
-
 /// Why a lead field's value is not acceptable, in plain words; `None` when it is fine.
 pub fn lead_field_problem(kind: LeadFieldKind, label: &str, value: &str) -> Option<String> {
     let value = value.trim();
@@ -1245,7 +1189,6 @@ fn is_email(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use docent_protocol::live_demo::AgentProfile;
     use docent_protocol::{AgentError, CommandError, Greeting, LeadField};
 
     /// `apply` without the host page's events, for tests about everything else (the
@@ -1263,19 +1206,20 @@ mod tests {
         }
     }
 
-    fn session() -> SessionResponse {
-        SessionResponse {
-            session_id: "s1".into(),
-            token: "t1".into(),
-            greeting: Greeting {
+    /// A dialect's session handle; the conversation never looks inside.
+    fn handle(id: &str, token: &str) -> SessionHandle {
+        SessionHandle(format!("{id}/{token}"))
+    }
+
+    fn session() -> Started {
+        Started {
+            session: handle("s1", "t1"),
+            agent_name: Some("Ava".into()),
+            greeting: Some(Greeting {
                 text: "Hi, I'm Ava".into(),
                 speech: Some("Hi".into()),
                 suggestions: vec!["Show me the dashboard".into()],
-            },
-            agent: AgentProfile {
-                name: "Ava".into(),
-                tone: "friendly".into(),
-            },
+            }),
         }
     }
 
@@ -1299,8 +1243,10 @@ mod tests {
     fn closed(c: &mut Conversation, now: f64) -> Vec<Effect> {
         c.act(
             Event::SocketClosed {
-                code: 1006,
-                kind: CloseKind::Retry,
+                closed: Closed {
+                    kind: CloseKind::Retry,
+                    reason: None,
+                },
                 jitter: 0.999_999,
             },
             now,
@@ -1401,13 +1347,7 @@ mod tests {
         let mut c = Conversation::default();
         c.act(Event::Open, 0.0);
         let effects = c.act(Event::SessionCreated(session()), 5.0);
-        assert_eq!(
-            effects,
-            [Effect::Connect {
-                session_id: "s1".into(),
-                token: "t1".into()
-            }]
-        );
+        assert_eq!(effects, [Effect::Connect(handle("s1", "t1"))]);
         assert_eq!(c.agent_name, "Ava");
         assert_eq!(c.messages[0].text, "Hi, I'm Ava");
         assert_eq!(c.messages[0].speech.as_deref(), Some("Hi"));
@@ -1508,8 +1448,10 @@ mod tests {
         let mut c = connected();
         let lost = heard(c.apply(
             Event::SocketClosed {
-                code: 1006,
-                kind: CloseKind::Retry,
+                closed: Closed {
+                    kind: CloseKind::Retry,
+                    reason: None,
+                },
                 jitter: 0.5,
             },
             10.0,
@@ -1522,8 +1464,10 @@ mod tests {
         c.apply(Event::ReconnectDue, 20.0);
         let again = heard(c.apply(
             Event::SocketClosed {
-                code: 1006,
-                kind: CloseKind::Retry,
+                closed: Closed {
+                    kind: CloseKind::Retry,
+                    reason: None,
+                },
                 jitter: 0.5,
             },
             21.0,
@@ -1636,8 +1580,10 @@ mod tests {
         c.act(Event::Agent(AgentEvent::Error(error)), 1.0);
         c.act(
             Event::SocketClosed {
-                code: 4001,
-                kind: CloseKind::NewSession,
+                closed: Closed {
+                    kind: CloseKind::NewSession,
+                    reason: Some(ErrorCode::InvalidToken),
+                },
                 jitter: 0.999,
             },
             2.0,
@@ -1658,8 +1604,10 @@ mod tests {
         let mut c = connected();
         c.act(
             Event::SocketClosed {
-                code: 4004,
-                kind: CloseKind::NewSession,
+                closed: Closed {
+                    kind: CloseKind::NewSession,
+                    reason: Some(ErrorCode::SessionNotFound),
+                },
                 jitter: 0.999,
             },
             1.0,
@@ -1723,10 +1671,7 @@ mod tests {
         assert_eq!(c.act(Event::VisitorSays("still there?".into()), 2.0), []);
         assert_eq!(
             c.act(Event::ReconnectDue, 3.0),
-            [Effect::Connect {
-                session_id: "s1".into(),
-                token: "t1".into()
-            }]
+            [Effect::Connect(handle("s1", "t1"))]
         );
         assert_eq!(closed(&mut c, 4.0), [Effect::ReconnectIn(2_000)]);
         c.act(Event::ReconnectDue, 5.0);
@@ -2088,13 +2033,7 @@ mod tests {
         c.act(Event::VisitorSays("queued".into()), 5.0);
         let saved = serde_json::to_string(&c.snapshot(6.0)).unwrap();
         let (mut back, effects) = Conversation::restore(&saved, 7.0, 60_000.0).unwrap();
-        assert_eq!(
-            effects,
-            [Effect::Connect {
-                session_id: "s1".into(),
-                token: "t1".into()
-            }]
-        );
+        assert_eq!(effects, [Effect::Connect(handle("s1", "t1"))]);
         let texts: Vec<_> = back.messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -2142,8 +2081,10 @@ mod tests {
         c.act(Event::Agent(AgentEvent::Error(expired)), 3.0);
         let effects = c.act(
             Event::SocketClosed {
-                code: 4004,
-                kind: CloseKind::NewSession,
+                closed: Closed {
+                    kind: CloseKind::NewSession,
+                    reason: Some(ErrorCode::SessionNotFound),
+                },
                 jitter: 0.5,
             },
             4.0,
@@ -2156,7 +2097,7 @@ mod tests {
             .text
             .contains("new one was started"));
         let mut renewed = session();
-        renewed.session_id = "s2".into();
+        renewed.session = handle("s2", "t2");
         c.act(Event::SessionCreated(renewed), 5.0);
         assert_eq!(
             c.messages.len(),
@@ -2187,10 +2128,7 @@ mod tests {
         assert_eq!(c.pending().count(), 1);
         assert_eq!(
             c.act(Event::Online(true), 4.0),
-            [Effect::Connect {
-                session_id: "s1".into(),
-                token: "t1".into()
-            }]
+            [Effect::Connect(handle("s1", "t1"))]
         );
         assert_eq!(c.act(Event::SocketOpened, 5.0), [say("queued", 2)]);
     }
@@ -2203,10 +2141,7 @@ mod tests {
         assert_eq!(c.act(Event::ReconnectDue, 3.0), []);
         assert_eq!(
             c.act(Event::Hidden(false), 4.0),
-            [Effect::Connect {
-                session_id: "s1".into(),
-                token: "t1".into()
-            }]
+            [Effect::Connect(handle("s1", "t1"))]
         );
     }
 
@@ -2324,21 +2259,17 @@ mod tests {
         let effects = c.act(Event::End, 1.0);
         assert_eq!(
             effects,
-            [
-                Effect::CloseSocket,
-                Effect::EndSession {
-                    session_id: "s1".into(),
-                    token: "t1".into()
-                }
-            ]
+            [Effect::CloseSocket, Effect::EndSession(handle("s1", "t1"))]
         );
         assert!(matches!(c.status, Status::Ended { .. }));
         assert_eq!(c.messages.len(), 1);
         // The close that follows our own ending changes nothing.
         c.act(
             Event::SocketClosed {
-                code: 1000,
-                kind: CloseKind::Final,
+                closed: Closed {
+                    kind: CloseKind::Final,
+                    reason: None,
+                },
                 jitter: 0.999,
             },
             2.0,

@@ -30,6 +30,8 @@ pub const REQUIRED: &[&str] = &["product-id", "public-key"];
 pub struct Config {
     /// Base URL of the agent server (`https://agent.example`); empty means this page's origin.
     pub server: String,
+    /// The agent platform's protocol (`dialect`), by name; see `crate::dialects`.
+    pub dialect: &'static str,
     /// The product whose demo the agent gives (`product-id`).
     pub product_id: String,
     /// The public key sent when a session is created (`public-key`).
@@ -75,6 +77,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             server: String::new(),
+            dialect: crate::dialects::DEFAULT,
             product_id: String::new(),
             public_key: String::new(),
             title: "Chat with us".into(),
@@ -145,12 +148,16 @@ impl Config {
             }
         }
         if let Some(dialect) = get("dialect") {
-            if dialect.trim() != "live-demo" {
-                refuse(
+            match crate::dialects::by_name(dialect.trim()) {
+                Some(known) => config.dialect = known.name(),
+                None => refuse(
                     "dialect",
                     &dialect,
-                    "is not a protocol this build speaks; using live-demo.",
-                );
+                    &format!(
+                        "is not a protocol this build speaks; using {}.",
+                        crate::dialects::DEFAULT
+                    ),
+                ),
             }
         }
         if let Some(product) = get("product-id").filter(|p| !p.trim().is_empty()) {
@@ -258,6 +265,15 @@ impl Config {
     }
 
     /// What the visitor reads when the page left out a required option.
+    /// What the dialect may read of these options.
+    pub fn settings(&self) -> docent_protocol::Settings {
+        docent_protocol::Settings {
+            product_id: self.product_id.clone(),
+            key: self.public_key.clone(),
+            options: Vec::new(),
+        }
+    }
+
     pub fn not_set_up(&self) -> Option<String> {
         (!self.missing.is_empty()).then(|| {
             format!(

@@ -2,7 +2,9 @@
 //!
 //! - [`conversation`]: the pure state machine (events in, effects out).
 //! - [`chat`]: the browser shell that carries out effects.
-//! - [`transport`]: session REST calls and the WebSocket.
+//! - [`transport`]: HTTP calls and the WebSocket, as the dialect describes them.
+//! - [`dialects`]: the one place that maps `data-dialect` to a platform's codec.
+//! - [`texts`]: the words said about problems, made from meanings.
 //! - [`embed`]: the host page's options.
 //! - [`ui`]: Leptos components.
 //!
@@ -13,7 +15,9 @@
 pub mod chat;
 pub mod commands;
 pub mod conversation;
+pub mod dialects;
 pub mod embed;
+pub mod texts;
 pub mod transport;
 pub mod ui;
 

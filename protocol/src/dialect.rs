@@ -112,7 +112,7 @@ pub trait Decoder {
 }
 
 /// One agent platform, as the widget speaks it.
-pub trait ClientDialect {
+pub trait ClientDialect: Sync {
     /// The name used in configuration (`data-dialect`).
     fn name(&self) -> &'static str;
     /// How a session starts for these settings.

@@ -1,13 +1,11 @@
-//! The connection to the agent server: the session REST calls and the WebSocket.
-//! Pure helpers (URLs, failure wording) come first and are tested natively; the browser
-//! shell below them is a thin layer over `fetch` and `web_sys::WebSocket`.
+//! The connection to the agent server: HTTP calls and the WebSocket, carried out as the
+//! dialect describes them (`docent_protocol::ClientDialect`); nothing here knows a
+//! platform. Pure helpers come first and are tested natively; the browser shell below them
+//! is a thin layer over `fetch` and `web_sys::WebSocket`.
 
 pub mod policy;
 
-use crate::conversation::explain;
-use crate::embed::Config;
-use docent_protocol::live_demo::{HttpError, SessionRequest, SessionResponse, SESSION_PATH};
-use docent_protocol::ErrorCode;
+use docent_protocol::HttpCall;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -26,54 +24,15 @@ pub fn socket_url(base: &str, page_origin: &str, path: &str) -> String {
     format!("{}{path}", base.trim_end_matches('/'))
 }
 
-/// Why a session could not be created, in plain words, from the HTTP answer.
-pub fn session_failure(status: u16, body: &str) -> String {
-    let code = serde_json::from_str::<HttpError>(body)
-        .map(|e| ErrorCode::parse(&e.error.code))
-        .ok();
-    match (status, code) {
-        (_, Some(ErrorCode::PdpNotFound)) => explain(&ErrorCode::PdpNotFound).into(),
-        (401 | 403, _) => {
-            "This website's chat key was not accepted, so the chat can't start.".into()
-        }
-        (429, _) => "The chat is busy right now. Please try again in a minute.".into(),
-        (400..=499, _) => format!("The chat server refused to start a chat (HTTP {status})."),
-        _ => {
-            "The chat server had a problem starting the chat. Please try again in a moment.".into()
-        }
-    }
-}
-
-const UNREACHABLE: &str = "We couldn't reach the chat server. Check your connection and try again.";
-
-/// `POST /api/v1/session`.
-pub async fn create_session(config: &Config) -> Result<SessionResponse, String> {
-    let body = serde_json::to_string(&SessionRequest {
-        product_id: config.product_id.clone(),
-        visitor_meta: None,
-    })
-    .map_err(|e| e.to_string())?;
-    let url = format!("{}{SESSION_PATH}", config.server);
-    let (status, text) = post(&url, &config.public_key, Some(&body))
-        .await
-        .map_err(|_| UNREACHABLE.to_string())?;
-    if !(200..300).contains(&status) {
-        return Err(session_failure(status, &text));
-    }
-    serde_json::from_str(&text)
-        .map_err(|_| "The chat server's answer couldn't be read, so the chat can't start.".into())
-}
-
-/// `POST /api/v1/session/{id}/end`; best effort, since the visitor is leaving anyway.
-pub async fn end_session(config: &Config, session_id: &str, token: &str) {
-    let url = format!(
-        "{}{}",
-        config.server,
-        docent_protocol::live_demo::end_path(session_id)
-    );
-    if let Err(e) = post(&url, token, None).await {
-        web_sys::console::warn_2(&"Docent: ending the session failed".into(), &e);
-    }
+/// Makes a dialect's HTTP call against the server at `base` (empty: this page's origin).
+/// `Err` only when the server could not be reached; any HTTP status is an answer.
+pub async fn call(base: &str, call: &HttpCall) -> Result<(u16, String), JsValue> {
+    post(
+        &format!("{base}{}", call.path),
+        &call.bearer,
+        call.body.as_deref(),
+    )
+    .await
 }
 
 async fn post(url: &str, bearer: &str, body: Option<&str>) -> Result<(u16, String), JsValue> {
@@ -104,13 +63,20 @@ pub struct Socket {
 }
 
 impl Socket {
+    /// Opens a socket to `url`, offering `protocols` (`Sec-WebSocket-Protocol`) if any.
     pub fn open(
         url: &str,
+        protocols: &[String],
         on_open: impl Fn() + 'static,
         on_frame: impl Fn(Option<String>) + 'static,
         on_close: impl Fn(u16) + 'static,
     ) -> Result<Socket, JsValue> {
-        let socket = WebSocket::new(url)?;
+        let socket = if protocols.is_empty() {
+            WebSocket::new(url)?
+        } else {
+            let list: js_sys::Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+            WebSocket::new_with_str_sequence(url, &list)?
+        };
         let on_open = Closure::<dyn FnMut()>::new(on_open);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             // `None` is a binary frame: no dialect has them, but it is reported, not dropped.
@@ -158,16 +124,5 @@ mod tests {
             socket_url("https://agent.example/", "http://x", "/ws/x"),
             "wss://agent.example/ws/x"
         );
-    }
-
-    #[test]
-    fn session_failures_are_worded_for_people() {
-        assert!(session_failure(401, "").contains("key was not accepted"));
-        assert_eq!(
-            session_failure(404, r#"{"error":{"code":"PDP_NOT_FOUND","message":"x"}}"#),
-            explain(&ErrorCode::PdpNotFound)
-        );
-        assert!(session_failure(422, "{}").contains("HTTP 422"));
-        assert!(session_failure(502, "<html>").contains("try again"));
     }
 }

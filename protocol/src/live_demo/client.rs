@@ -169,3 +169,75 @@ impl SessionResponse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            product_id: "crm".into(),
+            key: "pk_1".into(),
+            options: Vec::new(),
+        }
+    }
+
+    const ANSWER: &str = r#"{"sessionId":"s 1","token":"t+1","greeting":{"text":"Hi","suggestions":["Go"]},"agent":{"name":"Ava","tone":"warm"}}"#;
+
+    #[test]
+    fn a_session_starts_over_rest_with_the_public_key() {
+        let Start::Call(call) = LiveDemo.start(&settings()) else {
+            panic!("live-demo starts with a POST");
+        };
+        assert_eq!(call.path, SESSION_PATH);
+        assert_eq!(call.bearer, "pk_1");
+        let body: Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["productId"], "crm");
+    }
+
+    #[test]
+    fn the_answer_becomes_a_handle_that_connects_and_ends_that_session() {
+        let started = LiveDemo.started(201, ANSWER).unwrap();
+        assert_eq!(started.agent_name.as_deref(), Some("Ava"));
+        assert_eq!(started.greeting.unwrap().suggestions, ["Go"]);
+        let socket = LiveDemo.socket(&started.session).unwrap();
+        assert_eq!(socket.path, "/ws/session/s%201?token=t%2B1");
+        assert!(socket.protocols.is_empty());
+        let end = LiveDemo.end(&started.session).unwrap();
+        assert_eq!(
+            (end.path.as_str(), end.bearer.as_str()),
+            ("/api/v1/session/s%201/end", "t+1")
+        );
+        assert!(LiveDemo.socket(&SessionHandle("not ours".into())).is_none());
+    }
+
+    #[test]
+    fn refusals_are_read_as_meanings() {
+        let pdp = r#"{"error":{"code":"PDP_NOT_FOUND","message":"x"}}"#;
+        assert_eq!(
+            LiveDemo.started(404, pdp),
+            Err(StartFailure::Refused(ErrorCode::PdpNotFound))
+        );
+        assert_eq!(LiveDemo.started(401, ""), Err(StartFailure::KeyRejected));
+        assert_eq!(LiveDemo.started(429, ""), Err(StartFailure::Busy));
+        assert_eq!(LiveDemo.started(422, "{}"), Err(StartFailure::Http(422)));
+        assert_eq!(
+            LiveDemo.started(502, "<html>"),
+            Err(StartFailure::ServerTrouble)
+        );
+        assert_eq!(LiveDemo.started(200, "{"), Err(StartFailure::Unreadable));
+    }
+
+    #[test]
+    fn a_close_says_why_when_the_seed_does() {
+        assert_eq!(
+            LiveDemo.classify_close(4001).reason,
+            Some(ErrorCode::InvalidToken)
+        );
+        assert_eq!(
+            LiveDemo.classify_close(4004).reason,
+            Some(ErrorCode::SessionNotFound)
+        );
+        assert_eq!(LiveDemo.classify_close(1006).reason, None);
+    }
+}
