@@ -6,6 +6,7 @@ use crate::commands::{self, dom};
 use crate::conversation::{Author, Conversation, Effect, Event, HostEvent, Snapshot};
 use crate::embed::{Config, Persist};
 use crate::transport::{self, Socket};
+use crate::ui::Transcript;
 use crate::{dialects, texts};
 use docent_protocol::{ClientDialect, Decoder, PageCommand, PageEvent, Start};
 use leptos::prelude::*;
@@ -27,6 +28,8 @@ const CLICK_REPORT_GAP_MS: f64 = 400.0;
 #[derive(Clone, Copy)]
 pub struct Chat {
     pub state: RwSignal<Conversation>,
+    /// The message list's rows, brought in step with `state` after every event.
+    pub transcript: Transcript,
     config: StoredValue<Config>,
     /// The agent platform's codec, chosen by `data-dialect`.
     dialect: &'static dyn ClientDialect,
@@ -67,6 +70,7 @@ impl Chat {
         let dialect = dialects::named(config.dialect);
         let chat = Chat {
             state: RwSignal::new(Conversation::new(&config.title)),
+            transcript: Transcript::new(),
             dialect,
             decoder: StoredValue::new_local(None),
             config: StoredValue::new(config),
@@ -164,10 +168,16 @@ impl Chat {
             .state
             .try_update(|c| c.apply(event, now))
             .unwrap_or_default();
+        self.show_messages();
         self.save(now);
         for effect in effects {
             self.run(effect);
         }
+    }
+
+    fn show_messages(self) {
+        self.state
+            .with_untracked(|c| self.transcript.sync(&c.messages));
     }
 
     /// The storage the host page chose, if the browser allows it.
@@ -208,6 +218,7 @@ impl Chat {
         match Conversation::restore(&saved, js_sys::Date::now(), max_age) {
             Ok((conversation, effects)) => {
                 self.state.set(conversation);
+                self.show_messages();
                 for effect in effects {
                     self.run(effect);
                 }
@@ -223,6 +234,10 @@ impl Chat {
 
     fn save(self, now: f64) {
         if self.config.with_value(|c| c.persist) == Persist::Off {
+            return;
+        }
+        // A message still streaming in is saved once, when it is complete: not per update.
+        if self.state.with_untracked(Conversation::is_streaming) {
             return;
         }
         let snapshot = self.state.with_untracked(|c| c.snapshot(now));

@@ -51,6 +51,10 @@ pub struct Message {
     pub client_id: Option<String>,
     /// How many connections it was sent on as the oldest unanswered message.
     pub attempts: u32,
+    /// How often its text was replaced rather than grown (a stream ended with a corrected
+    /// text), so a view appending streamed text knows to take it whole.
+    #[serde(default)]
+    pub rewrites: u32,
 }
 
 /// The connection, as the visitor sees it.
@@ -402,6 +406,11 @@ impl Conversation {
             .filter(|m| m.delivery == Delivery::Pending)
     }
 
+    /// Whether an agent message is still streaming in (not worth saving until it ends).
+    pub fn is_streaming(&self) -> bool {
+        self.streaming.is_some()
+    }
+
     /// Whether the visitor can type and send right now (a message may still wait for the
     /// connection; it is not lost).
     pub fn can_send(&self) -> bool {
@@ -689,6 +698,7 @@ impl Conversation {
             at_ms: now_ms,
             client_id: None,
             attempts: 0,
+            rewrites: 0,
         });
         self.messages.last_mut().expect("just pushed")
     }
@@ -903,7 +913,10 @@ impl Conversation {
         let streamed = self.streaming.take().and_then(|id| self.message_mut(id));
         let message = match streamed {
             Some(message) => {
-                message.text = reply.text;
+                if message.text != reply.text {
+                    message.text = reply.text;
+                    message.rewrites += 1;
+                }
                 message
             }
             None => self.push(Author::Agent, reply.text, now_ms),

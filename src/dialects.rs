@@ -58,7 +58,9 @@ mod tests {
             .filter(|path| !path.ends_with("dialects.rs"))
             .filter(|path| {
                 let text = std::fs::read_to_string(path).unwrap();
-                ["live_demo", "LiveDemo"].iter().any(|name| text.contains(name))
+                ["live_demo", "LiveDemo"]
+                    .iter()
+                    .any(|name| text.contains(name))
             })
             .collect();
         assert!(offenders.is_empty(), "platform names in {offenders:?}");

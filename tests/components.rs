@@ -3,10 +3,11 @@
 //! DOM, and asserts on what a visitor would see.
 #![cfg(target_arch = "wasm32")]
 
-use docent::conversation::{
-    explain, Author, Delivery, LeadFormState, Message, Notice, Status, TourStep,
+use docent::conversation::{Author, Delivery, LeadFormState, Message, Notice, Status, TourStep};
+use docent::texts::explain;
+use docent::ui::{
+    Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips, Transcript,
 };
-use docent::ui::{Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
 use docent_protocol::{ErrorCode, LeadField, LeadForm};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -95,6 +96,7 @@ fn message(id: u64, author: Author, text: &str) -> Message {
         at_ms: 0.0,
         client_id: None,
         attempts: 0,
+        rewrites: 0,
     }
 }
 
@@ -158,12 +160,12 @@ async fn composer_refuses_oversized_text_and_keeps_it() {
 #[wasm_bindgen_test]
 async fn agent_text_is_shown_as_text_never_as_markup() {
     let attack = "<img src=x onerror=\"window.__docentPwned=1\"><b>bold</b>";
-    let messages = RwSignal::new(vec![
+    let messages = Transcript::of(&[
         message(1, Author::Agent, attack),
         message(2, Author::Visitor, "hi"),
     ]);
     let host = mount(move || {
-        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
+        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
     });
     settle().await;
     let rows = find_all(&host, "[data-testid='docent-message']");
@@ -194,9 +196,9 @@ async fn a_message_that_could_not_be_delivered_offers_retry() {
     failed.delivery = Delivery::Failed;
     let mut waiting = message(8, Author::Visitor, "waiting");
     waiting.delivery = Delivery::Pending;
-    let messages = RwSignal::new(vec![failed, waiting]);
+    let messages = Transcript::of(&[failed, waiting]);
     let host = mount(move || {
-        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}
+        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()}
         on_retry=Callback::new(move |id| retried.update(|r| r.push(id)))/> }
     });
     settle().await;
@@ -220,9 +222,9 @@ async fn a_message_that_may_not_have_arrived_offers_send_again() {
     let retried = RwSignal::new(Vec::<u64>::new());
     let mut unsure = message(9, Author::Visitor, "maybe");
     unsure.delivery = Delivery::Unconfirmed;
-    let messages = RwSignal::new(vec![unsure]);
+    let messages = Transcript::of(&[unsure]);
     let host = mount(move || {
-        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()}
+        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()}
         on_retry=Callback::new(move |id| retried.update(|r| r.push(id)))/> }
     });
     settle().await;
@@ -239,7 +241,7 @@ async fn a_message_that_may_not_have_arrived_offers_send_again() {
 async fn typing_indicator_shows_while_the_agent_types() {
     let typing = RwSignal::new(false);
     let host = mount(move || {
-        view! { <MessageList messages={Vec::<Message>::new()} typing=typing agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
+        view! { <MessageList transcript=Transcript::new() typing=typing agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
     });
     let indicator = find(&host, "[data-testid='docent-typing']");
     assert!(!visible(&indicator));
@@ -254,19 +256,19 @@ async fn typing_indicator_shows_while_the_agent_types() {
 
 #[wasm_bindgen_test]
 async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
-    let messages = RwSignal::new(
-        (1..=30)
-            .map(|i| message(i, Author::Agent, &format!("message {i}")))
-            .collect::<Vec<_>>(),
-    );
+    let mut shown = (1..=30)
+        .map(|i| message(i, Author::Agent, &format!("message {i}")))
+        .collect::<Vec<_>>();
+    let messages = Transcript::of(&shown);
     let host = mount(move || {
-        view! { <MessageList messages=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
+        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
     });
     let list: HtmlElement = find(&host, "[data-testid='docent-messages']").unchecked_into();
     list.style().set_property("height", "120px").unwrap();
     list.style().set_property("overflow-y", "auto").unwrap();
     list.style().set_property("display", "block").unwrap();
-    messages.update(|m| m.push(message(31, Author::Agent, "new")));
+    shown.push(message(31, Author::Agent, "new"));
+    messages.sync(&shown);
     settle().await;
     let bottom = |l: &HtmlElement| l.scroll_height() - l.client_height();
     assert!(bottom(&list) > 0, "the list must overflow for this test");
@@ -279,7 +281,8 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
     list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
         .unwrap();
     settle().await;
-    messages.update(|m| m.push(message(32, Author::Agent, "another")));
+    shown.push(message(32, Author::Agent, "another"));
+    messages.sync(&shown);
     settle().await;
     assert_eq!(list.scroll_top(), 0, "a visitor who scrolled up was moved");
 }

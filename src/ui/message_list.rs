@@ -1,4 +1,5 @@
-use crate::conversation::{Author, Delivery, Message};
+use super::transcript::{Row, Transcript};
+use crate::conversation::{Author, Delivery};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -14,7 +15,8 @@ pub fn should_follow(scroll_top: i32, client_height: i32, scroll_height: i32) ->
 /// The transcript, oldest first, with the typing indicator at its end.
 #[component]
 pub fn MessageList(
-    #[prop(into)] messages: Signal<Vec<Message>>,
+    /// The rows, kept in step with the conversation by whoever owns it.
+    transcript: Transcript,
     /// The agent is working on a reply.
     #[prop(into)]
     typing: Signal<bool>,
@@ -39,7 +41,7 @@ pub fn MessageList(
         }
     };
     Effect::new(move |_| {
-        messages.track();
+        transcript.track();
         typing.track();
         if follow.get_value() {
             // After this tick's DOM updates, so the new row's height is known.
@@ -53,10 +55,12 @@ pub fn MessageList(
     view! {
         <div class="docent-messages" data-testid="docent-messages" node_ref=list on:scroll=on_scroll
             role="log" aria-live="polite" aria-relevant="additions">
+            // Keyed by id alone: a row lives as long as its message, and its text and
+            // delivery change in place.
             <For
-                each=move || messages.get()
-                key=|m| (m.id, m.text.len(), m.delivery)
-                children=move |m| view! { <MessageRow message=m on_retry=on_retry/> }
+                each=move || transcript.rows().get()
+                key=|row| row.id
+                children=move |row| view! { <MessageRow row=row on_retry=on_retry/> }
             />
             <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
                 role="status" aria-label=move || format!("{} is typing", agent_name.get())>
@@ -70,37 +74,45 @@ pub fn MessageList(
 
 /// One message. Text is always a text node: nothing an agent sends can become markup.
 #[component]
-fn MessageRow(message: Message, on_retry: Callback<u64>) -> impl IntoView {
-    let author = match message.author {
+fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
+    let author = match row.author {
         Author::Visitor => "visitor",
         Author::Agent => "agent",
     };
-    let pending = message.delivery == Delivery::Pending;
-    let unsure = message.delivery == Delivery::Unconfirmed;
-    let failed = unsure || message.delivery == Delivery::Failed;
-    let class = format!(
-        "docent-message docent-message--{author}{}{}",
-        if pending {
-            " docent-message--pending"
-        } else {
-            ""
-        },
-        if failed {
-            " docent-message--failed"
-        } else {
-            ""
-        }
-    );
-    let id = message.id;
+    let delivery = row.delivery;
+    let pending = move || delivery.get() == Delivery::Pending;
+    let unsure = move || delivery.get() == Delivery::Unconfirmed;
+    let failed = move || unsure() || delivery.get() == Delivery::Failed;
+    let class = move || {
+        format!(
+            "docent-message docent-message--{author}{}{}",
+            if pending() {
+                " docent-message--pending"
+            } else {
+                ""
+            },
+            if failed() {
+                " docent-message--failed"
+            } else {
+                ""
+            }
+        )
+    };
+    let id = row.id;
+    let bubble = NodeRef::<leptos::html::Div>::new();
+    let text = row.text;
+    bubble.on_load(move |el| {
+        let _ = el.append_child(&text);
+    });
     view! {
-        <div class=class data-testid="docent-message" data-author=author data-speech=message.speech.clone()>
-            <div class="docent-message__bubble">{message.text.clone()}</div>
-            {pending.then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
-            {failed.then(|| view! {
+        <div class=class data-testid="docent-message" data-author=author data-speech=row.speech>
+            <div class="docent-message__bubble" node_ref=bubble></div>
+            {move || pending().then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
+            {move || failed().then(|| view! {
                 <div class="docent-message__meta docent-message__meta--failed">
-                    {if unsure { "May not have been delivered. " } else { "Not delivered. " }}
+                    {if unsure() { "May not have been delivered. " } else { "Not delivered. " }}
                     <button type="button" class="docent-message__retry" on:click=move |_| on_retry.run(id)>
-                        {if unsure { "Send again" } else { "Retry" }}
+                        {if unsure() { "Send again" } else { "Retry" }}
                     </button>
                 </div>
             })}

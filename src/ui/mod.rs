@@ -7,6 +7,7 @@ mod lead_form;
 mod message_list;
 mod status_line;
 mod suggestion_chips;
+pub mod transcript;
 mod widget;
 
 pub use composer::Composer;
@@ -15,4 +16,5 @@ pub use lead_form::LeadFormView;
 pub use message_list::{should_follow, MessageList};
 pub use status_line::StatusLine;
 pub use suggestion_chips::SuggestionChips;
+pub use transcript::Transcript;
 pub use widget::ChatWidget;

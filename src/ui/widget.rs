@@ -14,7 +14,6 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
     let agent_name = Memo::new(move |_| state.with(|c| c.agent_name.clone()));
     let status = Memo::new(move |_| state.with(|c| c.status.clone()));
     let notice = Memo::new(move |_| state.with(|c| c.notice.clone()));
-    let messages = Memo::new(move |_| state.with(|c| c.messages.clone()));
     let typing = Memo::new(move |_| state.with(|c| c.typing));
     let suggestions = Memo::new(move |_| {
         state.with(|c| {
@@ -79,7 +78,7 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
                     on_retry=Callback::new(move |()| chat.dispatch(Event::Retry))
                     on_start_new=Callback::new(move |()| chat.dispatch(Event::StartNew))
                     tour=tour on_stop=Callback::new(move |()| chat.dispatch(Event::StopCommands))/>
-                <MessageList messages=messages typing=typing agent_name=agent_name
+                <MessageList transcript=chat.transcript typing=typing agent_name=agent_name
                     on_retry=Callback::new(move |id| chat.dispatch(Event::RetryMessage(id)))/>
                 <LeadFormView form=lead_form
                     on_submit=Callback::new(move |values| chat.dispatch(Event::LeadSubmitted(values)))/>
