@@ -268,3 +268,442 @@ fn reply(text: String) -> AgentEvent {
         ..AgentMessage::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: &str = "11111111-2222-4333-8444-555555555555";
+    const S: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+    const E: &str = "01234567-89ab-4cde-8f01-23456789abcd";
+
+    fn settings(key: &str, options: &[(&str, &str)]) -> Settings {
+        Settings {
+            product_id: String::new(),
+            key: key.into(),
+            options: options
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn good(key: &str) -> Settings {
+        settings(
+            key,
+            &[("workspace-id", W), ("service-id", S), ("entity-id", E)],
+        )
+    }
+
+    fn refusal(settings: &Settings) -> String {
+        match Amigo.start(settings) {
+            Start::Refused(StartFailure::BadSetting(text)) => text,
+            other => panic!("expected a bad setting, got {other:?}"),
+        }
+    }
+
+    fn started(settings: &Settings) -> SessionHandle {
+        match Amigo.start(settings) {
+            Start::Ready(Started {
+                session,
+                agent_name: None,
+                greeting: None,
+            }) => session,
+            other => panic!("expected ready, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn good_settings_start_without_a_call_and_connect_with_subprotocol_auth() {
+        let mut s = good("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-_x");
+        s.options.push(("tool-events".into(), "TRUE".into()));
+        let target = Amigo.socket(&started(&s)).unwrap();
+        assert_eq!(
+            target.path,
+            format!("/v1/{W}/sessions/connect?service_id={S}&entity_id={E}&tool_events=true")
+        );
+        assert_eq!(
+            target.protocols,
+            ["auth", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-_x"]
+        );
+        // Not set: the documented default, sent explicitly.
+        let target = Amigo.socket(&started(&good("k"))).unwrap();
+        assert!(
+            target.path.ends_with("&tool_events=false"),
+            "{}",
+            target.path
+        );
+        assert_eq!(Amigo.end(&started(&good("k"))), None);
+    }
+
+    #[test]
+    fn a_handle_that_is_not_amigos_has_no_socket() {
+        assert_eq!(Amigo.socket(&SessionHandle("{\"id\":\"x\"}".into())), None);
+        assert_eq!(Amigo.socket(&SessionHandle("nonsense".into())), None);
+    }
+
+    #[test]
+    fn each_bad_setting_is_refused_with_what_is_wrong() {
+        let uuid_hint = "should look like 123e4567-e89b-12d3-a456-426614174000.";
+        let cases: Vec<(Settings, String)> = vec![
+            (
+                settings("k", &[("service-id", S), ("entity-id", E)]),
+                "data-workspace-id is missing: Amigo needs the workspace id as a UUID \
+                 (like 123e4567-e89b-12d3-a456-426614174000)."
+                    .into(),
+            ),
+            (
+                settings("k", &[("workspace-id", W), ("entity-id", E)]),
+                "data-service-id is missing: Amigo needs the service id as a UUID \
+                 (like 123e4567-e89b-12d3-a456-426614174000)."
+                    .into(),
+            ),
+            (
+                settings(
+                    "k",
+                    &[("workspace-id", W), ("service-id", S), ("entity-id", " ")],
+                ),
+                "data-entity-id is missing: Amigo needs the entity id as a UUID \
+                 (like 123e4567-e89b-12d3-a456-426614174000)."
+                    .into(),
+            ),
+            (
+                settings(
+                    "k",
+                    &[
+                        ("workspace-id", "acme"),
+                        ("service-id", S),
+                        ("entity-id", E),
+                    ],
+                ),
+                format!("data-workspace-id is not a UUID: `acme` {uuid_hint}"),
+            ),
+            (
+                settings(
+                    "k",
+                    &[
+                        ("workspace-id", W),
+                        ("service-id", &S[..35]),
+                        ("entity-id", E),
+                    ],
+                ),
+                format!("data-service-id is not a UUID: `{}` {uuid_hint}", &S[..35]),
+            ),
+            (
+                settings(
+                    "k",
+                    &[
+                        ("workspace-id", W),
+                        ("service-id", S),
+                        ("entity-id", E),
+                        ("tool-events", "yes"),
+                    ],
+                ),
+                "data-tool-events must be `true` or `false`, not `yes`.".into(),
+            ),
+            (
+                good(""),
+                "data-public-key is missing: Amigo needs an API key or access token (JWT).".into(),
+            ),
+            (
+                good("auth"),
+                "data-public-key is `auth`, which is the name of the subprotocol it travels \
+                 with, not a key."
+                    .into(),
+            ),
+        ];
+        for (settings, expected) in cases {
+            assert_eq!(refusal(&settings), expected);
+        }
+    }
+
+    #[test]
+    fn a_key_a_subprotocol_cannot_carry_is_refused_naming_the_character_not_the_key() {
+        let tail = "Amigo carries the key as a WebSocket subprotocol (`auth, <key>`), which \
+                    allows only letters, digits and !#$%&'*+-.^_`|~ — use a key or token \
+                    without it.";
+        for (key, what) in [
+            ("sk:secret", "`:` at character 3"),
+            ("a/b", "`/` at character 2"),
+            ("abc=", "`=` at character 4"),
+            ("two words", "a space at character 4"),
+            ("tab\there", "a control character (U+0009) at character 4"),
+            ("clé", "`é` (not ASCII) at character 3"),
+            ("a,b", "`,` at character 2"),
+        ] {
+            let text = refusal(&good(key));
+            assert_eq!(text, format!("data-public-key contains {what}: {tail}"));
+            if key.len() > 4 {
+                assert!(!text.contains(key), "the key leaked into {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_not_part_of_a_setting() {
+        let handle = started(&settings(
+            "  key-1 ",
+            &[
+                ("workspace-id", &format!(" {W}\n")),
+                ("service-id", S),
+                ("entity-id", E),
+            ],
+        ));
+        let target = Amigo.socket(&handle).unwrap();
+        assert!(target.path.starts_with(&format!("/v1/{W}/")));
+        assert_eq!(target.protocols, ["auth", "key-1"]);
+    }
+
+    fn frame(event: &str, data: serde_json::Value) -> String {
+        serde_json::json!({"event": event, "data": data}).to_string()
+    }
+
+    fn message(text: &str) -> AgentEvent {
+        reply(text.into())
+    }
+
+    #[test]
+    fn tokens_stream_as_deltas_and_done_makes_them_one_message() {
+        let mut d = Amigo.decoder();
+        let mut events = Vec::new();
+        for piece in ["Hel", "lo", "", " there"] {
+            events.extend(
+                d.decode(&frame("token", serde_json::json!({"text": piece})))
+                    .unwrap(),
+            );
+        }
+        events.extend(d.decode(&frame("done", serde_json::json!({}))).unwrap());
+        assert_eq!(
+            events,
+            [
+                AgentEvent::TextDelta("Hel".into()),
+                AgentEvent::TextDelta("lo".into()),
+                AgentEvent::TextDelta(" there".into()),
+                message("Hello there"),
+            ]
+        );
+        // The next turn starts from nothing.
+        d.decode(&frame("token", serde_json::json!({"text": "Next"})))
+            .unwrap();
+        assert_eq!(
+            d.decode(&frame("done", serde_json::json!({}))).unwrap(),
+            [message("Next")]
+        );
+    }
+
+    #[test]
+    fn a_message_is_the_whole_reply_and_done_after_it_adds_nothing() {
+        let mut d = Amigo.decoder();
+        d.decode(&frame("token", serde_json::json!({"text": "Hel"})))
+            .unwrap();
+        assert_eq!(
+            d.decode(&frame(
+                "message",
+                serde_json::json!({"role": "assistant", "text": "Hello!"})
+            ))
+            .unwrap(),
+            [message("Hello!")]
+        );
+        assert_eq!(
+            d.decode(&frame("done", serde_json::json!({"status": "completed"})))
+                .unwrap(),
+            [AgentEvent::Typing(false)]
+        );
+        // The visitor's own text echoed back shows nothing.
+        assert_eq!(
+            d.decode(&frame(
+                "message",
+                serde_json::json!({"role": "user", "text": "hi"})
+            ))
+            .unwrap(),
+            []
+        );
+    }
+
+    #[test]
+    fn each_connection_gets_a_fresh_decoder() {
+        let mut first = Amigo.decoder();
+        first
+            .decode(&frame("token", serde_json::json!({"text": "cut off"})))
+            .unwrap();
+        let mut second = Amigo.decoder();
+        second
+            .decode(&frame("token", serde_json::json!({"text": "Again"})))
+            .unwrap();
+        assert_eq!(
+            second
+                .decode(&frame("done", serde_json::json!({})))
+                .unwrap(),
+            [message("Again")]
+        );
+    }
+
+    #[test]
+    fn thinking_is_typing_and_tools_are_activity() {
+        let mut d = Amigo.decoder();
+        assert_eq!(
+            d.decode(&frame(
+                "thinking",
+                serde_json::json!({"tier": 1, "tier_name": "fast"})
+            ))
+            .unwrap(),
+            [AgentEvent::Typing(true)]
+        );
+        assert_eq!(
+            d.decode(&frame(
+                "tool_call_started",
+                serde_json::json!({"tool_name": "lookup_order", "call_id": "c1", "input": {"id": 7}})
+            ))
+            .unwrap(),
+            [AgentEvent::ToolActivity {
+                name: "lookup_order".into(),
+                finished: false,
+                succeeded: None
+            }]
+        );
+        assert_eq!(
+            d.decode(&frame(
+                "tool_call_completed",
+                serde_json::json!({"tool_name": "lookup_order", "call_id": "c1",
+                    "result": "shipped", "succeeded": false})
+            ))
+            .unwrap(),
+            [AgentEvent::ToolActivity {
+                name: "lookup_order".into(),
+                finished: true,
+                succeeded: Some(false)
+            }]
+        );
+    }
+
+    fn error(data: serde_json::Value) -> AgentError {
+        let events = Amigo.decoder().decode(&frame("error", data)).unwrap();
+        match events.as_slice() {
+            [AgentEvent::Error(error)] => error.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_are_retryable_as_the_seed_says() {
+        for (data, retryable) in [
+            (serde_json::json!({"code": "stream_interrupted"}), true),
+            (
+                serde_json::json!({"code": "turn_timeout", "retryable": false}),
+                true,
+            ),
+            (serde_json::json!({"code": "idle_timeout"}), true),
+            (
+                serde_json::json!({"code": "client_error", "retryable": true}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "retryable": true}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "retryable": false, "status_code": 503}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "status_code": 503}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "status_code": 429}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "status_code": 400}),
+                false,
+            ),
+            (serde_json::json!({"code": "upstream_error"}), false),
+            (serde_json::json!({"code": "unknown"}), false),
+            (
+                serde_json::json!({"code": "unknown", "retryable": true}),
+                true,
+            ),
+        ] {
+            let e = error(data.clone());
+            assert_eq!(e.retryable, retryable, "{data}");
+            assert!(!e.fatal, "{data}");
+            assert_eq!(e.code.as_str(), data["code"].as_str().unwrap());
+        }
+        let e = error(serde_json::json!({"code": "turn_timeout", "message": "Too slow"}));
+        assert_eq!(e.message, "Too slow");
+        assert_eq!(
+            error(serde_json::json!({"code": "turn_timeout"})).message,
+            "turn_timeout"
+        );
+    }
+
+    #[test]
+    fn text_streamed_before_an_error_is_not_part_of_the_retried_reply() {
+        let mut d = Amigo.decoder();
+        d.decode(&frame("token", serde_json::json!({"text": "Half a "})))
+            .unwrap();
+        d.decode(&frame(
+            "error",
+            serde_json::json!({"code": "stream_interrupted"}),
+        ))
+        .unwrap();
+        d.decode(&frame("token", serde_json::json!({"text": "Whole reply"})))
+            .unwrap();
+        assert_eq!(
+            d.decode(&frame("done", serde_json::json!({}))).unwrap(),
+            [message("Whole reply")]
+        );
+    }
+
+    #[test]
+    fn close_codes_are_classified_as_the_seed_and_the_sdk_say() {
+        let other = |s: &str| Some(ErrorCode::Other(s.into()));
+        let table = [
+            (1000, CloseKind::Final, None),
+            (1001, CloseKind::Retry, None),
+            (1006, CloseKind::Retry, None),
+            (1008, CloseKind::Final, None),
+            (1011, CloseKind::Retry, None),
+            (4000, CloseKind::Final, other("invalid_parameters")),
+            (4001, CloseKind::Final, Some(ErrorCode::InvalidToken)),
+            (4003, CloseKind::Final, Some(ErrorCode::InvalidToken)),
+            (4004, CloseKind::Final, other("not_found")),
+            (4029, CloseKind::RateLimited, other("rate_limited")),
+            (4100, CloseKind::Final, None),
+            (4403, CloseKind::Final, Some(ErrorCode::InvalidToken)),
+            (4503, CloseKind::Retry, other("unavailable")),
+            (4999, CloseKind::Retry, None),
+        ];
+        for (code, kind, reason) in table {
+            assert_eq!(
+                Amigo.classify_close(code),
+                Closed { kind, reason },
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_chat_text_is_encoded() {
+        let say = VisitorAction::Say {
+            text: "Where is my order?".into(),
+            context: Some(serde_json::json!({"url": "/x"})),
+            client_id: Some("c-1".into()),
+        };
+        let value: serde_json::Value = serde_json::from_str(&Amigo.encode(&say).unwrap()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"type": "user_text", "text": "Where is my order?"})
+        );
+        assert_eq!(Amigo.encode(&VisitorAction::Heartbeat), None);
+        assert_eq!(
+            Amigo.encode(&VisitorAction::PageEvent(Default::default())),
+            None
+        );
+        assert_eq!(
+            Amigo.encode(&VisitorAction::LeadSubmitted { values: vec![] }),
+            None
+        );
+        assert_eq!(Amigo.heartbeat_ms(), None);
+    }
+}
