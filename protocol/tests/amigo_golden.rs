@@ -388,3 +388,98 @@ fn every_close_code_of_the_seed_and_the_sdk_is_classified() {
     assert_eq!(rate_limited, "4029");
     assert_eq!(Amigo.classify_close(4029).kind, CloseKind::RateLimited);
 }
+
+#[test]
+fn each_way_a_frame_can_be_wrong_has_its_typed_error() {
+    use docent_protocol::DecodeError;
+    type IsExpected = fn(&DecodeError) -> bool;
+    let cases: [(&str, IsExpected); 7] = [
+        ("{not json", |e| matches!(e, DecodeError::NotJson(_))),
+        ("[1, 2]", |e| matches!(e, DecodeError::NotAnObject)),
+        (r#"{"data": {"text": "x"}}"#, |e| {
+            matches!(e, DecodeError::MissingType)
+        }),
+        (r#"{"event": 7}"#, |e| matches!(e, DecodeError::MissingType)),
+        (
+            r#"{"event": "transcript", "data": {}}"#,
+            |e| matches!(e, DecodeError::UnknownType(name) if name == "transcript"),
+        ),
+        (
+            r#"{"event": "token", "data": {"text": 7}}"#,
+            |e| matches!(e, DecodeError::BadField { message_type, .. } if message_type == "token"),
+        ),
+        (
+            r#"{"event": "error", "data": "boom"}"#,
+            |e| matches!(e, DecodeError::BadField { message_type, .. } if message_type == "error"),
+        ),
+    ];
+    for (frame, is_expected) in cases {
+        let error = Amigo.decoder().decode(frame).unwrap_err();
+        assert!(is_expected(&error), "{frame} gave {error:?}");
+        assert!(!error.to_string().is_empty());
+    }
+    assert!(matches!(
+        ClientMessage::parse(r#"{"type": "heartbeat"}"#),
+        Err(DecodeError::UnknownType(_))
+    ));
+    assert!(matches!(
+        ClientMessage::parse(r#"{"type": "user_text"}"#),
+        Err(DecodeError::BadField { .. })
+    ));
+    assert!(matches!(
+        ClientMessage::parse(r#"{"text": "hi"}"#),
+        Err(DecodeError::MissingType)
+    ));
+}
+
+#[test]
+fn damaged_frames_never_panic_the_decoder() {
+    // xorshift64*, fixed seed: a failure reproduces.
+    let mut state = 0x5EED_0004_u64;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let mut frames: Vec<String> = shapes()
+        .into_iter()
+        .map(|(name, fields)| {
+            let data: serde_json::Map<String, Value> =
+                fields.iter().map(|f| (f.clone(), sample(f))).collect();
+            json!({"event": name, "data": data}).to_string()
+        })
+        .collect();
+    frames.push(json!({"event": "session.created", "data": {"conversation_id": "c"}}).to_string());
+    let mut decoded = 0;
+    for _ in 0..30_000 {
+        let mut bytes = frames[(next() % frames.len() as u64) as usize]
+            .clone()
+            .into_bytes();
+        for _ in 0..=next() % 4 {
+            if bytes.is_empty() {
+                break;
+            }
+            let at = (next() % bytes.len() as u64) as usize;
+            match next() % 4 {
+                0 => bytes[at] = next() as u8,
+                1 => {
+                    bytes.remove(at);
+                }
+                2 => bytes.insert(at, b"{}[]\",:\\0 "[(next() % 10) as usize]),
+                _ => bytes.truncate(at),
+            }
+        }
+        let frame = String::from_utf8_lossy(&bytes).into_owned();
+        let mut decoder = Amigo.decoder();
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode(&frame)))
+                .unwrap_or_else(|_| panic!("decode panicked on {frame:?}"));
+        decoded += usize::from(result.is_ok());
+        let _ = ClientMessage::parse(&frame);
+    }
+    assert!(
+        decoded > 0,
+        "no damaged frame decoded: the generator is broken"
+    );
+}
