@@ -29,6 +29,20 @@
 //!   so the socket path never carries a conversation id.
 //! - **Heartbeats**: the seed has no keep-alive message; the SDK's "reconnect after 45 s of
 //!   silence" is a client policy ([`SILENCE_RECONNECT_MS`]), not a frame.
+//! - **Close codes**: the seed's 4000, 4001 and 4004 and the SDK's terminal codes are `Final`
+//!   (there is no session to renew: a new one would be the same connect, refused the same way);
+//!   4503 is `Retry`, 4029 `RateLimited`, 1000 `Final`, 1001 and anything unknown `Retry`. Which
+//!   code follows `idle_timeout` is not said; if it is 1000, the chat ends rather than
+//!   reconnecting into another idle window. 4003/4403 are read as "credentials not accepted"
+//!   and 4100's meaning is undocumented.
+//! - **Reasons**: the neutral [`ErrorCode`](crate::model::ErrorCode) gets no new variants (the
+//!   widget matches it exhaustively); 4001/4003/4403 are `InvalidToken`, the rest of the
+//!   seed's reasons and every Amigo error code travel as `ErrorCode::Other` with a stable
+//!   snake_case name (`invalid_parameters`, `not_found`, `unavailable`, `rate_limited`, and
+//!   the wire's own error codes).
+//! - **Settings**: ids must be canonical hyphenated UUIDs; surrounding whitespace of ids and
+//!   key is dropped. `tool-events` is `true`/`false` (any case), `false` when not set.
+//!   The session handle holds the key, since the socket carries it on every connect.
 
 use crate::dialect::DecodeError;
 use serde::de::DeserializeOwned;
