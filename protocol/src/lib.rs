@@ -5,6 +5,7 @@
 //! Pure Rust on purpose: no browser and no async runtime, so everything here is tested
 //! natively and reused unchanged by the widget (wasm) and the server (tokio).
 
+pub mod amigo;
 pub mod bridge;
 pub mod command;
 pub mod dialect;

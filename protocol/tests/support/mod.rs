@@ -52,3 +52,81 @@ fn brace_balance(line: &str) -> i32 {
     }
     depth
 }
+
+// Helpers for seeds whose facts are in prose and tables rather than JSON examples (seed 004
+// has none). Not every test binary uses them.
+
+/// The whole text of a seed.
+#[allow(dead_code)]
+pub fn seed_text(name: &str) -> String {
+    let path = seed_path(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read seed {}: {e}", path.display()))
+}
+
+/// The first line of the seed that contains `needle`, trimmed.
+#[allow(dead_code)]
+pub fn seed_line(name: &str, needle: &str) -> String {
+    seed_text(name)
+        .lines()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("seed {name} has no line with `{needle}`"))
+        .trim()
+        .to_string()
+}
+
+/// The rows of a table in a seed as its pages render to text: the header cells on
+/// consecutive lines, then every cell on a line of its own. Rows run for as long as
+/// `row_starts` accepts a row's first cell (the table has no end marker of its own).
+#[allow(dead_code)]
+pub fn seed_table(name: &str, headers: &[&str], row_starts: fn(&str) -> bool) -> Vec<Vec<String>> {
+    let text = seed_text(name);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let at = lines
+        .windows(headers.len())
+        .position(|window| window == headers)
+        .unwrap_or_else(|| panic!("seed {name} has no table headed {headers:?}"));
+    let cells: Vec<&str> = lines[at + headers.len()..]
+        .iter()
+        .copied()
+        .filter(|line| !line.is_empty())
+        .collect();
+    cells
+        .chunks(headers.len())
+        .take_while(|row| row.len() == headers.len() && row_starts(row[0]))
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect()
+}
+
+/// The section of `../shared/PROTOCOLS.md` about one dialect: from its `## <dialect>`
+/// heading up to the next `## `.
+#[allow(dead_code)]
+pub fn protocols_section(dialect: &str) -> String {
+    let path = seed_path("../PROTOCOLS.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let heading = format!("## {dialect} ");
+    let start = text
+        .find(&heading)
+        .unwrap_or_else(|| panic!("PROTOCOLS.md has no `{heading}` section"));
+    let rest = &text[start + heading.len()..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+/// The `` `name {field, field}` `` shapes written in a text, in order.
+#[allow(dead_code)]
+pub fn event_shapes(text: &str) -> Vec<(String, Vec<String>)> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|span| {
+            let (name, fields) = span.split_once(" {")?;
+            let fields = fields.strip_suffix('}')?;
+            Some((
+                name.to_string(),
+                fields.split(',').map(|f| f.trim().to_string()).collect(),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,709 @@
+//! The Amigo dialect on the widget's side: settings checked before anything is sent, then
+//! one socket that starts or resumes the conversation.
+
+use super::{
+    close, is_token_char, is_uuid, socket_path, ClientMessage, ServerEvent, UserText, AUTH_PROTOCOL,
+};
+use crate::dialect::{
+    ClientDialect, CloseKind, Closed, DecodeError, Decoder, HttpCall, SessionHandle, Settings,
+    SocketTarget, Start, StartFailure, Started,
+};
+use crate::model::{AgentError, AgentEvent, AgentMessage, ErrorCode, VisitorAction};
+use serde::{Deserialize, Serialize};
+
+/// The Amigo codec, for the widget.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Amigo;
+
+/// The option names this dialect reads (`data-…` without the prefix).
+pub mod option {
+    pub const WORKSPACE_ID: &str = "workspace-id";
+    pub const SERVICE_ID: &str = "service-id";
+    pub const ENTITY_ID: &str = "entity-id";
+    pub const TOOL_EVENTS: &str = "tool-events";
+}
+
+/// What the widget keeps of an Amigo session: all it needs to (re)connect. There is no
+/// server-issued id to keep: the thread is resolved by entity + service on every connect.
+/// The key is in it because the socket carries it; it is the page's own key (or short-lived
+/// token) from its `data-public-key`, not a secret the widget was handed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Handle {
+    workspace_id: String,
+    service_id: String,
+    entity_id: String,
+    tool_events: bool,
+    key: String,
+}
+
+impl Handle {
+    fn read(session: &SessionHandle) -> Option<Handle> {
+        serde_json::from_str(&session.0).ok()
+    }
+
+    /// Reads and checks the settings; the error says exactly what is wrong (for the console).
+    fn from_settings(settings: &Settings) -> Result<Handle, String> {
+        let uuid = |name: &str, what: &str| -> Result<String, String> {
+            let value = settings.option(name).map(str::trim).unwrap_or("");
+            if value.is_empty() {
+                Err(format!(
+                    "data-{name} is missing: Amigo needs the {what} as a UUID \
+                     (like 123e4567-e89b-12d3-a456-426614174000)."
+                ))
+            } else if !is_uuid(value) {
+                Err(format!(
+                    "data-{name} is not a UUID: `{}` should look like \
+                     123e4567-e89b-12d3-a456-426614174000.",
+                    value.chars().take(64).collect::<String>()
+                ))
+            } else {
+                Ok(value.to_string())
+            }
+        };
+        let workspace_id = uuid(option::WORKSPACE_ID, "workspace id")?;
+        let service_id = uuid(option::SERVICE_ID, "service id")?;
+        let entity_id = uuid(option::ENTITY_ID, "entity id")?;
+        let tool_events = match settings.option(option::TOOL_EVENTS).map(str::trim) {
+            None | Some("") => false,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) => {
+                return Err(format!(
+                    "data-tool-events must be `true` or `false`, not `{}`.",
+                    v.chars().take(32).collect::<String>()
+                ))
+            }
+        };
+        let key = settings.key.trim().to_string();
+        check_key(&key)?;
+        Ok(Handle {
+            workspace_id,
+            service_id,
+            entity_id,
+            tool_events,
+            key,
+        })
+    }
+}
+
+/// A key travels as the second `Sec-WebSocket-Protocol` value, so it must be a token.
+/// The message names the character and its place, never the key itself.
+fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err(
+            "data-public-key is missing: Amigo needs an API key or access token (JWT).".into(),
+        );
+    }
+    if key == AUTH_PROTOCOL {
+        return Err(
+            "data-public-key is `auth`, which is the name of the subprotocol it \
+                    travels with, not a key."
+                .into(),
+        );
+    }
+    if let Some((at, bad)) = key.chars().enumerate().find(|(_, c)| !is_token_char(*c)) {
+        let what = match bad {
+            ' ' => "a space".to_string(),
+            c if c.is_control() => format!("a control character (U+{:04X})", c as u32),
+            c if !c.is_ascii() => format!("`{c}` (not ASCII)"),
+            c => format!("`{c}`"),
+        };
+        return Err(format!(
+            "data-public-key contains {what} at character {}: Amigo carries the key as a \
+             WebSocket subprotocol (`auth, <key>`), which allows only letters, digits and \
+             !#$%&'*+-.^_`|~ — use a key or token without it.",
+            at + 1
+        ));
+    }
+    Ok(())
+}
+
+impl ClientDialect for Amigo {
+    fn name(&self) -> &'static str {
+        "amigo"
+    }
+
+    fn start(&self, settings: &Settings) -> Start {
+        match Handle::from_settings(settings) {
+            Ok(handle) => match serde_json::to_string(&handle) {
+                Ok(json) => Start::Ready(Started {
+                    session: SessionHandle(json),
+                    agent_name: None,
+                    // The greeting arrives over the socket, as a turn stream.
+                    greeting: None,
+                }),
+                Err(e) => Start::Refused(StartFailure::BadSetting(e.to_string())),
+            },
+            Err(text) => Start::Refused(StartFailure::BadSetting(text)),
+        }
+    }
+
+    /// Never called: [`Amigo::start`] makes no HTTP call.
+    fn started(&self, _status: u16, _body: &str) -> Result<Started, StartFailure> {
+        Err(StartFailure::Unreadable)
+    }
+
+    /// Amigo has no call that ends a session; closing the socket is all.
+    fn end(&self, _session: &SessionHandle) -> Option<HttpCall> {
+        None
+    }
+
+    fn socket(&self, session: &SessionHandle) -> Option<SocketTarget> {
+        let handle = Handle::read(session)?;
+        Some(SocketTarget {
+            path: socket_path(
+                &handle.workspace_id,
+                &handle.service_id,
+                &handle.entity_id,
+                handle.tool_events,
+            ),
+            protocols: vec![AUTH_PROTOCOL.into(), handle.key],
+        })
+    }
+
+    fn decoder(&self) -> Box<dyn Decoder> {
+        Box::new(AmigoDecoder::default())
+    }
+
+    /// Only chat text has an Amigo message. Its context and client id have no field and are
+    /// left out; a text out of the 1..=10,000 range is still sent (the server answers with
+    /// `client_error`, which is said to the visitor) rather than dropped unseen.
+    fn encode(&self, action: &VisitorAction) -> Option<String> {
+        match action {
+            VisitorAction::Say { text, .. } => {
+                Some(ClientMessage::UserText(UserText { text: text.clone() }).to_json())
+            }
+            VisitorAction::Heartbeat
+            | VisitorAction::PageEvent(_)
+            | VisitorAction::LeadSubmitted { .. } => None,
+        }
+    }
+
+    fn classify_close(&self, code: u16) -> Closed {
+        // Amigo has no session to renew (the socket is the session, resumed by entity +
+        // service), so what a new session could fix, a new connection would not: `Final`.
+        let other = |name: &str| Some(ErrorCode::Other(name.into()));
+        let (kind, reason) = match code {
+            close::NORMAL => (CloseKind::Final, None),
+            close::POLICY_VIOLATION | close::SDK_TERMINAL => (CloseKind::Final, None),
+            close::INVALID_PARAMETERS => (CloseKind::Final, other("invalid_parameters")),
+            close::AUTH_FAILED | close::FORBIDDEN | close::SDK_FORBIDDEN => {
+                (CloseKind::Final, Some(ErrorCode::InvalidToken))
+            }
+            close::NOT_FOUND => (CloseKind::Final, other("not_found")),
+            close::RATE_LIMITED => (CloseKind::RateLimited, other("rate_limited")),
+            close::UNAVAILABLE => (CloseKind::Retry, other("unavailable")),
+            _ => (CloseKind::Retry, None),
+        };
+        Closed { kind, reason }
+    }
+
+    /// The seed has no keep-alive message.
+    fn heartbeat_ms(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// Reads one connection's frames: `token`s stream as deltas and are kept until the turn's
+/// `message` (the whole reply) or `done` makes them one reply.
+#[derive(Debug, Default)]
+pub struct AmigoDecoder {
+    /// Text streamed since the last reply was closed.
+    streamed: String,
+}
+
+impl Decoder for AmigoDecoder {
+    fn decode(&mut self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError> {
+        Ok(match ServerEvent::parse(frame)? {
+            ServerEvent::SessionCreated(created) => vec![AgentEvent::SessionReady {
+                session_id: created.conversation_id,
+                greeting: None,
+            }],
+            ServerEvent::Token(token) if token.text.is_empty() => vec![],
+            ServerEvent::Token(token) => {
+                self.streamed.push_str(&token.text);
+                vec![AgentEvent::TextDelta(token.text)]
+            }
+            ServerEvent::Thinking(_) => vec![AgentEvent::Typing(true)],
+            ServerEvent::ToolCallStarted(call) => vec![AgentEvent::ToolActivity {
+                name: call.tool_name,
+                finished: false,
+                succeeded: None,
+            }],
+            ServerEvent::ToolCallCompleted(call) => vec![AgentEvent::ToolActivity {
+                name: call.tool_name,
+                finished: true,
+                succeeded: call.succeeded,
+            }],
+            ServerEvent::Message(message) if message.role.as_deref() == Some("user") => vec![],
+            ServerEvent::Message(message) => {
+                self.streamed.clear();
+                vec![reply(message.text)]
+            }
+            ServerEvent::Done(_) if self.streamed.is_empty() => vec![AgentEvent::Typing(false)],
+            ServerEvent::Done(_) => vec![reply(std::mem::take(&mut self.streamed))],
+            ServerEvent::Error(error) => {
+                // A retried turn streams again from its start; the reply that ends it
+                // replaces the streamed row, so it must not include the text before the error.
+                self.streamed.clear();
+                let retryable = error.is_retryable();
+                vec![AgentEvent::Error(AgentError {
+                    message: if error.message.is_empty() {
+                        error.code.clone()
+                    } else {
+                        error.message
+                    },
+                    code: ErrorCode::Other(error.code),
+                    retryable,
+                    fatal: false,
+                })]
+            }
+        })
+    }
+}
+
+fn reply(text: String) -> AgentEvent {
+    AgentEvent::Message(AgentMessage {
+        text,
+        ..AgentMessage::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const W: &str = "11111111-2222-4333-8444-555555555555";
+    const S: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+    const E: &str = "01234567-89ab-4cde-8f01-23456789abcd";
+
+    fn settings(key: &str, options: &[(&str, &str)]) -> Settings {
+        Settings {
+            product_id: String::new(),
+            key: key.into(),
+            options: options
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn good(key: &str) -> Settings {
+        settings(
+            key,
+            &[("workspace-id", W), ("service-id", S), ("entity-id", E)],
+        )
+    }
+
+    fn refusal(settings: &Settings) -> String {
+        match Amigo.start(settings) {
+            Start::Refused(StartFailure::BadSetting(text)) => text,
+            other => panic!("expected a bad setting, got {other:?}"),
+        }
+    }
+
+    fn started(settings: &Settings) -> SessionHandle {
+        match Amigo.start(settings) {
+            Start::Ready(Started {
+                session,
+                agent_name: None,
+                greeting: None,
+            }) => session,
+            other => panic!("expected ready, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn good_settings_start_without_a_call_and_connect_with_subprotocol_auth() {
+        let mut s = good("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-_x");
+        s.options.push(("tool-events".into(), "TRUE".into()));
+        let target = Amigo.socket(&started(&s)).unwrap();
+        assert_eq!(
+            target.path,
+            format!("/v1/{W}/sessions/connect?service_id={S}&entity_id={E}&tool_events=true")
+        );
+        assert_eq!(
+            target.protocols,
+            ["auth", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-_x"]
+        );
+        // Not set: the documented default, sent explicitly.
+        let target = Amigo.socket(&started(&good("k"))).unwrap();
+        assert!(
+            target.path.ends_with("&tool_events=false"),
+            "{}",
+            target.path
+        );
+        assert_eq!(Amigo.end(&started(&good("k"))), None);
+    }
+
+    #[test]
+    fn a_handle_that_is_not_amigos_has_no_socket() {
+        assert_eq!(Amigo.socket(&SessionHandle("{\"id\":\"x\"}".into())), None);
+        assert_eq!(Amigo.socket(&SessionHandle("nonsense".into())), None);
+    }
+
+    #[test]
+    fn each_bad_setting_is_refused_with_what_is_wrong() {
+        let uuid_hint = "should look like 123e4567-e89b-12d3-a456-426614174000.";
+        let cases: Vec<(Settings, String)> = vec![
+            (
+                settings("k", &[("service-id", S), ("entity-id", E)]),
+                "data-workspace-id is missing: Amigo needs the workspace id as a UUID \
+                 (like 123e4567-e89b-12d3-a456-426614174000)."
+                    .into(),
+            ),
+            (
+                settings("k", &[("workspace-id", W), ("entity-id", E)]),
+                "data-service-id is missing: Amigo needs the service id as a UUID \
+                 (like 123e4567-e89b-12d3-a456-426614174000)."
+                    .into(),
+            ),
+            (
+                settings(
+                    "k",
+                    &[("workspace-id", W), ("service-id", S), ("entity-id", " ")],
+                ),
+                "data-entity-id is missing: Amigo needs the entity id as a UUID \
+                 (like 123e4567-e89b-12d3-a456-426614174000)."
+                    .into(),
+            ),
+            (
+                settings(
+                    "k",
+                    &[
+                        ("workspace-id", "acme"),
+                        ("service-id", S),
+                        ("entity-id", E),
+                    ],
+                ),
+                format!("data-workspace-id is not a UUID: `acme` {uuid_hint}"),
+            ),
+            (
+                settings(
+                    "k",
+                    &[
+                        ("workspace-id", W),
+                        ("service-id", &S[..35]),
+                        ("entity-id", E),
+                    ],
+                ),
+                format!("data-service-id is not a UUID: `{}` {uuid_hint}", &S[..35]),
+            ),
+            (
+                settings(
+                    "k",
+                    &[
+                        ("workspace-id", W),
+                        ("service-id", S),
+                        ("entity-id", E),
+                        ("tool-events", "yes"),
+                    ],
+                ),
+                "data-tool-events must be `true` or `false`, not `yes`.".into(),
+            ),
+            (
+                good(""),
+                "data-public-key is missing: Amigo needs an API key or access token (JWT).".into(),
+            ),
+            (
+                good("auth"),
+                "data-public-key is `auth`, which is the name of the subprotocol it travels \
+                 with, not a key."
+                    .into(),
+            ),
+        ];
+        for (settings, expected) in cases {
+            assert_eq!(refusal(&settings), expected);
+        }
+    }
+
+    #[test]
+    fn a_key_a_subprotocol_cannot_carry_is_refused_naming_the_character_not_the_key() {
+        let tail = "Amigo carries the key as a WebSocket subprotocol (`auth, <key>`), which \
+                    allows only letters, digits and !#$%&'*+-.^_`|~ — use a key or token \
+                    without it.";
+        for (key, what) in [
+            ("sk:secret", "`:` at character 3"),
+            ("a/b", "`/` at character 2"),
+            ("abc=", "`=` at character 4"),
+            ("two words", "a space at character 4"),
+            ("tab\there", "a control character (U+0009) at character 4"),
+            ("clé", "`é` (not ASCII) at character 3"),
+            ("a,b", "`,` at character 2"),
+        ] {
+            let text = refusal(&good(key));
+            assert_eq!(text, format!("data-public-key contains {what}: {tail}"));
+            if key.len() > 4 {
+                assert!(!text.contains(key), "the key leaked into {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_not_part_of_a_setting() {
+        let handle = started(&settings(
+            "  key-1 ",
+            &[
+                ("workspace-id", &format!(" {W}\n")),
+                ("service-id", S),
+                ("entity-id", E),
+            ],
+        ));
+        let target = Amigo.socket(&handle).unwrap();
+        assert!(target.path.starts_with(&format!("/v1/{W}/")));
+        assert_eq!(target.protocols, ["auth", "key-1"]);
+    }
+
+    fn frame(event: &str, data: serde_json::Value) -> String {
+        serde_json::json!({"event": event, "data": data}).to_string()
+    }
+
+    fn message(text: &str) -> AgentEvent {
+        reply(text.into())
+    }
+
+    #[test]
+    fn tokens_stream_as_deltas_and_done_makes_them_one_message() {
+        let mut d = Amigo.decoder();
+        let mut events = Vec::new();
+        for piece in ["Hel", "lo", "", " there"] {
+            events.extend(
+                d.decode(&frame("token", serde_json::json!({"text": piece})))
+                    .unwrap(),
+            );
+        }
+        events.extend(d.decode(&frame("done", serde_json::json!({}))).unwrap());
+        assert_eq!(
+            events,
+            [
+                AgentEvent::TextDelta("Hel".into()),
+                AgentEvent::TextDelta("lo".into()),
+                AgentEvent::TextDelta(" there".into()),
+                message("Hello there"),
+            ]
+        );
+        // The next turn starts from nothing.
+        d.decode(&frame("token", serde_json::json!({"text": "Next"})))
+            .unwrap();
+        assert_eq!(
+            d.decode(&frame("done", serde_json::json!({}))).unwrap(),
+            [message("Next")]
+        );
+    }
+
+    #[test]
+    fn a_message_is_the_whole_reply_and_done_after_it_adds_nothing() {
+        let mut d = Amigo.decoder();
+        d.decode(&frame("token", serde_json::json!({"text": "Hel"})))
+            .unwrap();
+        assert_eq!(
+            d.decode(&frame(
+                "message",
+                serde_json::json!({"role": "assistant", "text": "Hello!"})
+            ))
+            .unwrap(),
+            [message("Hello!")]
+        );
+        assert_eq!(
+            d.decode(&frame("done", serde_json::json!({"status": "completed"})))
+                .unwrap(),
+            [AgentEvent::Typing(false)]
+        );
+        // The visitor's own text echoed back shows nothing.
+        assert_eq!(
+            d.decode(&frame(
+                "message",
+                serde_json::json!({"role": "user", "text": "hi"})
+            ))
+            .unwrap(),
+            []
+        );
+    }
+
+    #[test]
+    fn each_connection_gets_a_fresh_decoder() {
+        let mut first = Amigo.decoder();
+        first
+            .decode(&frame("token", serde_json::json!({"text": "cut off"})))
+            .unwrap();
+        let mut second = Amigo.decoder();
+        second
+            .decode(&frame("token", serde_json::json!({"text": "Again"})))
+            .unwrap();
+        assert_eq!(
+            second
+                .decode(&frame("done", serde_json::json!({})))
+                .unwrap(),
+            [message("Again")]
+        );
+    }
+
+    #[test]
+    fn thinking_is_typing_and_tools_are_activity() {
+        let mut d = Amigo.decoder();
+        assert_eq!(
+            d.decode(&frame(
+                "thinking",
+                serde_json::json!({"tier": 1, "tier_name": "fast"})
+            ))
+            .unwrap(),
+            [AgentEvent::Typing(true)]
+        );
+        assert_eq!(
+            d.decode(&frame(
+                "tool_call_started",
+                serde_json::json!({"tool_name": "lookup_order", "call_id": "c1", "input": {"id": 7}})
+            ))
+            .unwrap(),
+            [AgentEvent::ToolActivity {
+                name: "lookup_order".into(),
+                finished: false,
+                succeeded: None
+            }]
+        );
+        assert_eq!(
+            d.decode(&frame(
+                "tool_call_completed",
+                serde_json::json!({"tool_name": "lookup_order", "call_id": "c1",
+                    "result": "shipped", "succeeded": false})
+            ))
+            .unwrap(),
+            [AgentEvent::ToolActivity {
+                name: "lookup_order".into(),
+                finished: true,
+                succeeded: Some(false)
+            }]
+        );
+    }
+
+    fn error(data: serde_json::Value) -> AgentError {
+        let events = Amigo.decoder().decode(&frame("error", data)).unwrap();
+        match events.as_slice() {
+            [AgentEvent::Error(error)] => error.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_are_retryable_as_the_seed_says() {
+        for (data, retryable) in [
+            (serde_json::json!({"code": "stream_interrupted"}), true),
+            (
+                serde_json::json!({"code": "turn_timeout", "retryable": false}),
+                true,
+            ),
+            (serde_json::json!({"code": "idle_timeout"}), true),
+            (
+                serde_json::json!({"code": "client_error", "retryable": true}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "retryable": true}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "retryable": false, "status_code": 503}),
+                false,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "status_code": 503}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "status_code": 429}),
+                true,
+            ),
+            (
+                serde_json::json!({"code": "upstream_error", "status_code": 400}),
+                false,
+            ),
+            (serde_json::json!({"code": "upstream_error"}), false),
+            (serde_json::json!({"code": "unknown"}), false),
+            (
+                serde_json::json!({"code": "unknown", "retryable": true}),
+                true,
+            ),
+        ] {
+            let e = error(data.clone());
+            assert_eq!(e.retryable, retryable, "{data}");
+            assert!(!e.fatal, "{data}");
+            assert_eq!(e.code.as_str(), data["code"].as_str().unwrap());
+        }
+        let e = error(serde_json::json!({"code": "turn_timeout", "message": "Too slow"}));
+        assert_eq!(e.message, "Too slow");
+        assert_eq!(
+            error(serde_json::json!({"code": "turn_timeout"})).message,
+            "turn_timeout"
+        );
+    }
+
+    #[test]
+    fn text_streamed_before_an_error_is_not_part_of_the_retried_reply() {
+        let mut d = Amigo.decoder();
+        d.decode(&frame("token", serde_json::json!({"text": "Half a "})))
+            .unwrap();
+        d.decode(&frame(
+            "error",
+            serde_json::json!({"code": "stream_interrupted"}),
+        ))
+        .unwrap();
+        d.decode(&frame("token", serde_json::json!({"text": "Whole reply"})))
+            .unwrap();
+        assert_eq!(
+            d.decode(&frame("done", serde_json::json!({}))).unwrap(),
+            [message("Whole reply")]
+        );
+    }
+
+    #[test]
+    fn close_codes_are_classified_as_the_seed_and_the_sdk_say() {
+        let other = |s: &str| Some(ErrorCode::Other(s.into()));
+        let table = [
+            (1000, CloseKind::Final, None),
+            (1001, CloseKind::Retry, None),
+            (1006, CloseKind::Retry, None),
+            (1008, CloseKind::Final, None),
+            (1011, CloseKind::Retry, None),
+            (4000, CloseKind::Final, other("invalid_parameters")),
+            (4001, CloseKind::Final, Some(ErrorCode::InvalidToken)),
+            (4003, CloseKind::Final, Some(ErrorCode::InvalidToken)),
+            (4004, CloseKind::Final, other("not_found")),
+            (4029, CloseKind::RateLimited, other("rate_limited")),
+            (4100, CloseKind::Final, None),
+            (4403, CloseKind::Final, Some(ErrorCode::InvalidToken)),
+            (4503, CloseKind::Retry, other("unavailable")),
+            (4999, CloseKind::Retry, None),
+        ];
+        for (code, kind, reason) in table {
+            assert_eq!(
+                Amigo.classify_close(code),
+                Closed { kind, reason },
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_chat_text_is_encoded() {
+        let say = VisitorAction::Say {
+            text: "Where is my order?".into(),
+            context: Some(serde_json::json!({"url": "/x"})),
+            client_id: Some("c-1".into()),
+        };
+        let value: serde_json::Value = serde_json::from_str(&Amigo.encode(&say).unwrap()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"type": "user_text", "text": "Where is my order?"})
+        );
+        assert_eq!(Amigo.encode(&VisitorAction::Heartbeat), None);
+        assert_eq!(
+            Amigo.encode(&VisitorAction::PageEvent(Default::default())),
+            None
+        );
+        assert_eq!(
+            Amigo.encode(&VisitorAction::LeadSubmitted { values: vec![] }),
+            None
+        );
+        assert_eq!(Amigo.heartbeat_ms(), None);
+    }
+}
