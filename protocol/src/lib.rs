@@ -5,6 +5,7 @@
 //! Pure Rust on purpose: no browser and no async runtime, so everything here is tested
 //! natively and reused unchanged by the widget (wasm) and the server (tokio).
 
+pub mod aui;
 pub mod bridge;
 pub mod command;
 pub mod dialect;
@@ -18,5 +19,5 @@ pub use dialect::{
 };
 pub use model::{
     AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
-    PageEvent, VisitorAction,
+    PageEvent, Product, ProductParameter, VisitorAction,
 };

@@ -281,6 +281,7 @@ impl ServerMessage {
                     commands: commands_from_wire(reply.iframe_commands.as_deref().unwrap_or(&[])),
                     agent_id: reply.agent_id,
                     reply_to: reply.reply_to,
+                    products: Vec::new(),
                 })]
             }
             ServerMessage::TypingIndicator(typing) => vec![AgentEvent::Typing(typing.is_typing)],
