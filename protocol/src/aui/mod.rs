@@ -635,15 +635,19 @@ struct TextData {
 }
 
 impl ServerFrame {
-    /// Reads a frame. The seeds tell the frames apart by shape: an `event` names a text
-    /// update, a `status_code` marks an error payload, and an object with neither but with
-    /// `text` or `id` is the final message.
+    /// Reads a frame. The seeds tell the frames apart by shape: a `status_code` marks an
+    /// error payload (looked for first: seed 000's "error-first handling"), an `event` names
+    /// a text update, and an object with neither but with `text` or `id` is the final
+    /// message.
     pub fn parse(frame: &str) -> Result<ServerFrame, DecodeError> {
         let value: Value =
             serde_json::from_str(frame).map_err(|e| DecodeError::NotJson(e.to_string()))?;
         let Value::Object(mut object) = value else {
             return Err(DecodeError::NotAnObject);
         };
+        if object.contains_key("status_code") {
+            return read(ERROR_PAYLOAD, Value::Object(object)).map(ServerFrame::Error);
+        }
         if let Some(event) = object.remove("event") {
             let Value::String(event) = event else {
                 return Err(DecodeError::MissingType);
@@ -654,9 +658,6 @@ impl ServerFrame {
             let data = object.remove("data").unwrap_or(Value::Null);
             let data: TextData = read(TEXT_UPDATED, data)?;
             return Ok(ServerFrame::TextUpdated(data.text));
-        }
-        if object.contains_key("status_code") {
-            return read(ERROR_PAYLOAD, Value::Object(object)).map(ServerFrame::Error);
         }
         if object.contains_key("text") || object.contains_key("id") {
             return read(FINAL_MESSAGE, Value::Object(object))

@@ -179,6 +179,21 @@ fn an_error_payload_on_the_socket_becomes_an_error_event() {
 }
 
 #[test]
+fn errors_are_looked_for_before_data() {
+    // Seed 000's "error-first handling": a frame with a status code is an error, whatever
+    // else it carries.
+    let frame = json!({"event": TEXT_UPDATED, "data": {"text": "partial"}, "status_code": 500,
+        "description": "Internal", "message": "boom", "extra_data": {}});
+    assert!(matches!(
+        ServerFrame::parse(&frame.to_string()),
+        Ok(ServerFrame::Error(ErrorPayload {
+            status_code: 500,
+            ..
+        }))
+    ));
+}
+
+#[test]
 fn rest_errors_are_read_by_their_shape() {
     assert_eq!(
         RestError::parse(401, r#"{"detail": "Not authenticated"}"#),
