@@ -33,7 +33,7 @@
 //! `Authorization: Bearer <token>` and the same [`MessageRequest`] the socket carries; the
 //! relay forwards it to AUI's `POST /api/v1/external/message` and answers with AUI's body
 //! and status (an [`ExternalTaskMessage`](super::ExternalTaskMessage), or a
-//! [`RestError`](super::RestError) shape): see [`Aui::rest_message`] and
+//! [`RestError`] shape): see [`Aui::rest_message`] and
 //! [`Aui::rest_reply`].
 //!
 //! The handle the conversation keeps is this dialect's own JSON: `{"task_id", "token"}`.
