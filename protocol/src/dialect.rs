@@ -65,7 +65,7 @@ pub struct Started {
 
 /// The dialect's own record of a session (ids, tokens), written and read only by the
 /// dialect. The conversation keeps and persists it without looking inside.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct SessionHandle(pub String);
 
@@ -125,9 +125,9 @@ pub trait ClientDialect: Sync {
     fn socket(&self, session: &SessionHandle) -> Option<SocketTarget>;
     /// A reader for one new connection.
     fn decoder(&self) -> Box<dyn Decoder>;
-    /// The frame to send for an action, or `None` when this platform has no such message
-    /// (the action is then handled without the socket, or not at all).
-    fn encode(&self, action: &VisitorAction) -> Option<String>;
+    /// The frame to send for an action in this session, or `None` when this platform has
+    /// no such message (the action is then handled without the socket, or not at all).
+    fn encode(&self, session: &SessionHandle, action: &VisitorAction) -> Option<String>;
     /// What a WebSocket close code means for the conversation.
     fn classify_close(&self, code: u16) -> Closed;
     /// How often to send a keep-alive frame, if the platform wants one.

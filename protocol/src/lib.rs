@@ -6,6 +6,7 @@
 //! natively and reused unchanged by the widget (wasm) and the server (tokio).
 
 pub mod amigo;
+pub mod aui;
 pub mod bridge;
 pub mod command;
 pub mod dialect;
@@ -19,5 +20,5 @@ pub use dialect::{
 };
 pub use model::{
     AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
-    PageEvent, VisitorAction,
+    PageEvent, Product, ProductParameter, VisitorAction,
 };

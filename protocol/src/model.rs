@@ -58,6 +58,36 @@ pub struct AgentMessage {
     pub agent_id: Option<String>,
     /// The visitor message this answers (its `client_id`), where the server says so.
     pub reply_to: Option<String>,
+    /// Products the agent offers with this reply, in the agent's order, shown as cards.
+    pub products: Vec<Product>,
+}
+
+/// A product the agent offers, as a card shows it. Every field may be missing: a card
+/// shows what it has.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Product {
+    /// The product's name.
+    pub title: Option<String>,
+    /// The price as the platform wrote it (`"299"`, `"€299.00"`): shown, never computed with.
+    pub price: Option<String>,
+    /// A picture of the product: an `http(s):` URL or a path on the server; anything else
+    /// (`javascript:`, `data:`) never gets here.
+    pub image_url: Option<String>,
+    /// The product's own page, with the same restriction as `image_url`.
+    pub url: Option<String>,
+    /// The rest of what the platform says about it, as a spec list, in its order.
+    pub parameters: Vec<ProductParameter>,
+    /// The agent recommends this one above the others.
+    pub recommended: bool,
+    /// Other versions of the same product (colour, size, …), each a product of its own.
+    pub variants: Vec<Product>,
+}
+
+/// One line of a product's spec list: `Capacity: 25 l`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductParameter {
+    pub label: String,
+    pub value: String,
 }
 
 /// A request for the visitor's contact details.

@@ -132,11 +132,14 @@ fn user_text_is_the_seeds_client_message() {
         .expect("the type row says what it must be");
 
     let frame = Amigo
-        .encode(&VisitorAction::Say {
-            text: "Where is my order?".into(),
-            context: None,
-            client_id: None,
-        })
+        .encode(
+            &SessionHandle::default(),
+            &VisitorAction::Say {
+                text: "Where is my order?".into(),
+                context: None,
+                client_id: None,
+            },
+        )
         .unwrap();
     let value: Value = serde_json::from_str(&frame).unwrap();
     assert_eq!(

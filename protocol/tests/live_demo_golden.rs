@@ -6,7 +6,8 @@ use support as seed_examples;
 
 use docent_protocol::live_demo::{ClientMessage, LiveDemo, ServerMessage};
 use docent_protocol::{
-    AgentEvent, ClientDialect, Decoder, ErrorCode, LeadFieldKind, PageCommand, VisitorAction,
+    AgentEvent, ClientDialect, Decoder, ErrorCode, LeadFieldKind, PageCommand, SessionHandle,
+    VisitorAction,
 };
 use serde_json::Value;
 
@@ -103,7 +104,7 @@ fn the_widget_encodes_visitor_actions_as_the_seed_shows() {
     ];
     for (name, action) in cases {
         let frame = LiveDemo
-            .encode(&action)
+            .encode(&SessionHandle::default(), &action)
             .expect("live-demo encodes every action");
         let value: Value = serde_json::from_str(&frame).unwrap();
         assert_eq!(value, example(name).1, "{name}");

@@ -168,7 +168,7 @@ impl ClientDialect for Amigo {
     /// Only chat text has an Amigo message. Its context and client id have no field and are
     /// left out; a text out of the 1..=10,000 range is still sent (the server answers with
     /// `client_error`, which is said to the visitor) rather than dropped unseen.
-    fn encode(&self, action: &VisitorAction) -> Option<String> {
+    fn encode(&self, _session: &SessionHandle, action: &VisitorAction) -> Option<String> {
         match action {
             VisitorAction::Say { text, .. } => {
                 Some(ClientMessage::UserText(UserText { text: text.clone() }).to_json())
@@ -690,18 +690,28 @@ mod tests {
             context: Some(serde_json::json!({"url": "/x"})),
             client_id: Some("c-1".into()),
         };
-        let value: serde_json::Value = serde_json::from_str(&Amigo.encode(&say).unwrap()).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&Amigo.encode(&SessionHandle::default(), &say).unwrap()).unwrap();
         assert_eq!(
             value,
             serde_json::json!({"type": "user_text", "text": "Where is my order?"})
         );
-        assert_eq!(Amigo.encode(&VisitorAction::Heartbeat), None);
         assert_eq!(
-            Amigo.encode(&VisitorAction::PageEvent(Default::default())),
+            Amigo.encode(&SessionHandle::default(), &VisitorAction::Heartbeat),
             None
         );
         assert_eq!(
-            Amigo.encode(&VisitorAction::LeadSubmitted { values: vec![] }),
+            Amigo.encode(
+                &SessionHandle::default(),
+                &VisitorAction::PageEvent(Default::default())
+            ),
+            None
+        );
+        assert_eq!(
+            Amigo.encode(
+                &SessionHandle::default(),
+                &VisitorAction::LeadSubmitted { values: vec![] }
+            ),
             None
         );
         assert_eq!(Amigo.heartbeat_ms(), None);

@@ -86,7 +86,7 @@ impl ClientDialect for LiveDemo {
         Some(HEARTBEAT_MS)
     }
 
-    fn encode(&self, action: &VisitorAction) -> Option<String> {
+    fn encode(&self, _session: &SessionHandle, action: &VisitorAction) -> Option<String> {
         let message = match action {
             VisitorAction::Say {
                 text,

@@ -281,6 +281,7 @@ impl ServerMessage {
                     commands: commands_from_wire(reply.iframe_commands.as_deref().unwrap_or(&[])),
                     agent_id: reply.agent_id,
                     reply_to: reply.reply_to,
+                    products: Vec::new(),
                 })]
             }
             ServerMessage::TypingIndicator(typing) => vec![AgentEvent::Typing(typing.is_typing)],
@@ -343,7 +344,7 @@ fn payload<T: DeserializeOwned>(message_type: &str, payload: Value) -> Result<T,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::{ClientDialect, CloseKind};
+    use crate::dialect::{ClientDialect, CloseKind, SessionHandle};
     use crate::model::VisitorAction;
 
     #[test]
@@ -369,9 +370,12 @@ mod tests {
     #[test]
     fn a_lead_travels_as_an_iframe_event() {
         let frame = LiveDemo
-            .encode(&VisitorAction::LeadSubmitted {
-                values: vec![("email".into(), "a@b.co".into())],
-            })
+            .encode(
+                &SessionHandle::default(),
+                &VisitorAction::LeadSubmitted {
+                    values: vec![("email".into(), "a@b.co".into())],
+                },
+            )
             .unwrap();
         let value: Value = serde_json::from_str(&frame).unwrap();
         assert_eq!(

@@ -130,3 +130,21 @@ pub fn event_shapes(text: &str) -> Vec<(String, Vec<String>)> {
         })
         .collect()
 }
+
+/// Every body a `curl … -d '…'` in the seed sends, verbatim (the seeds give some of their
+/// JSON only that way).
+#[allow(dead_code)] // each test binary compiles this module; not all use every helper
+pub fn curl_bodies(name: &str) -> Vec<String> {
+    let path = seed_path(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read seed {}: {e}", path.display()));
+    let mut bodies = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("-d '") {
+        rest = &rest[at + 4..];
+        let Some(end) = rest.find('\'') else { break };
+        bodies.push(rest[..end].to_string());
+        rest = &rest[end + 1..];
+    }
+    bodies
+}
