@@ -10,6 +10,7 @@ pub mod command;
 pub mod dialect;
 pub mod live_demo;
 pub mod model;
+pub mod server_dialect;
 
 pub use command::{CommandError, PageCommand};
 pub use dialect::{
@@ -20,3 +21,4 @@ pub use model::{
     AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
     PageEvent, VisitorAction,
 };
+pub use server_dialect::{Closing, Ending, Outgoing, Rejected, Reply, ServerDialect};

@@ -5,7 +5,9 @@ mod support;
 use support as seed_examples;
 
 use docent_protocol::live_demo::{ClientMessage, LiveDemo, ServerMessage};
-use docent_protocol::{AgentEvent, ClientDialect, Decoder, ErrorCode, LeadFieldKind, PageCommand, VisitorAction};
+use docent_protocol::{
+    AgentEvent, ClientDialect, Decoder, ErrorCode, LeadFieldKind, PageCommand, VisitorAction,
+};
 use serde_json::Value;
 
 const SEED: &str = "002_0c3d5c86f07c3b8b.txt";
