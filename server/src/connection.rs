@@ -106,8 +106,8 @@ fn admit(state: &AppState, id: &str, token: Option<&str>) -> Result<(), Ending> 
         .tokens
         .check(token)
         .map_err(|_| Ending::InvalidToken)?;
-    // Seed 002: a session that does not exist closes with 4004, whoever asks for it; a live
-    // session opens only with its own token.
+    // A session that does not exist is not found, whoever asks for it (seed 002: 4004 even
+    // with another session's good token); a live session opens only with its own token.
     match state.sessions.lookup(id, state.config.idle_timeout) {
         Lookup::Live if token_for == id => Ok(()),
         Lookup::Live => Err(Ending::InvalidToken),
@@ -341,4 +341,226 @@ fn record_page_event(state: &AppState, id: &str, event: PageEvent) -> Option<Rep
             Some(state.script.page_events[reaction].reply.reply())
         })
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The loop over channels (as axum's testing-websockets example does), with a toy
+    //! dialect: what is tested here holds for every platform, and no network is involved.
+
+    use super::*;
+    use crate::agent::{Script, BUILT_IN_SCRIPT};
+    use crate::state::Config;
+    use docent_protocol::{Closing, Rejected};
+    use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+    use std::time::Duration;
+
+    /// Frames are words: `beat`, `say TEXT`, `say/ID TEXT`; output is written as words too.
+    struct Toy;
+
+    impl ServerDialect for Toy {
+        fn name(&self) -> &'static str {
+            "toy"
+        }
+
+        fn read(&self, frame: &str) -> Result<VisitorAction, Rejected> {
+            let (verb, text) = frame.split_once(' ').unwrap_or((frame, ""));
+            match verb.split_once('/') {
+                _ if verb == "beat" => Ok(VisitorAction::Heartbeat),
+                None if verb == "say" => Ok(VisitorAction::Say {
+                    text: text.into(),
+                    context: None,
+                    client_id: None,
+                }),
+                Some(("say", id)) => Ok(VisitorAction::Say {
+                    text: text.into(),
+                    context: None,
+                    client_id: Some(id.into()),
+                }),
+                _ => Err(Rejected {
+                    code: ErrorCode::UnknownType,
+                    message: format!("no verb `{verb}`"),
+                }),
+            }
+        }
+
+        fn write(&self, output: &Outgoing) -> String {
+            match output {
+                Outgoing::Typing { on: true, .. } => "typing on".into(),
+                Outgoing::Typing { on: false, .. } => "typing off".into(),
+                Outgoing::Reply(reply) => match &reply.reply_to {
+                    Some(id) => format!("reply[{id}] {}", reply.text),
+                    None => format!("reply {}", reply.text),
+                },
+                Outgoing::LeadForm(_) => "lead form".into(),
+                Outgoing::Error { code, .. } => format!("error {}", code.as_str()),
+                Outgoing::Pong { .. } => "pong".into(),
+            }
+        }
+
+        fn closing(&self, ending: Ending) -> Closing {
+            // Codes of its own, so the tests see they come from the dialect.
+            let code = match ending {
+                Ending::AuthRequired => 4101,
+                Ending::InvalidToken => 4102,
+                Ending::SessionNotFound => 4104,
+                Ending::SessionExpired => 4108,
+                Ending::SessionEnded => 1000,
+            };
+            Closing {
+                error: (ending != Ending::SessionEnded)
+                    .then(|| (ErrorCode::Other(format!("{ending:?}")), String::new())),
+                code,
+                reason: format!("{ending:?}"),
+            }
+        }
+    }
+
+    fn state() -> AppState {
+        let config = Config {
+            reply_delay: Duration::from_millis(5),
+            ..Config::default()
+        };
+        AppState::new(config, Script::parse(BUILT_IN_SCRIPT).unwrap(), b"secret")
+    }
+
+    /// The test's ends of one connection.
+    struct Peer {
+        to_server: UnboundedSender<Result<Frame, ()>>,
+        from_server: UnboundedReceiver<Frame>,
+    }
+
+    impl Peer {
+        fn send(&self, text: &str) {
+            self.to_server
+                .unbounded_send(Ok(Frame::Text(text.into())))
+                .unwrap();
+        }
+
+        async fn next(&mut self) -> Frame {
+            tokio::time::timeout(Duration::from_secs(5), self.from_server.next())
+                .await
+                .expect("the server answers in time")
+                .expect("the server has not hung up")
+        }
+
+        async fn text(&mut self) -> String {
+            match self.next().await {
+                Frame::Text(text) => text,
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
+    fn connect(state: &AppState, id: &str, token: Option<String>) -> Peer {
+        let (to_server, server_in) = unbounded();
+        let (server_out, from_server) = unbounded();
+        tokio::spawn(serve(
+            Arc::new(Toy),
+            server_out,
+            server_in,
+            state.clone(),
+            id.to_string(),
+            token,
+        ));
+        Peer {
+            to_server,
+            from_server,
+        }
+    }
+
+    /// A live session and a connection to it.
+    fn open(state: &AppState) -> (Peer, String) {
+        let id = state.sessions.create("default".into(), None);
+        let peer = connect(state, &id, Some(state.tokens.issue(&id)));
+        (peer, id)
+    }
+
+    #[tokio::test]
+    async fn a_heartbeat_is_answered() {
+        let state = state();
+        let (mut peer, id) = open(&state);
+        peer.send("beat");
+        assert_eq!(peer.text().await, "pong");
+        let heartbeats = state.sessions.with(&id, |s| s.record.heartbeats);
+        assert_eq!(heartbeats, Some(1));
+    }
+
+    #[tokio::test]
+    async fn a_bad_frame_gets_the_dialects_error_and_the_connection_stays_open() {
+        let state = state();
+        let (mut peer, _) = open(&state);
+        peer.send("juggle");
+        assert_eq!(peer.text().await, "error UNKNOWN_TYPE");
+        peer.to_server
+            .unbounded_send(Ok(Frame::Binary(vec![1, 2])))
+            .unwrap();
+        assert_eq!(peer.text().await, "error INVALID_JSON");
+        peer.send("say   ");
+        assert_eq!(peer.text().await, "error EMPTY_MESSAGE");
+        peer.send("beat");
+        assert_eq!(peer.text().await, "pong");
+    }
+
+    #[tokio::test]
+    async fn a_visitor_message_is_answered_in_order_and_a_resend_once() {
+        let state = state();
+        let (mut peer, _) = open(&state);
+        let said = "Show me the dashboard";
+        let reply = state.script.answer(said).reply.text;
+        peer.send(&format!("say {said}"));
+        assert_eq!(peer.text().await, "typing on");
+        assert_eq!(peer.text().await, format!("reply {reply}"));
+        assert_eq!(peer.text().await, "typing off");
+
+        peer.send(&format!("say/m1 {said}"));
+        assert_eq!(peer.text().await, "typing on");
+        assert_eq!(peer.text().await, format!("reply[m1] {reply}"));
+        assert_eq!(peer.text().await, "typing off");
+        // Answered already: the same reply again, without typing or a second turn.
+        peer.send(&format!("say/m1 {said}"));
+        assert_eq!(peer.text().await, format!("reply[m1] {reply}"));
+        peer.send("beat");
+        assert_eq!(peer.text().await, "pong");
+    }
+
+    #[tokio::test]
+    async fn refusals_close_as_the_dialect_says() {
+        let state = state();
+        let id = state.sessions.create("default".into(), None);
+        let refused = |token: Option<String>, session: &str| {
+            let mut peer = connect(&state, session, token);
+            async move { (peer.text().await, peer.next().await) }
+        };
+        let close = |code: u16, ending: &str| Frame::Close(Some((code, ending.into())));
+        assert_eq!(
+            refused(None, &id).await,
+            ("error AuthRequired".into(), close(4101, "AuthRequired"))
+        );
+        assert_eq!(
+            refused(Some("forged".into()), &id).await,
+            ("error InvalidToken".into(), close(4102, "InvalidToken"))
+        );
+        // A session that does not exist, even with another session's good token.
+        assert_eq!(
+            refused(Some(state.tokens.issue(&id)), "nope").await,
+            (
+                "error SessionNotFound".into(),
+                close(4104, "SessionNotFound")
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn an_ended_session_closes_its_connection_normally() {
+        let state = state();
+        let (mut peer, id) = open(&state);
+        peer.send("beat");
+        assert_eq!(peer.text().await, "pong");
+        assert!(state.sessions.end(&id));
+        assert_eq!(
+            peer.next().await,
+            Frame::Close(Some((1000, "SessionEnded".into())))
+        );
+    }
 }
