@@ -300,7 +300,11 @@ impl Chat {
             }
             Effect::Connect(session) => self.connect(&session),
             Effect::Send(action) => {
-                let Some(frame) = self.dialect.encode(&action) else {
+                let session = self.state.with_untracked(|c| c.session.clone());
+                let Some(session) = session else {
+                    return self.dispatch(Event::NotSent(action));
+                };
+                let Some(frame) = self.dialect.encode(&session, &action) else {
                     return;
                 };
                 let sent = self

@@ -1437,6 +1437,7 @@ mod tests {
             commands: vec![],
             agent_id: None,
             reply_to: Some("m2".into()),
+            products: vec![],
         };
         events.extend(heard(
             c.apply(Event::Agent(AgentEvent::Message(reply)), 5.0),
@@ -1533,6 +1534,7 @@ mod tests {
             })],
             agent_id: None,
             reply_to: None,
+            products: vec![],
         };
         let effects = c.act(Event::Agent(AgentEvent::Message(reply)), 3.0);
         assert!(!c.typing);

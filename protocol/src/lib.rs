@@ -12,6 +12,7 @@ pub mod command;
 pub mod dialect;
 pub mod live_demo;
 pub mod model;
+pub mod server_dialect;
 
 pub use command::{CommandError, PageCommand};
 pub use dialect::{
@@ -22,3 +23,4 @@ pub use model::{
     AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
     PageEvent, Product, ProductParameter, VisitorAction,
 };
+pub use server_dialect::{Closing, Ending, Outgoing, Rejected, Reply, ServerDialect};

@@ -2,9 +2,9 @@
 //! (`demo/agent.json`). Matching is deliberately simple and predictable, so tests and
 //! demos behave the same every time.
 
-use docent_protocol::live_demo::{AgentProfile, AgentResponse, LeadFormPayload};
-use docent_protocol::Greeting;
+use docent_protocol::{Greeting, LeadField, LeadForm, Reply};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// The script the reference server ships with.
 pub const BUILT_IN_SCRIPT: &str = include_str!("../../demo/agent.json");
@@ -20,7 +20,7 @@ pub struct Script {
     /// How the agent reacts to what the visitor does in the demo on their own.
     #[serde(default)]
     pub page_events: Vec<PageReaction>,
-    pub fallback: AgentResponse,
+    pub fallback: ScriptReply,
 }
 
 /// A reply to a visitor's own action in the demo (`iframe_event`), given once per session.
@@ -35,7 +35,7 @@ pub struct PageReaction {
     /// Matches when the event's selector contains this.
     #[serde(default)]
     pub selector_contains: Option<String>,
-    pub reply: AgentResponse,
+    pub reply: ScriptReply,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,18 +51,76 @@ pub struct ScriptAgent {
 pub struct Intent {
     pub name: String,
     pub phrases: Vec<String>,
-    pub reply: AgentResponse,
+    pub reply: ScriptReply,
     /// Shown after the reply when present.
     #[serde(default)]
-    pub lead_form: Option<LeadFormPayload>,
+    pub lead_form: Option<ScriptLeadForm>,
+}
+
+/// A reply as the script file spells it (the same keys as seed 002's `agent_response`, so
+/// the file reads like the frames it stands for); [`ScriptReply::reply`] makes it neutral.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptReply {
+    pub text: String,
+    #[serde(default)]
+    pub speech: Option<String>,
+    #[serde(default)]
+    pub iframe_commands: Vec<Value>,
+    #[serde(default)]
+    pub suggestions: Vec<String>,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+}
+
+impl ScriptReply {
+    pub fn reply(&self) -> Reply {
+        Reply {
+            text: self.text.clone(),
+            speech: self.speech.clone(),
+            commands: self.iframe_commands.clone(),
+            suggestions: self.suggestions.clone(),
+            agent_id: self.agent_id.clone(),
+            reply_to: None,
+        }
+    }
+}
+
+/// A lead form as the script file spells it: `{fields: [..], cta: {text, url?}}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ScriptLeadForm {
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub cta: Option<ScriptCta>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ScriptCta {
+    pub text: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl ScriptLeadForm {
+    pub fn form(&self) -> LeadForm {
+        LeadForm {
+            fields: self
+                .fields
+                .iter()
+                .map(|f| LeadField::from_name(f))
+                .collect(),
+            cta_text: self.cta.as_ref().map(|cta| cta.text.clone()),
+            cta_url: self.cta.as_ref().and_then(|cta| cta.url.clone()),
+        }
+    }
 }
 
 /// What the agent answers to one visitor message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
     pub intent: Option<String>,
-    pub reply: AgentResponse,
-    pub lead_form: Option<LeadFormPayload>,
+    pub reply: Reply,
+    pub lead_form: Option<LeadForm>,
 }
 
 impl Script {
@@ -73,13 +131,6 @@ impl Script {
             return Err(format!("intent `{}` has no phrases", intent.name));
         }
         Ok(script)
-    }
-
-    pub fn profile(&self) -> AgentProfile {
-        AgentProfile {
-            name: self.agent.name.clone(),
-            tone: self.agent.tone.clone(),
-        }
     }
 
     pub fn accepts_product(&self, product_id: &str) -> bool {
@@ -127,12 +178,12 @@ impl Script {
         match best {
             Some((_, intent)) => Turn {
                 intent: Some(intent.name.clone()),
-                reply: intent.reply.clone(),
-                lead_form: intent.lead_form.clone(),
+                reply: intent.reply.reply(),
+                lead_form: intent.lead_form.as_ref().map(ScriptLeadForm::form),
             },
             None => {
                 // `{text}` in the fallback repeats what the visitor said (an echo agent for tests).
-                let mut reply = self.fallback.clone();
+                let mut reply = self.fallback.reply();
                 let said: String = text.trim().chars().take(200).collect();
                 reply.text = reply.text.replace("{text}", &said);
                 Turn {
@@ -210,7 +261,7 @@ mod tests {
         let turn = script().answer("What's the weather on Mars?");
         assert_eq!(turn.intent, None);
         assert!(!turn.reply.text.is_empty());
-        assert!(!turn.reply.suggestions.unwrap_or_default().is_empty());
+        assert!(!turn.reply.suggestions.is_empty());
     }
 
     #[test]
@@ -227,14 +278,15 @@ mod tests {
     fn pricing_asks_for_a_lead() {
         let turn = script().answer("Tell me about pricing");
         let form = turn.lead_form.expect("pricing shows the lead form");
-        assert_eq!(form.fields, ["email", "company"]);
+        let names: Vec<_> = form.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["email", "company"]);
     }
 
     #[test]
     fn every_scripted_command_passes_the_widget_checks() {
         let script = script();
         for intent in &script.intents {
-            for raw in intent.reply.iframe_commands.iter().flatten() {
+            for raw in &intent.reply.iframe_commands {
                 docent_protocol::PageCommand::from_wire(raw)
                     .unwrap_or_else(|e| panic!("intent {}: {e}", intent.name));
             }

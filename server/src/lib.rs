@@ -4,102 +4,35 @@
 //! Run it with `cargo run -p docent-server -- --port 8787` (see `--help`). Tests build the
 //! same app with [`app`] and bind port 0.
 
+//! Modules depend one way, each only on those below it:
+//! `dialects` (a platform's routes and admission) → `connection` (one loop for every
+//! dialect) → `turns` (the turn runner and answered-once cache) → `sessions` → `channels`;
+//! `agent`, `faults` and `state` beside them. Only `dialects` names a platform.
+
 pub mod agent;
+pub mod channels;
+pub mod connection;
+pub mod dialects;
 pub mod faults;
 pub mod rest;
 pub mod sessions;
-pub mod socket;
+pub mod state;
+pub mod turns;
 
-use agent::Script;
+pub use state::{AppState, Config};
+
 use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, get_service, post, MethodRouter};
 use axum::Router;
-use sessions::{Sessions, Tokens};
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
-/// How the server behaves; every field has a default that suits the demo.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Public keys accepted by `POST /api/v1/session`; empty accepts any `pk_test_…`/`pk_live_…`.
-    pub public_keys: Vec<String>,
-    /// A session with no frame for this long expires (`SESSION_EXPIRED`). Default 15 min.
-    pub idle_timeout: Duration,
-    /// How long a session token is valid. Default 1 h.
-    pub token_lifetime: Duration,
-    /// How long the agent "types" before it answers. Default 700 ms.
-    pub reply_delay: Duration,
-    /// Serve these folders at `/`, the first that has a file winning (the demo site,
-    /// test host pages).
-    pub static_dirs: Vec<PathBuf>,
-    /// A `Content-Security-Policy` header for every static file, to try the widget under
-    /// a site's policy.
-    pub csp: Option<String>,
-    /// Enable the control endpoints (`/control/…`: what a session recorded, and faults on
-    /// demand). Default off.
-    pub control: bool,
-    /// Faults to inject (default: none).
-    pub faults: faults::Faults,
-    /// Speak seed 002 only, as a server written from it alone would: ignore
-    /// `clientMessageId`, never send `replyTo`, answer a message on the connection it came on
-    /// (a reply for a connection that closed is lost), and react to no `iframe_event`
-    /// (analytics only). Default off: the reference server speaks Docent's extension.
-    pub seed_only: bool,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            public_keys: Vec::new(),
-            idle_timeout: Duration::from_secs(15 * 60),
-            token_lifetime: Duration::from_secs(60 * 60),
-            reply_delay: Duration::from_millis(700),
-            static_dirs: Vec::new(),
-            csp: None,
-            control: false,
-            faults: faults::Faults::default(),
-            seed_only: false,
-        }
-    }
-}
-
-/// Everything a request handler needs.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub script: Arc<Script>,
-    pub sessions: Sessions,
-    pub tokens: Tokens,
-    pub faults: Arc<faults::FaultState>,
-}
-
-impl AppState {
-    pub fn new(config: Config, script: Script, secret: &[u8]) -> AppState {
-        AppState {
-            tokens: Tokens::new(secret, config.token_lifetime),
-            faults: Arc::new(faults::FaultState::new(config.faults.clone())),
-            config: Arc::new(config),
-            script: Arc::new(script),
-            sessions: Sessions::default(),
-        }
-    }
-}
-
 /// The whole server as a router.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new()
-        .route(
-            docent_protocol::live_demo::SESSION_PATH,
-            post(rest::create_session),
-        )
-        .route("/api/v1/session/{id}/end", post(rest::end_session))
-        .route("/ws/session/{id}", get(socket::upgrade));
+    let mut router = dialects::routes();
     if state.config.control {
         router = router
             .route("/control/sessions/{id}", get(rest::session_record))

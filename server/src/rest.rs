@@ -1,24 +1,23 @@
-//! The REST side: create and end sessions, and (behind `--control`) read what one recorded.
+//! The REST side every dialect shares: what a failed call answers, keys and bearers, and
+//! (behind `--control`) the test-control routes: read what a session recorded, close or
+//! expire its socket, refuse connections, count faults.
 
-use crate::AppState;
-use axum::extract::rejection::JsonRejection;
+use crate::channels::Outbound;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use docent_protocol::live_demo::{ErrorPayload, HttpError, SessionRequest, SessionResponse};
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = HttpError {
-        error: ErrorPayload {
-            code: code.into(),
-            message: message.into(),
-        },
-    };
+/// A failed call's answer: `{"error": {"code", "message"}}` (live-demo's shape, which the
+/// control routes share so tests read one error format).
+pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message.into()}});
     (status, Json(body)).into_response()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The credential of `Authorization: Bearer …`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")?
         .to_str()
@@ -27,110 +26,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn public_key_ok(state: &AppState, key: &str) -> bool {
+/// Whether a site's public key is accepted: the configured ones, or any test/live key.
+pub fn public_key_ok(state: &AppState, key: &str) -> bool {
     if state.config.public_keys.is_empty() {
         key.starts_with("pk_test_") || key.starts_with("pk_live_")
     } else {
         state.config.public_keys.iter().any(|k| k == key)
-    }
-}
-
-/// `POST /api/v1/session` with `Authorization: Bearer pk_…` and `{productId, visitorMeta?}`.
-pub async fn create_session(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<serde_json::Value>, JsonRejection>,
-) -> Response {
-    match bearer(&headers) {
-        None => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "AUTH_REQUIRED",
-                "Send your public key as `Authorization: Bearer pk_…`",
-            )
-        }
-        Some(key) if !public_key_ok(&state, key) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "INVALID_KEY",
-                "This public key is not valid",
-            )
-        }
-        Some(_) => {}
-    }
-    let Json(value) = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_JSON",
-                rejection.body_text(),
-            )
-        }
-    };
-    let request: SessionRequest = match serde_json::from_value(value) {
-        Ok(request) => request,
-        Err(e) => {
-            return error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_REQUEST",
-                e.to_string(),
-            )
-        }
-    };
-    if request.product_id.trim().is_empty() {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "INVALID_REQUEST",
-            "`productId` is empty",
-        );
-    }
-    if !state.script.accepts_product(&request.product_id) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "PDP_NOT_FOUND",
-            format!("No demo is configured for product `{}`", request.product_id),
-        );
-    }
-    let meta = request
-        .visitor_meta
-        .map(|m| serde_json::to_value(m).unwrap_or_default());
-    let session_id = state.sessions.create(request.product_id, meta);
-    let response = SessionResponse {
-        token: state.tokens.issue(&session_id),
-        session_id,
-        greeting: state.script.greeting.clone(),
-        agent: state.script.profile(),
-    };
-    (StatusCode::OK, Json(response)).into_response()
-}
-
-/// `POST /api/v1/session/{id}/end`, authorised by the session's token or a public key.
-pub async fn end_session(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let authorised = match bearer(&headers) {
-        Some(key) if public_key_ok(&state, key) => true,
-        Some(token) => state.tokens.check(token).is_ok_and(|sid| sid == id),
-        None => false,
-    };
-    if !authorised {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "INVALID_TOKEN",
-            "Send the session token as `Authorization: Bearer …`",
-        );
-    }
-    if state.sessions.end(&id) {
-        (StatusCode::OK, Json(serde_json::json!({"ended": true}))).into_response()
-    } else {
-        error(
-            StatusCode::NOT_FOUND,
-            "SESSION_NOT_FOUND",
-            "Session does not exist",
-        )
     }
 }
 
@@ -164,7 +65,7 @@ pub async fn close_session_socket(
         .sessions
         .with(&id, |s| {
             s.current_out.as_ref().is_some_and(|out| {
-                out.send(crate::socket::Outbound::Close(code, "closed by control"))
+                out.send(Outbound::Close(code, "closed by control".into()))
                     .is_ok()
             })
         })

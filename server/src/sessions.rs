@@ -1,7 +1,7 @@
 //! Sessions and their tokens: who may open a socket, and what each session has recorded.
 
-use crate::socket::{Outbound, Turn};
-use docent_protocol::live_demo::ServerMessage;
+use crate::channels::{Outbound, Turn};
+use docent_protocol::Outgoing;
 use jsonwebtoken::{decode, encode, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -93,9 +93,9 @@ pub struct Session {
     pub record: Record,
     /// Page reactions already given (indexes into the script's `pageEvents`).
     pub reactions_given: Vec<usize>,
-    /// Replies by the `clientMessageId` they answer, for resends.
-    pub answered: HashMap<String, Vec<ServerMessage>>,
-    /// Messages being answered now, by `clientMessageId`.
+    /// Replies by the client message id they answer, for resends.
+    pub answered: HashMap<String, Vec<Outgoing>>,
+    /// Messages being answered now, by client message id.
     pub in_progress: HashSet<String>,
     /// The session's open connection, where replies go when they are ready.
     pub(crate) current_out: Option<UnboundedSender<Outbound>>,

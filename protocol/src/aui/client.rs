@@ -139,7 +139,7 @@ pub struct Aui;
 
 impl Aui {
     pub fn new() -> Aui {
-        Aui::default()
+        Aui
     }
 
     fn request(&self, handle: &Handle, action: &VisitorAction) -> Option<MessageRequest> {

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod client;
+mod server;
 pub use client::LiveDemo;
+pub use server::LiveDemoServer;
 
 /// `POST` here creates a session.
 pub const SESSION_PATH: &str = "/api/v1/session";
