@@ -1173,7 +1173,7 @@ pub fn lead_field_problem(kind: LeadFieldKind, label: &str, value: &str) -> Opti
                 .or_else(|| value.strip_prefix("http://"));
             rest.is_some_and(|r| r.contains('.') && !r.contains(' '))
         }
-        LeadFieldKind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+        LeadFieldKind::Number => crate::decimal::parse(value).is_some(),
         LeadFieldKind::Text => value.chars().count() <= 200,
     };
     if ok {

@@ -100,7 +100,7 @@ pub fn label(option: &str) -> String {
         if c == '-' {
             upper = true;
         } else if upper {
-            camel.extend(c.to_uppercase());
+            camel.push(c.to_ascii_uppercase());
             upper = false;
         } else {
             camel.push(c);
@@ -240,8 +240,8 @@ impl Config {
             }
         }
         if let Some(hours) = get("persist-hours") {
-            match hours.trim().parse::<f64>() {
-                Ok(h) if h.is_finite() && h > 0.0 => config.persist_hours = h.min(24.0 * 30.0),
+            match crate::decimal::parse(hours.trim()) {
+                Some(h) if h > 0.0 => config.persist_hours = h.min(24.0 * 30.0),
                 _ => refuse(
                     "persist-hours",
                     &hours,

@@ -15,6 +15,7 @@
 pub mod chat;
 pub mod commands;
 pub mod conversation;
+mod decimal;
 pub mod dialects;
 pub mod embed;
 pub mod texts;

@@ -148,7 +148,10 @@ fn label_for(name: &str) -> String {
             let words = name.replace(['_', '-'], " ");
             let mut chars = words.chars();
             match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
+                // ASCII only: wire names are ASCII, and Unicode case tables cost ~6 KB of wasm.
+                Some(first) => std::iter::once(first.to_ascii_uppercase())
+                    .chain(chars)
+                    .collect(),
                 None => String::new(),
             }
         }
