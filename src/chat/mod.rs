@@ -1,0 +1,223 @@
+//! The browser shell around the pure conversation: it feeds events into
+//! [`Conversation::apply`] and carries out the effects. It decides nothing: every choice is
+//! the conversation's (what to do) or the dialect's (how a platform says it). One job per
+//! file:
+//!
+//! - this file: the chat's handles, its lifetime, and running effects;
+//! - [`link`]: starting sessions, the socket and its frames, the browser's connectivity;
+//! - [`storage`]: the conversation across reloads;
+//! - [`tour`]: page commands in the demo iframe, one after another;
+//! - [`demo_watch`]: what the visitor does in the demo on their own;
+//! - [`host`]: `docent:…` DOM events for the host page.
+//!
+//! Timers and listeners are undone through the reactive owner the chat was made in
+//! (`on_cleanup`), so disposing of the widget's owner tears all of it down.
+
+mod demo_watch;
+mod host;
+mod link;
+mod storage;
+mod tour;
+
+use crate::conversation::{Conversation, Effect, Event, Snapshot};
+use crate::dialects;
+use crate::embed::Config;
+use crate::transport::Socket;
+use crate::ui::Transcript;
+use docent_protocol::{ClientDialect, Decoder};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::time::Duration;
+use tour::Tour;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+
+/// How often the silence watchdog looks at the connection.
+const WATCHDOG_TICK_MS: u64 = 5_000;
+
+/// The running chat: its state and the handles the effects need. `Copy`, so every
+/// callback can hold one.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub state: RwSignal<Conversation>,
+    /// The message list's rows, brought in step with `state` after every event.
+    pub transcript: Transcript,
+    config: StoredValue<Config>,
+    /// The agent platform's codec, chosen by `data-dialect`.
+    dialect: &'static dyn ClientDialect,
+    socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// Reads the current connection's frames (a fresh one per connection).
+    decoder: StoredValue<Option<Box<dyn Decoder>>, LocalStorage>,
+    /// Where DOM events for the host page are dispatched.
+    host: StoredValue<Option<web_sys::Element>, LocalStorage>,
+    tour: StoredValue<Tour>,
+    /// Saving failed once already (said once in the console, not on every event).
+    save_failed: StoredValue<bool>,
+    /// What was saved last, so events that change nothing worth keeping (ticks, pongs)
+    /// cost no serialization and no storage write.
+    last_saved: StoredValue<Option<Snapshot>>,
+    /// The reactive owner the chat was made in: what undoes its timers and listeners is
+    /// registered there, and runs when that owner is cleaned up.
+    owner: StoredValue<Owner>,
+    /// The pending reconnect, if one is scheduled.
+    reconnect_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    /// Set by [`Chat::destroy`]: late callbacks (an HTTP answer, a timer) change nothing.
+    destroyed: StoredValue<bool>,
+}
+
+impl Chat {
+    pub fn new(config: Config, host: Option<web_sys::Element>) -> Chat {
+        let dialect = dialects::named(config.dialect);
+        let chat = Chat {
+            state: RwSignal::new(Conversation::new(&config.title)),
+            transcript: Transcript::new(),
+            dialect,
+            decoder: StoredValue::new_local(None),
+            config: StoredValue::new(config),
+            socket: StoredValue::new_local(None),
+            host: StoredValue::new_local(host),
+            tour: StoredValue::new(Tour::default()),
+            save_failed: StoredValue::new(false),
+            last_saved: StoredValue::new(None),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            reconnect_timer: StoredValue::new_local(None),
+            destroyed: StoredValue::new(false),
+        };
+        chat.restore();
+        // The heartbeat and the watchdog tick always; the conversation decides what is due.
+        // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
+        let heartbeat = dialect.heartbeat_ms().and_then(|ms| {
+            set_interval_with_handle(
+                move || chat.dispatch(Event::HeartbeatDue),
+                Duration::from_millis(u64::from(ms)),
+            )
+            .ok()
+        });
+        let watchdog = set_interval_with_handle(
+            move || chat.dispatch(Event::Tick),
+            Duration::from_millis(WATCHDOG_TICK_MS),
+        )
+        .ok();
+        for timer in [heartbeat, watchdog].into_iter().flatten() {
+            chat.on_destroy(move || timer.clear());
+        }
+        chat.watch_connectivity();
+        chat
+    }
+
+    /// Remembers how to undo something the chat set up: run when the chat's owner is
+    /// cleaned up (`Widget::destroy`).
+    fn on_destroy(self, undo: impl FnOnce() + 'static) {
+        // The owner's cleanups must be `Send`; the widget only ever runs on the page's
+        // one thread, which `SendWrapper` checks.
+        let undo = SendWrapper::new(undo);
+        self.owner
+            .with_value(|owner| owner.with(|| on_cleanup(move || undo.take()())));
+    }
+
+    /// Listens to `name` on `target` until the chat is destroyed.
+    fn listen(self, target: &web_sys::EventTarget, name: &'static str, handler: JsValue) {
+        if target
+            .add_event_listener_with_callback(name, handler.unchecked_ref())
+            .is_ok()
+        {
+            let target = target.clone();
+            self.on_destroy(move || {
+                let _ = target.remove_event_listener_with_callback(name, handler.unchecked_ref());
+            });
+        }
+    }
+
+    /// Stops what the chat is doing: the socket, a scheduled reconnect and any tour; late
+    /// callbacks change nothing from now on. Timers and listeners go with the chat's owner
+    /// (`Widget::destroy` cleans it up next). The conversation is left as saved, so a new
+    /// widget picks it up.
+    pub fn destroy(self) {
+        if self.destroyed.get_value() {
+            return;
+        }
+        self.destroyed.set_value(true);
+        self.tour.update_value(|t| {
+            t.queue.clear();
+            t.generation += 1;
+        });
+        self.stop_demo();
+        self.socket.set_value(None);
+        if let Some(timer) = self
+            .reconnect_timer
+            .try_update_value(Option::take)
+            .flatten()
+        {
+            timer.clear();
+        }
+    }
+
+    /// False once destroyed (or once its reactive owner is gone).
+    fn alive(self) -> bool {
+        self.destroyed.try_get_value() == Some(false)
+    }
+
+    pub fn config(&self) -> Config {
+        self.config.get_value()
+    }
+
+    /// Applies an event and runs what it calls for.
+    pub fn dispatch(self, event: Event) {
+        if !self.alive() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let effects = self
+            .state
+            .try_update(|c| c.apply(event, now))
+            .unwrap_or_default();
+        self.show_messages();
+        self.save(now);
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    fn show_messages(self) {
+        self.state
+            .with_untracked(|c| self.transcript.sync(&c.messages));
+    }
+
+    fn run(self, effect: Effect) {
+        match effect {
+            Effect::CreateSession => self.start_session(),
+            Effect::Connect(session) => self.connect(&session),
+            Effect::Send(action) => self.send(action),
+            Effect::ReconnectIn(ms) => {
+                let timer = set_timeout_with_handle(
+                    move || {
+                        self.reconnect_timer.set_value(None);
+                        self.dispatch(Event::ReconnectDue);
+                    },
+                    Duration::from_millis(u64::from(ms)),
+                )
+                .ok();
+                if let Some(old) = self
+                    .reconnect_timer
+                    .try_update_value(|t| std::mem::replace(t, timer))
+                    .flatten()
+                {
+                    old.clear();
+                }
+            }
+            Effect::EndSession(session) => self.end_session(&session),
+            Effect::RunCommands(commands) => self.run_commands(commands),
+            Effect::CancelCommands => {
+                self.tour.update_value(|t| {
+                    t.queue.clear();
+                    t.generation += 1;
+                });
+                self.stop_demo();
+            }
+            // Dropping the socket detaches its handlers: no close event follows.
+            Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
+            Effect::Announce(event) => self.announce(event),
+            Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
+        }
+    }
+}
