@@ -57,11 +57,25 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root (xtask lives one folder below it).
+/// The workspace this command was run in: found from the current directory, not from where
+/// xtask was compiled. Cargo reuses a built xtask across clones that share a target
+/// directory, and a compile-time path would then point at another clone (it did: a test run
+/// here once checked an older clone's tree).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask is inside the workspace")
-        .to_path_buf()
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let here = std::env::current_dir().unwrap_or_default();
+        here.ancestors()
+            .find(|dir| dir.join("xtask/Cargo.toml").is_file() && dir.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .expect("xtask is inside the workspace")
+                    .to_path_buf()
+            })
+    })
+    .clone()
 }
 
 /// Where cargo puts what it builds: `target/` unless `CARGO_TARGET_DIR` or a cargo config
@@ -333,6 +347,14 @@ mod tests {
             Some("/tmp/my \"t\"")
         );
         assert_eq!(json_string_field(json, "workspace_root"), None);
+    }
+
+    #[test]
+    fn the_workspace_is_where_the_command_runs() {
+        // Tests run in the package's directory (xtask/); its parent is the workspace.
+        let expected = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert_eq!(root(), expected);
+        assert!(root().join("xtask/Cargo.toml").is_file());
     }
 
     #[test]
