@@ -56,6 +56,14 @@ fn is_email(value: &str) -> bool {
 }
 
 impl Conversation {
+    /// The agent asks for the visitor's details.
+    pub(super) fn show_lead_form(&mut self, form: LeadForm) {
+        self.lead_form = Some(LeadFormState {
+            form,
+            submitted: false,
+        });
+    }
+
     /// The visitor submitted the form: sent to the agent and told to the host page, once.
     pub(super) fn lead_submitted(&mut self, values: Vec<(String, String)>) -> Vec<Effect> {
         let Some(state) = self.lead_form.as_mut() else {

@@ -5,7 +5,9 @@
 use super::{outbox, Conversation, Effect};
 use crate::texts::{self, explain};
 use crate::transport::policy::{Backoff, SILENCE_MS};
-use docent_protocol::{AgentError, AgentEvent, CloseKind, Closed, ErrorCode, Started};
+use docent_protocol::{
+    AgentError, AgentEvent, CloseKind, Closed, ErrorCode, Started, VisitorAction,
+};
 
 /// The connection, as the visitor sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +155,14 @@ impl Conversation {
             return vec![];
         }
         self.connect()
+    }
+
+    /// A keep-alive goes out only on an open connection.
+    pub(super) fn heartbeat_due(&self) -> Vec<Effect> {
+        match self.status {
+            Status::Connected => vec![Effect::Send(VisitorAction::Heartbeat)],
+            _ => vec![],
+        }
     }
 
     /// The visitor asked to try again now.

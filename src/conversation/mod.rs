@@ -3,15 +3,15 @@
 //! Time is passed in, never read, so all of it is tested natively.
 //!
 //! `apply` routes each event to the concern that owns it, one file each:
-//! - [`transcript`]: the messages shown, streamed text, replies, what the visitor may send;
-//! - [`outbox`]: visitor messages waiting or in flight, resends, acknowledgement learning
+//! - `transcript.rs`: the messages shown, streamed text, replies, what the visitor may send;
+//! - `outbox.rs`: visitor messages waiting or in flight, resends, acknowledgement learning
 //!   (the rules are `transport::policy`'s);
-//! - [`link`]: the session and the connection: starting, closes, backoff, the watchdog,
+//! - `link.rs`: the session and the connection: starting, closes, backoff, the watchdog,
 //!   online/offline and a hidden tab, ending;
-//! - [`tour`]: the page commands the agent runs in the demo;
-//! - [`lead`]: the lead form and its field checks;
-//! - [`host`]: what the host page is told (`docent:…` events);
-//! - [`snapshot`]: what survives a reload.
+//! - `tour.rs`: the page commands the agent runs in the demo;
+//! - `lead.rs`: the lead form and its field checks;
+//! - `host.rs`: what the host page is told (`docent:…` events);
+//! - `snapshot.rs`: what survives a reload.
 //!
 //! Sentences a visitor reads come from [`crate::texts`]; the core picks which.
 
@@ -151,9 +151,9 @@ pub struct Conversation {
     /// The agent message that streamed text is growing, until the complete reply ends it.
     streaming: Option<u64>,
     next_id: u64,
-    /// Visitor frames on their way: see [`outbox`].
+    /// Visitor frames on their way: see `outbox.rs`.
     outbox: Outbox,
-    /// What the connection has shown so far: see [`link`].
+    /// What the connection has shown so far: see `link.rs`.
     link: Link,
     /// The host page was told the connection is in trouble (`docent:error`) and has not
     /// seen it come back yet.
@@ -239,10 +239,7 @@ impl Conversation {
             Event::Hidden(hidden) => self.hidden(hidden),
             Event::ReconnectDue => self.reconnect_due(),
             Event::Retry => self.retry(),
-            Event::HeartbeatDue => match self.status {
-                Status::Connected => vec![Effect::Send(VisitorAction::Heartbeat)],
-                _ => vec![],
-            },
+            Event::HeartbeatDue => self.heartbeat_due(),
             Event::VisitorSays(text) => self.visitor_says(text, now_ms),
             Event::RetryMessage(id) => self.retry_message(id, now_ms),
             Event::NotSent(action) => self.not_sent(action),
@@ -251,27 +248,14 @@ impl Conversation {
                 step,
                 total,
                 description,
-            } => {
-                self.tour = Some(TourStep {
-                    step,
-                    total,
-                    doing: description,
-                });
-                vec![]
-            }
+            } => self.command_started(step, total, description),
             Event::CommandFailed {
                 action,
                 selector,
                 error,
             } => self.command_failed(Some(action), selector, error),
-            Event::CommandsDone => {
-                self.tour = None;
-                vec![]
-            }
-            Event::StopCommands => {
-                self.tour = None;
-                vec![Effect::CancelCommands]
-            }
+            Event::CommandsDone => self.tour_over(false),
+            Event::StopCommands => self.tour_over(true),
             Event::VisitorActivity(event) => self.visitor_activity(event),
             Event::End => self.end(),
             Event::StartNew => {
@@ -303,10 +287,7 @@ impl Conversation {
             }
             AgentEvent::Message(reply) => self.answer(reply, now_ms),
             AgentEvent::LeadForm(form) => {
-                self.lead_form = Some(LeadFormState {
-                    form,
-                    submitted: false,
-                });
+                self.show_lead_form(form);
                 vec![]
             }
             AgentEvent::Error(error) => self.agent_error(error),

@@ -14,6 +14,32 @@ pub struct TourStep {
 }
 
 impl Conversation {
+    /// A page command started (`step` of `total`, both counted from 1).
+    pub(super) fn command_started(
+        &mut self,
+        step: usize,
+        total: usize,
+        description: String,
+    ) -> Vec<Effect> {
+        self.tour = Some(TourStep {
+            step,
+            total,
+            doing: description,
+        });
+        vec![]
+    }
+
+    /// No page command is left to run, or the visitor stopped the tour (`stopped`): the
+    /// ones still queued are cancelled.
+    pub(super) fn tour_over(&mut self, stopped: bool) -> Vec<Effect> {
+        self.tour = None;
+        if stopped {
+            vec![Effect::CancelCommands]
+        } else {
+            vec![]
+        }
+    }
+
     /// One page command failed: the visitor is told in a sentence, the developer in the
     /// console, and the agent through an `iframe_event`; the conversation goes on.
     pub(super) fn command_failed(
