@@ -1,8 +1,9 @@
 //! The words the widget says: every sentence a visitor reads about a problem is made here
-//! from a meaning (an error code, a start failure), so the state machine and the transport
-//! only deal in meanings.
+//! from a meaning (an error code, a start failure, a lead field's kind), so the state machine
+//! and the transport only deal in meanings, and another language is another table.
+//! Depends on nothing of the widget's own (the conversation calls it, never the reverse).
 
-use docent_protocol::{ErrorCode, StartFailure};
+use docent_protocol::{ErrorCode, LeadFieldKind, StartFailure};
 
 /// Each error code in words a visitor understands.
 pub fn explain(code: &ErrorCode) -> &'static str {
@@ -60,6 +61,66 @@ pub fn start_failure(failure: &StartFailure) -> String {
 pub const UNREACHABLE: &str =
     "We couldn't reach the chat server. Check your connection and try again.";
 
+// What the conversation tells the visitor (its notices and why a chat ended).
+
+/// A frame from the agent could not be read and was skipped.
+pub const UNREADABLE_FRAME: &str =
+    "The assistant sent something this chat couldn't read, so it was skipped.";
+/// A frame could not be handed to the socket; it waits for the connection.
+pub const NOT_CONNECTED: &str =
+    "You're not connected right now — it will be sent as soon as the connection is back.";
+/// A message was given up on by a server that does not acknowledge: it may have arrived.
+pub const MAY_NOT_HAVE_BEEN_DELIVERED: &str =
+    "A message may not have been delivered. Use Send again next to it if it still needs an answer.";
+/// A message was given up on by a server that acknowledges: it did not arrive.
+pub const NOT_DELIVERED: &str =
+    "A message could not be delivered. Use Retry next to it to send it again.";
+/// The session expired and a new one was started without asking.
+pub const SESSION_RENEWED: &str =
+    "Your chat session had expired, so a new one was started. Unsent messages will follow.";
+/// The visitor ended the chat.
+pub const VISITOR_ENDED: &str = "You ended this chat.";
+/// The agent's side ended the chat for good.
+pub const CHAT_ENDED: &str = "This chat has ended — start a new one.";
+/// The visitor tried to send to a chat that has ended.
+pub const SEND_AFTER_END: &str = "This chat has ended — start a new one to send a message.";
+
+/// One page command of the demo failed, with the executor's own `error`.
+pub fn demo_step_failed(error: &str) -> String {
+    format!("One step of the demo didn't work: {error}.")
+}
+
+/// The visitor tried to send nothing.
+pub const EMPTY_MESSAGE: &str = "Type a message first.";
+
+/// The visitor's message is `count` characters long, over the `limit`.
+pub fn message_too_long(count: usize, limit: usize) -> String {
+    format!("Your message is {count} characters long; the limit is {limit}. Please shorten it.")
+}
+
+/// A lead field left empty.
+pub fn lead_field_required(label: &str) -> String {
+    format!("{label} is required.")
+}
+
+/// A lead field whose value is not of its `kind` (a `Text` one: longer than `max_text_chars`).
+pub fn lead_field_invalid(kind: LeadFieldKind, label: &str, max_text_chars: usize) -> String {
+    match kind {
+        LeadFieldKind::Email => "Enter an email address like name@company.com.".into(),
+        LeadFieldKind::Phone => "Enter a phone number with at least 7 digits.".into(),
+        LeadFieldKind::Url => "Enter a web address starting with https://.".into(),
+        LeadFieldKind::Number => format!("{label} must be a number."),
+        LeadFieldKind::Text => format!("{label} must be at most {max_text_chars} characters."),
+    }
+}
+
+// What the host page is told with `docent:error` (for its developers and its own UI).
+
+/// The browser went offline.
+pub const HOST_OFFLINE: &str = "The browser is offline.";
+/// The connection dropped and the widget is reconnecting.
+pub const HOST_RECONNECTING: &str = "The connection was lost; reconnecting.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +135,28 @@ mod tests {
         assert!(start_failure(&StartFailure::Http(422)).contains("HTTP 422"));
         assert!(start_failure(&StartFailure::ServerTrouble).contains("try again"));
         assert!(!start_failure(&StartFailure::BadSetting("x".into())).contains('x'));
+    }
+
+    #[test]
+    fn every_error_code_has_its_own_plain_words() {
+        let codes = [
+            ErrorCode::AuthRequired,
+            ErrorCode::InvalidToken,
+            ErrorCode::SessionNotFound,
+            ErrorCode::SessionExpired,
+            ErrorCode::InvalidJson,
+            ErrorCode::EmptyMessage,
+            ErrorCode::UnknownType,
+            ErrorCode::PdpNotFound,
+            ErrorCode::Other("X".into()),
+        ];
+        let mut texts: Vec<_> = codes.iter().map(explain).collect();
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), codes.len());
+        assert!(
+            texts.iter().all(|t| !t.contains('_')),
+            "no codes shown to people"
+        );
     }
 }

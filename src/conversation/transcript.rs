@@ -1,0 +1,294 @@
+//! What is shown: the messages of both authors, text streaming into an agent message, a
+//! complete reply ending it, and what the visitor may send.
+
+use super::{Conversation, Effect, Status};
+use crate::texts;
+use docent_protocol::{AgentMessage, Greeting};
+
+/// Longest message a visitor may send; longer text is refused (and kept in the composer).
+pub const MAX_VISITOR_CHARS: usize = 4_000;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Author {
+    Visitor,
+    Agent,
+}
+
+/// Where a visitor's message is on its way to the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Delivery {
+    /// Waiting for a connection; sent as soon as there is one.
+    Pending,
+    /// Handed to a socket; no answer yet. If that connection closes first, it goes again
+    /// on the next one.
+    Sent,
+    /// The agent answered it.
+    Answered,
+    /// Sent again and again without an answer: the visitor may retry it.
+    Failed,
+    /// Sent to a server that does not acknowledge, on connections that all closed before
+    /// its answer: it may or may not have arrived. The visitor may send it again.
+    Unconfirmed,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    /// Stable id, used as the key of the rendered row.
+    pub id: u64,
+    pub author: Author,
+    pub text: String,
+    /// What a voice would say (agent messages); kept, not shown.
+    pub speech: Option<String>,
+    pub delivery: Delivery,
+    /// When it was written, in milliseconds since the Unix epoch.
+    pub at_ms: f64,
+    /// The visitor message's id on the wire (`clientMessageId`), so resends are answered once.
+    pub client_id: Option<String>,
+    /// How many connections it was sent on as the oldest unanswered message.
+    pub attempts: u32,
+    /// How often its text was replaced rather than grown (a stream ended with a corrected
+    /// text), so a view appending streamed text knows to take it whole.
+    #[serde(default)]
+    pub rewrites: u32,
+}
+
+/// Checks what the visitor typed: trimmed, not empty, not too long.
+pub fn check_visitor_text(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(texts::EMPTY_MESSAGE.into());
+    }
+    let count = trimmed.chars().count();
+    if count > MAX_VISITOR_CHARS {
+        return Err(texts::message_too_long(count, MAX_VISITOR_CHARS));
+    }
+    Ok(trimmed.to_string())
+}
+
+impl Conversation {
+    /// Whether an agent message is still streaming in (not worth saving until it ends).
+    pub fn is_streaming(&self) -> bool {
+        self.streaming.is_some()
+    }
+
+    pub(super) fn message_mut(&mut self, id: u64) -> Option<&mut Message> {
+        self.messages.iter_mut().rev().find(|m| m.id == id)
+    }
+
+    pub(super) fn push(&mut self, author: Author, text: String, now_ms: f64) -> &mut Message {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.messages.push(Message {
+            id,
+            author,
+            text,
+            speech: None,
+            delivery: Delivery::Sent,
+            at_ms: now_ms,
+            client_id: None,
+            attempts: 0,
+            rewrites: 0,
+        });
+        self.messages.last_mut().expect("just pushed")
+    }
+
+    /// A new session's greeting: its text (if any) and its suggestions.
+    pub(super) fn greet(&mut self, greeting: Greeting, now_ms: f64) {
+        if !greeting.text.is_empty() {
+            self.push(Author::Agent, greeting.text, now_ms).speech = greeting.speech;
+        }
+        self.suggestions = greeting.suggestions;
+    }
+
+    /// The visitor sends text: refused with a reason, or queued and flushed.
+    pub(super) fn visitor_says(&mut self, text: String, now_ms: f64) -> Vec<Effect> {
+        let text = match check_visitor_text(&text) {
+            Ok(text) => text,
+            Err(problem) => {
+                self.notify(problem);
+                return vec![];
+            }
+        };
+        if matches!(self.status, Status::Ended { .. }) {
+            self.notify(texts::SEND_AFTER_END.into());
+            return vec![];
+        }
+        self.notice = None;
+        self.suggestions.clear();
+        let message = self.push(Author::Visitor, text, now_ms);
+        message.client_id = Some(format!("m{}", message.id));
+        message.delivery = Delivery::Pending;
+        self.flush(now_ms)
+    }
+
+    /// Streamed text grows the agent message in progress, or starts one.
+    pub(super) fn stream(&mut self, delta: String, now_ms: f64) {
+        let growing = self.streaming.and_then(|id| self.message_mut(id));
+        match growing {
+            Some(message) => message.text.push_str(&delta),
+            None => self.streaming = Some(self.push(Author::Agent, delta, now_ms).id),
+        }
+    }
+
+    /// Shows a reply: its text, its suggestions, and its page commands to run.
+    pub(super) fn show_reply(&mut self, reply: AgentMessage, now_ms: f64) -> Vec<Effect> {
+        // The complete reply ends the streamed text in progress: it becomes that message
+        // (its text the complete one), not a second bubble.
+        let streamed = self.streaming.take().and_then(|id| self.message_mut(id));
+        let message = match streamed {
+            Some(message) => {
+                if message.text != reply.text {
+                    message.text = reply.text;
+                    message.rewrites += 1;
+                }
+                message
+            }
+            None => self.push(Author::Agent, reply.text, now_ms),
+        };
+        message.speech = reply.speech;
+        self.suggestions = reply.suggestions;
+        let mut effects = Vec::new();
+        let mut runnable = Vec::new();
+        for command in reply.commands {
+            match command {
+                Ok(command) => runnable.push(command),
+                Err(refused) => effects.extend(self.command_failed(
+                    refused.action.clone(),
+                    None,
+                    refused.reason.clone(),
+                )),
+            }
+        }
+        if !runnable.is_empty() {
+            effects.push(Effect::RunCommands(runnable));
+        }
+        effects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::test_support::*;
+
+    #[test]
+    fn streamed_text_then_the_complete_reply_is_one_message() {
+        let mut c = connected();
+        let before = c.messages.len();
+        c.act(Event::Agent(AgentEvent::Typing(true)), 3.0);
+        c.act(delta("Here's "), 3.1);
+        c.act(delta("the dash"), 3.2);
+        assert_eq!(c.messages.len(), before + 1);
+        assert_eq!(c.messages.last().unwrap().text, "Here's the dash");
+        let complete = Event::Agent(AgentEvent::Message(AgentMessage {
+            text: "Here's the dashboard!".into(),
+            speech: Some("Here is the dashboard".into()),
+            ..AgentMessage::default()
+        }));
+        c.act(complete, 3.3);
+        assert_eq!(
+            c.messages.len(),
+            before + 1,
+            "the reply became a second bubble"
+        );
+        let reply = c.messages.last().unwrap();
+        assert_eq!(reply.text, "Here's the dashboard!");
+        assert_eq!(reply.speech.as_deref(), Some("Here is the dashboard"));
+        // The next stream is a message of its own.
+        c.act(delta("Next"), 4.0);
+        assert_eq!(c.messages.len(), before + 2);
+        assert_eq!(c.messages.last().unwrap().text, "Next");
+    }
+
+    #[test]
+    fn a_stream_cut_off_by_a_drop_stays_and_the_next_is_new() {
+        let mut c = connected();
+        let before = c.messages.len();
+        c.act(delta("Half a"), 3.0);
+        closed(&mut c, 4.0);
+        c.act(Event::SocketOpened, 5.0);
+        c.act(delta("Whole"), 6.0);
+        assert_eq!(c.messages.len(), before + 2);
+        assert_eq!(c.messages[before].text, "Half a");
+        assert_eq!(c.messages[before + 1].text, "Whole");
+    }
+
+    #[test]
+    fn five_thousand_deltas_grow_one_message_in_place() {
+        let mut c = connected();
+        let before = c.messages.len();
+        let mut moves = 0;
+        let mut at = std::ptr::null();
+        for i in 0..5_000 {
+            // 5,000 updates growing one message to 20,000 characters.
+            assert_eq!(c.act(delta("abcd"), 3.0 + f64::from(i)), []);
+            let text = &c.messages.last().unwrap().text;
+            if text.as_ptr() != at {
+                moves += 1;
+                at = text.as_ptr();
+            }
+        }
+        assert_eq!(c.messages.len(), before + 1);
+        assert_eq!(c.messages.last().unwrap().text.len(), 20_000);
+        // Appended where it lies: the text moves only when its buffer doubles (about
+        // log2(20,000) times), never copied or rebuilt per update.
+        assert!(
+            moves <= 16,
+            "the streamed text moved {moves} times in 5,000 updates"
+        );
+    }
+
+    #[test]
+    fn empty_and_oversized_text_is_refused_with_a_reason_and_nothing_is_sent() {
+        let mut c = connected();
+        let before = c.messages.len();
+        assert_eq!(c.act(Event::VisitorSays("   \n".into()), 1.0), []);
+        assert_eq!(c.notice.as_ref().unwrap().text, "Type a message first.");
+        let huge = "x".repeat(MAX_VISITOR_CHARS + 1);
+        assert_eq!(c.act(Event::VisitorSays(huge), 1.0), []);
+        assert!(c.notice.as_ref().unwrap().text.contains("4001 characters"));
+        assert_eq!(c.messages.len(), before);
+        assert_eq!(
+            c.act(Event::VisitorSays("  hello  ".into()), 1.0),
+            [say("hello", 2)]
+        );
+        assert_eq!(c.notice, None);
+    }
+
+    #[test]
+    fn typing_then_a_reply_shows_the_reply_and_its_suggestions() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("Show me the dashboard".into()), 1.0);
+        assert!(c.suggestions.is_empty(), "sending clears the old chips");
+        c.act(Event::Agent(AgentEvent::Typing(true)), 2.0);
+        assert!(c.typing);
+        let reply = AgentMessage {
+            text: "Here's the dashboard!".into(),
+            speech: Some("Here is the dashboard".into()),
+            suggestions: vec!["Create a deal".into()],
+            commands: vec![Err(CommandError {
+                action: Some("click".into()),
+                reason: "the selector is empty".into(),
+            })],
+            agent_id: None,
+            reply_to: None,
+            products: vec![],
+        };
+        let effects = c.act(Event::Agent(AgentEvent::Message(reply)), 3.0);
+        assert!(!c.typing);
+        let last = c.messages.last().unwrap();
+        assert_eq!(
+            (last.author, last.text.as_str()),
+            (Author::Agent, "Here's the dashboard!")
+        );
+        assert_eq!(last.speech.as_deref(), Some("Here is the dashboard"));
+        assert_eq!(c.suggestions, ["Create a deal"]);
+        assert!(matches!(&effects[0], Effect::Warn(w) if w.contains("selector is empty")));
+        assert!(
+            matches!(&effects[1], Effect::Send(VisitorAction::PageEvent(e))
+            if e.event == "command_failed" && e.action.as_deref() == Some("click"))
+        );
+        assert_eq!(effects.len(), 2, "no valid command, nothing to run");
+    }
+}
