@@ -18,6 +18,7 @@ pub mod conversation;
 mod decimal;
 pub mod dialects;
 pub mod embed;
+mod layering;
 pub mod texts;
 pub mod transport;
 pub mod ui;
@@ -64,8 +65,13 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
     let element: web_sys::Element = host.clone().into();
     let chat = owner.with(|| chat::Chat::new(config, Some(element)));
     host.set_inner_html("");
-    let view =
-        owner.with(|| leptos::mount::mount_to(host, move || view! { <ui::ChatWidget chat=chat/> }));
+    let side = chat.config().position;
+    let view = owner.with(|| {
+        let dispatch = Callback::new(move |event| chat.dispatch(event));
+        leptos::mount::mount_to(host, move || {
+            view! { <ui::ChatWidget state=chat.state transcript=chat.transcript side=side dispatch=dispatch/> }
+        })
+    });
     chat.watch_demo_frame();
     chat.emit("docent:ready", &js_sys::Object::new());
     // A conversation restored open (a reload mid-chat) is open from the start: say so.

@@ -1,14 +1,20 @@
+use super::Transcript;
 use super::{Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
-use crate::chat::Chat;
-use crate::conversation::{Event, Status};
+use crate::conversation::{Conversation, Event, Status};
 use crate::embed::Side;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The whole widget: the launcher, and the chat window when it is open.
+/// The whole widget: the launcher, and the chat window when it is open. It reads the
+/// conversation and hands every visitor action to `dispatch`; it knows nothing of how the
+/// chat carries them out (the shell, `crate::chat`, depends on the UI, not the reverse).
 #[component]
-pub fn ChatWidget(chat: Chat) -> impl IntoView {
-    let state = chat.state;
+pub fn ChatWidget(
+    state: RwSignal<Conversation>,
+    transcript: Transcript,
+    side: Side,
+    dispatch: Callback<Event>,
+) -> impl IntoView {
     // Memos, so a change to one part of the conversation re-renders only what shows it.
     let open = Memo::new(move |_| state.with(|c| c.open));
     let agent_name = Memo::new(move |_| state.with(|c| c.agent_name.clone()));
@@ -43,22 +49,22 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
             });
         }
     });
-    let send = Callback::new(move |text: String| chat.dispatch(Event::VisitorSays(text)));
+    let send = Callback::new(move |text: String| dispatch.run(Event::VisitorSays(text)));
     let toggle = Callback::new(move |()| {
-        chat.dispatch(if open.get_untracked() {
+        dispatch.run(if open.get_untracked() {
             Event::Close
         } else {
             Event::Open
         })
     });
-    let root_class = match chat.config().position {
+    let root_class = match side {
         Side::Right => "docent",
         Side::Left => "docent docent--left",
     };
     view! {
         <div class=root_class data-testid="docent" data-open=move || open.get().to_string()>
             <section class="docent-window" data-testid="docent-window" role="dialog" node_ref=window_ref
-                on:keydown=move |ev| if ev.key() == "Escape" { chat.dispatch(Event::Close) }
+                on:keydown=move |ev| if ev.key() == "Escape" { dispatch.run(Event::Close) }
                 aria-label=move || format!("Chat with {}", agent_name.get()) hidden=move || !open.get()>
                 <header class="docent-header">
                     <span class="docent-header__avatar" aria-hidden="true">
@@ -66,22 +72,22 @@ pub fn ChatWidget(chat: Chat) -> impl IntoView {
                     </span>
                     <span class="docent-header__title" data-testid="docent-title">{agent_name}</span>
                     <button type="button" class="docent-header__end" data-testid="docent-end"
-                        hidden=move || !can_end.get() on:click=move |_| chat.dispatch(Event::End)>
+                        hidden=move || !can_end.get() on:click=move |_| dispatch.run(Event::End)>
                         "End chat"
                     </button>
                     <button type="button" class="docent-header__close" aria-label="Close chat"
-                        on:click=move |_| chat.dispatch(Event::Close)>
+                        on:click=move |_| dispatch.run(Event::Close)>
                         "×"
                     </button>
                 </header>
                 <StatusLine status=status notice=notice
-                    on_retry=Callback::new(move |()| chat.dispatch(Event::Retry))
-                    on_start_new=Callback::new(move |()| chat.dispatch(Event::StartNew))
-                    tour=tour on_stop=Callback::new(move |()| chat.dispatch(Event::StopCommands))/>
-                <MessageList transcript=chat.transcript typing=typing agent_name=agent_name
-                    on_retry=Callback::new(move |id| chat.dispatch(Event::RetryMessage(id)))/>
+                    on_retry=Callback::new(move |()| dispatch.run(Event::Retry))
+                    on_start_new=Callback::new(move |()| dispatch.run(Event::StartNew))
+                    tour=tour on_stop=Callback::new(move |()| dispatch.run(Event::StopCommands))/>
+                <MessageList transcript=transcript typing=typing agent_name=agent_name
+                    on_retry=Callback::new(move |id| dispatch.run(Event::RetryMessage(id)))/>
                 <LeadFormView form=lead_form
-                    on_submit=Callback::new(move |values| chat.dispatch(Event::LeadSubmitted(values)))/>
+                    on_submit=Callback::new(move |values| dispatch.run(Event::LeadSubmitted(values)))/>
                 <SuggestionChips suggestions=suggestions on_pick=send/>
                 <Composer on_send=send disabled=ended/>
             </section>
