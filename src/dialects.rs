@@ -2,6 +2,8 @@
 //! Everything else in the widget works through `docent_protocol::ClientDialect` and never
 //! names a platform.
 
+use docent_protocol::amigo::Amigo;
+use docent_protocol::aui::Aui;
 use docent_protocol::live_demo::LiveDemo;
 use docent_protocol::ClientDialect;
 
@@ -12,6 +14,8 @@ pub const DEFAULT: &str = "live-demo";
 pub fn by_name(name: &str) -> Option<&'static dyn ClientDialect> {
     match name {
         "live-demo" => Some(&LiveDemo),
+        "aui" => Some(&Aui),
+        "amigo" => Some(&Amigo),
         _ => None,
     }
 }

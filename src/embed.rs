@@ -53,6 +53,8 @@ pub struct Config {
     pub persist_hours: f64,
     /// Required options the page did not give (the chat says it is not set up).
     pub missing: Vec<&'static str>,
+    /// The options only the chosen dialect reads (`workspace-id`, …), as given.
+    pub dialect_options: Vec<(String, String)>,
 }
 
 /// Where the conversation survives a reload.
@@ -88,6 +90,7 @@ impl Default for Config {
             persist: Persist::Tab,
             persist_hours: 24.0,
             missing: Vec::new(),
+            dialect_options: Vec::new(),
         }
     }
 }
@@ -111,14 +114,23 @@ pub fn label(option: &str) -> String {
 
 /// Warnings for option names Docent does not know (a typo, usually), given the names the
 /// page used (attribute names without `data-`).
-pub fn unknown_options<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+/// `dialect_options`: the chosen dialect's own, which are known too.
+pub fn unknown_options<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    dialect_options: &[&str],
+) -> Vec<String> {
     names
         .into_iter()
-        .filter(|name| !OPTIONS.contains(name))
+        .filter(|name| !OPTIONS.contains(name) && !dialect_options.contains(name))
         .map(|name| {
             format!(
                 "Docent: there is no option \"{name}\"; it is ignored. Options: {}.",
-                OPTIONS.join(", ")
+                OPTIONS
+                    .iter()
+                    .chain(dialect_options)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
         .collect()
@@ -249,7 +261,13 @@ impl Config {
                 ),
             }
         }
-        if config.product_id.is_empty() {
+        let dialect = crate::dialects::named(config.dialect);
+        for name in dialect.options() {
+            if let Some(value) = get(name) {
+                config.dialect_options.push((name.to_string(), value));
+            }
+        }
+        if config.product_id.is_empty() && dialect.needs_product() {
             config.missing.push("product-id");
         }
         if config.public_key.is_empty() {
@@ -270,7 +288,7 @@ impl Config {
         docent_protocol::Settings {
             product_id: self.product_id.clone(),
             key: self.public_key.clone(),
-            options: Vec::new(),
+            options: self.dialect_options.clone(),
         }
     }
 
@@ -409,7 +427,7 @@ mod tests {
 
     #[test]
     fn unknown_option_names_are_warned_about() {
-        let warnings = unknown_options(["product-id", "prodct-id", "styles"]);
+        let warnings = unknown_options(["product-id", "prodct-id", "styles"], &[]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("\"prodct-id\""), "{}", warnings[0]);
     }

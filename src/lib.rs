@@ -50,7 +50,8 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
         .iter()
         .filter_map(|k| k.as_string())
         .collect();
-    let unknown = embed::unknown_options(names.iter().map(String::as_str));
+    let dialect_options = dialects::named(config.dialect).options();
+    let unknown = embed::unknown_options(names.iter().map(String::as_str), dialect_options);
     // The messages about missing required options come last: those are errors.
     let first_missing = warnings.len() - config.missing.len();
     for (i, message) in warnings.iter().chain(&unknown).enumerate() {

@@ -117,6 +117,16 @@ pub fn lead_field_invalid(kind: LeadFieldKind, label: &str, max_text_chars: usiz
 // What the host page is told with `docent:error` (for its developers and its own UI).
 
 /// The browser went offline.
+/// A tool the agent runs, as a compact line: `name` is the tool's own (`lookup_order`).
+pub fn tool_activity(name: &str, finished: bool, succeeded: Option<bool>) -> String {
+    let name = name.replace('_', " ");
+    match (finished, succeeded) {
+        (false, _) => format!("Working on it: {name}…"),
+        (true, Some(false)) => format!("{name}: didn't work"),
+        (true, _) => format!("{name}: done"),
+    }
+}
+
 pub const HOST_OFFLINE: &str = "The browser is offline.";
 /// The connection dropped and the widget is reconnecting.
 pub const HOST_RECONNECTING: &str = "The connection was lost; reconnecting.";

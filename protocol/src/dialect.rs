@@ -132,6 +132,15 @@ pub trait ClientDialect: Sync {
     fn classify_close(&self, code: u16) -> Closed;
     /// How often to send a keep-alive frame, if the platform wants one.
     fn heartbeat_ms(&self) -> Option<u32>;
+    /// The host-page options this platform reads besides the common ones (`workspace-id`,
+    /// …), so they reach [`Settings::options`] and are not called unknown.
+    fn options(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether `data-product-id` is needed (some platforms name what to talk about otherwise).
+    fn needs_product(&self) -> bool {
+        true
+    }
 }
 
 /// What to do after the socket closed.

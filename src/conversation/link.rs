@@ -256,15 +256,27 @@ impl Conversation {
         }
     }
 
-    /// The agent reported an error: a fatal one on a session that never worked ends the
-    /// chat; anything else is a notice (a fatal one's close then renews the session).
-    pub(super) fn agent_error(&mut self, error: AgentError) -> Vec<Effect> {
+    /// The agent reported an error: a retryable one (a turn cut off, timed out) is tried
+    /// again by itself, as a dropped connection is: a fresh connection after a short wait,
+    /// and the unanswered message goes again; a fatal one on a session that never worked
+    /// ends the chat; anything else is a notice (a fatal one's close then renews the
+    /// session).
+    pub(super) fn agent_error(&mut self, error: AgentError, now_ms: f64) -> Vec<Effect> {
         let text = explain(&error.code).to_string();
         let warn = Effect::Warn(format!(
             "Docent: the agent reported {}: {}",
             error.code.as_str(),
             error.message
         ));
+        if error.retryable && self.session.is_some() {
+            let mut effects = vec![warn, Effect::Reconnect];
+            let passing = Closed {
+                kind: CloseKind::Retry,
+                reason: None,
+            };
+            effects.extend(self.socket_closed(passing, 0.0, now_ms));
+            return effects;
+        }
         if error.fatal && !self.link.session_worked {
             self.typing = false;
             self.session = None;
@@ -390,6 +402,34 @@ mod tests {
         let effects = c.act(Event::UnreadableFrame { detail: "x".into() }, 2.0);
         assert!(c.notice.as_ref().unwrap().text.contains("couldn't read"));
         assert!(matches!(&effects[..], [Effect::Warn(_)]));
+    }
+
+    /// A turn the platform cut off (Amigo's `stream_interrupted`) is tried again by itself:
+    /// a fresh connection, and the unanswered message goes again, answered once.
+    #[test]
+    fn a_retryable_error_reconnects_and_sends_the_message_again() {
+        let mut c = connected();
+        assert_eq!(c.act(Event::VisitorSays("hi".into()), 1.0), [say("hi", 2)]);
+        let cut = AgentError {
+            code: ErrorCode::Other("stream_interrupted".into()),
+            message: "interrupted".into(),
+            retryable: true,
+            fatal: false,
+        };
+        let effects = c.act(Event::Agent(AgentEvent::Error(cut)), 2.0);
+        assert!(
+            matches!(
+                effects[..],
+                [Effect::Warn(_), Effect::Reconnect, Effect::ReconnectIn(_)]
+            ),
+            "{effects:?}"
+        );
+        assert!(matches!(c.status, Status::Reconnecting { .. }));
+        assert_eq!(c.notice, None, "no alarm for a passing problem");
+        c.act(Event::ReconnectDue, 3.0);
+        assert_eq!(c.act(Event::SocketOpened, 4.0), [say("hi", 2)]);
+        c.act(reply_to("hello", 2), 5.0);
+        assert_eq!(transcript(&c), ["Hi, I'm Ava", "hi", "hello"]);
     }
 
     #[test]

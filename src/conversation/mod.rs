@@ -148,6 +148,8 @@ pub struct Conversation {
     pub lead_form: Option<LeadFormState>,
     pub notice: Option<Notice>,
     pub tour: Option<TourStep>,
+    /// What the agent's tools are doing in this turn, worded for the visitor (tool events).
+    pub activity: Option<String>,
     /// The agent message that streamed text is growing, until the complete reply ends it.
     streaming: Option<u64>,
     next_id: u64,
@@ -179,6 +181,7 @@ impl Conversation {
             lead_form: None,
             notice: None,
             tour: None,
+            activity: None,
             streaming: None,
             next_id: 1,
             outbox: Outbox::default(),
@@ -274,9 +277,15 @@ impl Conversation {
     /// Hands a frame's event to the concern that owns it.
     fn agent_event(&mut self, event: AgentEvent, now_ms: f64) -> Vec<Effect> {
         match event {
-            AgentEvent::SessionReady { .. }
-            | AgentEvent::Pong { .. }
-            | AgentEvent::ToolActivity { .. } => vec![],
+            AgentEvent::SessionReady { .. } | AgentEvent::Pong { .. } => vec![],
+            AgentEvent::ToolActivity {
+                name,
+                finished,
+                succeeded,
+            } => {
+                self.activity = Some(texts::tool_activity(&name, finished, succeeded));
+                vec![]
+            }
             AgentEvent::Typing(on) => {
                 self.typing = on;
                 vec![]
@@ -290,12 +299,39 @@ impl Conversation {
                 self.show_lead_form(form);
                 vec![]
             }
-            AgentEvent::Error(error) => self.agent_error(error),
+            AgentEvent::Error(error) => self.agent_error(error, now_ms),
         }
     }
 
     /// Tells the visitor about a passing problem.
     fn notify(&mut self, text: String) {
         self.notice = Some(Notice { text });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::test_support::*;
+
+    #[test]
+    fn tool_activity_shows_as_one_line_until_the_next_turn() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("where is order 1234?".into()), 1.0);
+        let tool = |finished, succeeded| {
+            Event::Agent(AgentEvent::ToolActivity {
+                name: "lookup_order".into(),
+                finished,
+                succeeded,
+            })
+        };
+        c.act(tool(false, None), 2.0);
+        assert_eq!(c.activity.as_deref(), Some("Working on it: lookup order…"));
+        c.act(tool(true, Some(true)), 3.0);
+        assert_eq!(c.activity.as_deref(), Some("lookup order: done"));
+        c.act(tool(true, Some(false)), 4.0);
+        assert_eq!(c.activity.as_deref(), Some("lookup order: didn't work"));
+        c.act(Event::VisitorSays("thanks".into()), 5.0);
+        assert_eq!(c.activity, None);
     }
 }

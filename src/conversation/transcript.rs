@@ -116,6 +116,8 @@ impl Conversation {
         }
         self.notice = None;
         self.suggestions.clear();
+        // A new turn: the last one's tool activity is over.
+        self.activity = None;
         let message = self.push(Author::Visitor, text, now_ms);
         message.client_id = Some(format!("m{}", message.id));
         message.delivery = Delivery::Pending;

@@ -23,6 +23,9 @@ pub fn MessageList(
     /// Used to say who is typing.
     #[prop(into)]
     agent_name: Signal<String>,
+    /// What the agent's tools are doing in this turn, if anything (one compact line).
+    #[prop(optional, into)]
+    activity: MaybeProp<String>,
     /// Called with a message's id when the visitor retries a message that failed.
     #[prop(into)]
     on_retry: Callback<u64>,
@@ -43,6 +46,7 @@ pub fn MessageList(
     Effect::new(move |_| {
         transcript.track();
         typing.track();
+        activity.track();
         if follow.get_value() {
             // After this tick's DOM updates, so the new row's height is known.
             request_animation_frame(move || {
@@ -62,6 +66,10 @@ pub fn MessageList(
                 key=|row| row.id
                 children=move |row| view! { <MessageRow row=row on_retry=on_retry/> }
             />
+            <div class="docent-activity" data-testid="docent-activity" role="status"
+                hidden=move || activity.with(Option::is_none)>
+                {move || activity.get()}
+            </div>
             <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
                 role="status" aria-label=move || format!("{} is typing", agent_name.get())>
                 <span class="docent-typing__dot"></span>

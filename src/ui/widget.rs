@@ -21,6 +21,7 @@ pub fn ChatWidget(
     let status = Memo::new(move |_| state.with(|c| c.status.clone()));
     let notice = Memo::new(move |_| state.with(|c| c.notice.clone()));
     let typing = Memo::new(move |_| state.with(|c| c.typing));
+    let activity = Memo::new(move |_| state.with(|c| c.activity.clone()));
     let suggestions = Memo::new(move |_| {
         state.with(|c| {
             if c.can_send() {
@@ -84,7 +85,7 @@ pub fn ChatWidget(
                     on_retry=Callback::new(move |()| dispatch.run(Event::Retry))
                     on_start_new=Callback::new(move |()| dispatch.run(Event::StartNew))
                     tour=tour on_stop=Callback::new(move |()| dispatch.run(Event::StopCommands))/>
-                <MessageList transcript=transcript typing=typing agent_name=agent_name
+                <MessageList transcript=transcript typing=typing activity=activity agent_name=agent_name
                     on_retry=Callback::new(move |id| dispatch.run(Event::RetryMessage(id)))/>
                 <LeadFormView form=lead_form
                     on_submit=Callback::new(move |values| dispatch.run(Event::LeadSubmitted(values)))/>

@@ -257,7 +257,8 @@ test('the JS API: init, open, send, close, toggle, events in order, destroy leav
     assert.ok(await page.locator(sel.window).isVisible());
 
     // A dropped connection is reported once, as a connection problem.
-    const sessionId = await page.evaluate(() => JSON.parse(sessionStorage.getItem('docent:pipewise-crm')).session.id);
+    // The saved session is the dialect's own handle (a JSON string; live-demo's holds the id).
+    const sessionId = await page.evaluate(() => JSON.parse(JSON.parse(sessionStorage.getItem('docent:pipewise-crm')).session).id);
     await fetch(`${shared.server.url}/control/sessions/${sessionId}/close?code=1012`, { method: 'POST' });
     await page.waitForFunction(() => window.heard.some((e) => e.name === 'error'));
 

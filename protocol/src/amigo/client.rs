@@ -179,6 +179,20 @@ impl ClientDialect for Amigo {
         }
     }
 
+    fn options(&self) -> &'static [&'static str] {
+        &[
+            option::WORKSPACE_ID,
+            option::SERVICE_ID,
+            option::ENTITY_ID,
+            option::TOOL_EVENTS,
+        ]
+    }
+
+    /// The service and entity name the conversation; there is no product.
+    fn needs_product(&self) -> bool {
+        false
+    }
+
     fn classify_close(&self, code: u16) -> Closed {
         // Amigo has no session to renew (the socket is the session, resumed by entity +
         // service), so what a new session could fix, a new connection would not: `Final`.

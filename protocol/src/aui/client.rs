@@ -294,6 +294,10 @@ impl ClientDialect for Aui {
             .map(|request| request.to_json())
     }
 
+    fn options(&self) -> &'static [&'static str] {
+        &[USER_ID_OPTION]
+    }
+
     fn classify_close(&self, code: u16) -> Closed {
         let other = |name: &str| Some(ErrorCode::Other(name.into()));
         let (kind, reason) = match code {
