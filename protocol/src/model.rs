@@ -64,7 +64,8 @@ pub struct AgentMessage {
 
 /// A product the agent offers, as a card shows it. Every field may be missing: a card
 /// shows what it has.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Product {
     /// The product's name.
     pub title: Option<String>,
@@ -84,7 +85,7 @@ pub struct Product {
 }
 
 /// One line of a product's spec list: `Capacity: 25 l`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProductParameter {
     pub label: String,
     pub value: String,

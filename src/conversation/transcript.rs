@@ -3,7 +3,7 @@
 
 use super::{Conversation, Effect, Status};
 use crate::texts;
-use docent_protocol::{AgentMessage, Greeting};
+use docent_protocol::{AgentMessage, Greeting, Product};
 
 /// Longest message a visitor may send; longer text is refused (and kept in the composer).
 pub const MAX_VISITOR_CHARS: usize = 4_000;
@@ -51,6 +51,9 @@ pub struct Message {
     /// text), so a view appending streamed text knows to take it whole.
     #[serde(default)]
     pub rewrites: u32,
+    /// Products the agent offers with this message, shown as cards under it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<Product>,
 }
 
 /// Checks what the visitor typed: trimmed, not empty, not too long.
@@ -89,6 +92,7 @@ impl Conversation {
             client_id: None,
             attempts: 0,
             rewrites: 0,
+            products: Vec::new(),
         });
         self.messages.last_mut().expect("just pushed")
     }
@@ -140,7 +144,8 @@ impl Conversation {
         let streamed = self.streaming.take().and_then(|id| self.message_mut(id));
         let message = match streamed {
             Some(message) => {
-                if message.text != reply.text {
+                // A row already on screen takes a changed text (or its cards) whole.
+                if message.text != reply.text || !reply.products.is_empty() {
                     message.text = reply.text;
                     message.rewrites += 1;
                 }
@@ -148,6 +153,7 @@ impl Conversation {
             }
             None => self.push(Author::Agent, reply.text, now_ms),
         };
+        message.products = reply.products;
         message.speech = reply.speech;
         self.suggestions = reply.suggestions;
         let mut effects = Vec::new();

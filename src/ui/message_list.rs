@@ -1,5 +1,6 @@
 use super::transcript::{Row, Transcript};
 use crate::conversation::{Author, Delivery};
+use docent_protocol::Product;
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -115,6 +116,7 @@ fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     view! {
         <div class=class data-testid="docent-message" data-author=author data-speech=row.speech>
             <div class="docent-message__bubble" node_ref=bubble></div>
+            {move || row.products.with(|p| (!p.is_empty()).then(|| view! { <ProductCards products=p.clone()/> }))}
             {move || pending().then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
             {move || failed().then(|| view! {
                 <div class="docent-message__meta docent-message__meta--failed">
@@ -126,6 +128,43 @@ fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
             })}
         </div>
     }
+}
+
+/// The products the agent offers: one card each, with what the platform gave (a picture,
+/// the name, the price, a few specs, whether it is the agent's pick, its variants) and a link
+/// to its page in a new tab. Every text is a text node; URLs were checked by the protocol
+/// (http(s) or a path only).
+#[component]
+fn ProductCards(products: Vec<Product>) -> impl IntoView {
+    let cards = products
+        .into_iter()
+        .map(|p| {
+            let title = p.title.clone().unwrap_or_default();
+            let variants = (!p.variants.is_empty()).then(|| {
+                let names: Vec<String> = p.variants.iter().filter_map(|v| v.title.clone()).collect();
+                view! { <p class="docent-card__variants">{format!("Also: {}", names.join(", "))}</p> }
+            });
+            view! {
+                <li class="docent-card" data-testid="docent-card" data-recommended=p.recommended.to_string()>
+                    {p.image_url.clone().map(|src| view! {
+                        <img class="docent-card__image" src=src alt=title.clone() loading="lazy"/>
+                    })}
+                    {p.recommended.then(|| view! { <span class="docent-card__badge">"Recommended"</span> })}
+                    <p class="docent-card__title">{title.clone()}</p>
+                    {p.price.clone().map(|price| view! { <p class="docent-card__price">{price}</p> })}
+                    <dl class="docent-card__specs">
+                        {p.parameters.into_iter().take(4).map(|s| view! { <dt>{s.label}</dt><dd>{s.value}</dd> }).collect_view()}
+                    </dl>
+                    {variants}
+                    {p.url.clone().map(|href| view! {
+                        <a class="docent-card__link" href=href target="_blank" rel="noopener noreferrer"
+                            aria-label=format!("View {title} (opens in a new tab)")>"View"</a>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="docent-cards" aria-label="Products">{cards}</ul> }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! What to do is planned by [`plan`] (pure, tested natively); [`Transcript`] applies it.
 
 use crate::conversation::{Author, Delivery, Message};
+use docent_protocol::Product;
 use leptos::prelude::*;
 
 /// What a row shows of its message: enough to tell what changed, without a copy of the text.
@@ -83,6 +84,8 @@ pub struct Row {
     /// The bubble's text: the row's component puts this node in the DOM; updates write it.
     pub text: web_sys::Text,
     pub delivery: RwSignal<Delivery>,
+    /// Product cards under the message (set with it, or when a stream ends with them).
+    pub products: RwSignal<Vec<Product>>,
 }
 
 impl Row {
@@ -93,6 +96,7 @@ impl Row {
             speech: message.speech.clone(),
             text: document().create_text_node(&message.text),
             delivery: RwSignal::new(message.delivery),
+            products: RwSignal::new(message.products.clone()),
         }
     }
 }
@@ -179,6 +183,10 @@ impl Transcript {
                 }
                 RowChange::Rewrite(row) => {
                     self.write(row, |text| text.set_data(&messages[row].text));
+                    let products = self.rows.with_untracked(|r| r.get(row).map(|r| r.products));
+                    if let Some(products) = products {
+                        products.set(messages[row].products.clone());
+                    }
                     row
                 }
                 RowChange::Delivery(row) => {
@@ -219,6 +227,7 @@ mod tests {
             client_id: None,
             attempts: 0,
             rewrites: 0,
+            products: Vec::new(),
         }
     }
 
