@@ -170,7 +170,7 @@ mod tls {
     use tokio_rustls::rustls::{ClientConfig, RootCertStore};
     use tokio_rustls::TlsConnector;
 
-    fn config() -> Option<Arc<ClientConfig>> {
+    pub(super) fn config() -> Option<Arc<ClientConfig>> {
         static CONFIG: OnceLock<Option<Arc<ClientConfig>>> = OnceLock::new();
         CONFIG
             .get_or_init(|| {
@@ -223,5 +223,11 @@ mod tests {
         assert_eq!((t.tls, t.port, t.prefix.as_str()), (false, 9000, ""));
         assert_eq!(t.host_header(), "127.0.0.1:9000");
         assert!(target("ftp://x").is_err());
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn the_tls_client_is_set_up_with_the_web_roots() {
+        assert!(tls::config().is_some());
     }
 }
