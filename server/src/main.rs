@@ -1,6 +1,7 @@
 //! `docent-server`: the reference agent server. `--help` lists the options.
 
 use docent_server::agent::{Script, BUILT_IN_SCRIPT};
+use docent_server::dialects::aui::Secret;
 use docent_server::sessions::random_bytes;
 use docent_server::{app, AppState, Config};
 use std::io::Write;
@@ -43,6 +44,27 @@ FAULT INJECTION (all off by default)
   --malformed-every N    send a malformed frame before every N-th frame
   --frame-delay MS       hold every frame MS milliseconds
   --help                 show this text
+
+AUI (seeds 000/001/003): a simulator of the AUI platform at /api/v1/external/… and
+Docent's key-holding relay at /relay/aui/… (tasks, session socket, message)
+  --aui-upstream URL     where the relay sends AUI calls: a base URL such as
+                         https://data-services.aui.io/api/ia-controller, or `gcp` / `azure`
+                         (default: this server's own simulator)
+  --aui-key-file PATH    read AUI's network API key from this file (or set DOCENT_AUI_KEY);
+                         never given on the command line, never logged or sent to a page
+  --aui-secret-file PATH read the relay-token signing secret from this file (or set
+                         DOCENT_AUI_RELAY_SECRET); relays that share it serve the same
+                         visitors (default: a fresh secret each start)
+  --aui-origin ORIGIN    a page origin the relay serves (repeatable; `*` for any;
+                         default: http(s)://localhost, 127.0.0.1 and [::1] on any port)
+  --aui-token-lifetime SECS  how long a relay token is valid (default 1800)
+  --aui-max-messages N   messages per minute one relay connection may send (default 30)
+  --aui-stream-delay MS  the simulator's pause between cumulative text updates (default 40)
+  --aui-public-url URL   the base of the simulator's image and product URLs
+                         (default http://<Host of the request>)
+  The simulator accepts any `aui_test_…` key, or only the comma-separated keys of
+  DOCENT_AUI_SIMULATOR_KEYS. Its scripted triggers: `simulate slow reply`,
+  `simulate internal error`, flagged words (`idiot`, `kill`).
 
 It prints `docent-server listening on http://ADDR:PORT` once it accepts connections.";
 
@@ -124,10 +146,68 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             "--reply-delay" => {
                 options.config.reply_delay = Duration::from_millis(number("milliseconds")?)
             }
+            "--aui-upstream" => {
+                options.config.aui.upstream = Some(match value.as_str() {
+                    "gcp" => docent_protocol::aui::GCP_BASE.to_string(),
+                    "azure" => docent_protocol::aui::AZURE_BASE.to_string(),
+                    url => url.trim_end_matches('/').to_string(),
+                })
+            }
+            "--aui-key-file" => options.config.aui.relay_key = Some(secret_file(&flag, &value)?),
+            "--aui-secret-file" => {
+                options.config.aui.relay_secret = Some(secret_file(&flag, &value)?)
+            }
+            "--aui-origin" => options.config.aui.allowed_origins.push(value.clone()),
+            "--aui-token-lifetime" => {
+                options.config.aui.token_lifetime = Duration::from_secs(number("seconds")?)
+            }
+            "--aui-max-messages" => {
+                options.config.aui.max_messages_per_minute = number("a number")? as u32
+            }
+            "--aui-stream-delay" => {
+                options.config.aui.stream_delay = Duration::from_millis(number("milliseconds")?)
+            }
+            "--aui-public-url" => options.config.aui.public_url = Some(value.clone()),
+            "--aui-key" | "--aui-secret" => {
+                return Err(format!(
+                    "{flag} is not taken on the command line (it would show in `ps`): \
+                     use {flag}-file PATH or the environment (see --help)"
+                ))
+            }
             other => return Err(format!("unknown option `{other}` (see --help)")),
         }
     }
+    aui_environment(&mut options.config)?;
     Ok(options)
+}
+
+/// A secret from a file (its first line, trimmed); the error names the file, never its text.
+fn secret_file(flag: &str, path: &str) -> Result<Secret, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{flag}: cannot read {path}: {}", e.kind()))?;
+    Secret::new(text.lines().next().unwrap_or_default())
+        .ok_or_else(|| format!("{flag}: {path} is empty"))
+}
+
+/// AUI settings from the environment, where the files did not give them.
+fn aui_environment(config: &mut Config) -> Result<(), String> {
+    let env = |name: &str| std::env::var(name).ok().and_then(Secret::new);
+    if config.aui.relay_key.is_none() {
+        config.aui.relay_key = env("DOCENT_AUI_KEY");
+    }
+    if config.aui.relay_secret.is_none() {
+        config.aui.relay_secret = env("DOCENT_AUI_RELAY_SECRET");
+    }
+    if let Some(keys) = env("DOCENT_AUI_SIMULATOR_KEYS") {
+        config.aui.simulator_keys = keys
+            .expose()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -168,6 +248,7 @@ async fn main() {
     let local = listener
         .local_addr()
         .expect("a bound socket has an address");
+    state.aui.set_local_address(local);
     println!("docent-server listening on http://{local}");
     let _ = std::io::stdout().flush();
     let shutdown = async {
