@@ -6,9 +6,12 @@
 use crate::state::AppState;
 use axum::Router;
 
+mod amigo;
 mod live_demo;
 
 /// Every dialect's routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(live_demo::routes())
+    Router::new()
+        .merge(live_demo::routes())
+        .merge(amigo::routes())
 }
