@@ -529,3 +529,33 @@ async fn every_frame_parses_with_the_widgets_codec() {
         assert!(ServerEvent::parse(&frame.to_string()).is_ok(), "{frame}");
     }
 }
+
+#[tokio::test]
+async fn expiring_the_conversation_through_control_closes_like_the_idle_timeout() {
+    let addr = start(quick()).await;
+    let (mut socket, conversation) = open(addr, &entity(), false).await;
+    let (status, _) = http(
+        addr,
+        "POST",
+        &format!("/control/sessions/{conversation}/expire"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let error = next(&mut socket).await;
+    assert_eq!(error["data"]["code"], "idle_timeout");
+    assert_eq!(next(&mut socket).await["close"], 1000);
+}
+
+#[tokio::test]
+async fn a_key_offered_without_auth_selects_no_protocol_and_the_handshake_fails() {
+    // The server selects `auth` only when it was offered; a client (a browser, tungstenite)
+    // fails a socket whose server selects none of the protocols it offered.
+    let addr = start(quick()).await;
+    let mut request = format!("ws://{addr}{}", path(WORKSPACE, &entity(), false))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(KEY));
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
+}
