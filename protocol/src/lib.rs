@@ -23,4 +23,4 @@ pub use model::{
     AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, LeadField, LeadFieldKind, LeadForm,
     PageEvent, Product, ProductParameter, VisitorAction,
 };
-pub use server_dialect::{Closing, Ending, Outgoing, Rejected, Reply, ServerDialect};
+pub use server_dialect::{Closing, Ending, Outgoing, Rejected, Reply, ServerDialect, ToolActivity};

@@ -28,6 +28,47 @@ pub enum Outgoing {
     Pong {
         ts: Option<u64>,
     },
+    /// The connection is accepted and serves this conversation (platforms that name it on
+    /// connect). Platforms without such a frame send nothing for it.
+    SessionReady {
+        conversation_id: String,
+    },
+    /// The agent is working on a reply, on a named stage where it says one.
+    Thinking {
+        label: Option<String>,
+    },
+    /// A tool the agent runs, as it starts (`finished: false`) and as it ends.
+    Tool(ToolActivity),
+    /// A piece of a reply being streamed; the [`Outgoing::Reply`] that follows is the whole text.
+    Delta(String),
+    /// The agent's turn is complete; `turn_count` counts the conversation's completed turns.
+    Done {
+        conversation_id: String,
+        turn_count: u64,
+    },
+    /// An error during a turn that says whether trying again may work, with the upstream HTTP
+    /// status where there is one.
+    TurnError {
+        code: ErrorCode,
+        message: String,
+        retryable: bool,
+        status: Option<u16>,
+    },
+}
+
+/// One tool call of the agent's, for platforms that show tool activity.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ToolActivity {
+    /// Pairs the start of a call with its end.
+    pub call_id: String,
+    pub name: String,
+    /// What the tool was given (at the start).
+    pub input: Option<Value>,
+    /// What the tool returned (at the end).
+    pub result: Option<Value>,
+    pub finished: bool,
+    /// Whether it worked (at the end).
+    pub ok: Option<bool>,
 }
 
 /// A complete agent reply as the server sends it.
@@ -62,6 +103,10 @@ pub enum Ending {
     SessionExpired,
     /// The session was ended (over REST): a normal close.
     SessionEnded,
+    /// The connection's own parameters are missing or malformed (ids, flags).
+    InvalidRequest,
+    /// The agent side cannot serve a connection now; trying later may work.
+    Unavailable,
 }
 
 /// How a dialect closes a connection for an [`Ending`].
@@ -95,7 +140,8 @@ pub trait ServerDialect {
             message: "Binary frames are not supported".into(),
         })
     }
-    /// The text frame for one piece of agent output.
+    /// The text frame for one piece of agent output; an empty string sends nothing (output
+    /// the platform has no frame for).
     fn write(&self, output: &Outgoing) -> String;
     /// How the connection is closed for this ending.
     fn closing(&self, ending: Ending) -> Closing;

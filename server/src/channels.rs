@@ -29,6 +29,7 @@ pub enum Turn {
         /// The connection the reply must go to (seed-only); `None`: the session's current one.
         reply_on: Option<WeakUnboundedSender<Outbound>>,
     },
-    /// The agent's reaction to something the visitor did in the demo.
+    /// The agent's reaction to something the visitor did in the demo, or a reply it gives
+    /// on its own (a greeting a dialect streams as a turn when a connection opens).
     Reaction(Reply),
 }

@@ -18,7 +18,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use docent_protocol::{
-    Ending, ErrorCode, Outgoing, PageEvent, Reply, ServerDialect, VisitorAction,
+    Closing, Ending, ErrorCode, Outgoing, PageEvent, Reply, ServerDialect, VisitorAction,
 };
 use futures_util::{future, Sink, SinkExt, Stream, StreamExt};
 use std::sync::Arc;
@@ -125,11 +125,40 @@ fn end<D: ServerDialect + ?Sized>(dialect: &D, out: &UnboundedSender<Outbound>, 
     let _ = out.send(Outbound::Close(closing.code, closing.reason));
 }
 
-/// Serves one connection of session `id` until either side ends it.
+/// Refuses a connection at the door: the dialect's error frame, if it sends one, then the
+/// close, straight to the socket (past the writer and its faults).
+pub async fn refuse<D, W>(dialect: &D, sink: &mut W, closing: Closing)
+where
+    D: ServerDialect + ?Sized,
+    W: Sink<Frame> + Unpin,
+{
+    if let Some((code, message)) = closing.error {
+        let error = dialect.write(&Outgoing::Error { code, message });
+        if !error.is_empty() {
+            let _ = sink.send(Frame::Text(error)).await;
+        }
+    }
+    let _ = sink
+        .send(Frame::Close(Some((closing.code, closing.reason))))
+        .await;
+}
+
+/// What a dialect says as a connection opens, before any visitor frame is read.
+#[derive(Debug, Default)]
+pub struct Opening {
+    /// Sent first, in order (say, the platform's "session created").
+    pub say: Vec<Outgoing>,
+    /// A turn for the session's runner once the connection is the session's (say, a greeting
+    /// streamed like any reply).
+    pub turn: Option<Turn>,
+}
+
+/// Serves one connection of session `id` until either side ends it, once the session's
+/// token admits it.
 pub async fn serve<D, W, R, E>(
     dialect: Arc<D>,
     mut sink: W,
-    mut stream: R,
+    stream: R,
     state: AppState,
     id: String,
     token: Option<String>,
@@ -139,17 +168,27 @@ pub async fn serve<D, W, R, E>(
     R: Stream<Item = Result<Frame, E>> + Unpin + Send,
 {
     if let Err(ending) = admit(&state, &id, token.as_deref()) {
-        // Refused at the door: straight to the socket, past the writer and its faults.
-        let closing = dialect.closing(ending);
-        if let Some((code, message)) = closing.error {
-            let error = dialect.write(&Outgoing::Error { code, message });
-            let _ = sink.send(Frame::Text(error)).await;
-        }
-        let _ = sink
-            .send(Frame::Close(Some((closing.code, closing.reason))))
-            .await;
+        refuse(&*dialect, &mut sink, dialect.closing(ending)).await;
         return;
     }
+    run(dialect, sink, stream, state, id, Opening::default()).await;
+}
+
+/// Serves one admitted connection of session `id` (a dialect that admits connections by its
+/// own rules calls this directly): `opening` first, then the loop, until either side ends it.
+/// The session's turn runner is started here unless the dialect started its own.
+pub async fn run<D, W, R, E>(
+    dialect: Arc<D>,
+    mut sink: W,
+    mut stream: R,
+    state: AppState,
+    id: String,
+    opening: Opening,
+) where
+    D: ServerDialect + Send + Sync + ?Sized + 'static,
+    W: Sink<Frame> + Unpin + Send + 'static,
+    R: Stream<Item = Result<Frame, E>> + Unpin + Send,
+{
     let Some((ended, expired)) = state
         .sessions
         .with(&id, |s| (s.ended_signal.clone(), s.expired_signal.clone()))
@@ -163,7 +202,11 @@ pub async fn serve<D, W, R, E>(
     let mut writer = tokio::spawn(async move {
         while let Some(item) = outbound.recv().await {
             let frame = match item {
-                Outbound::Say(output) => Frame::Text(writer_dialect.write(&output)),
+                Outbound::Say(output) => match writer_dialect.write(&output) {
+                    // Output the platform has no frame for.
+                    text if text.is_empty() => continue,
+                    text => Frame::Text(text),
+                },
                 Outbound::Close(code, reason) => Frame::Close(Some((code, reason))),
                 // An abrupt drop: no close frame, the TCP connection just ends.
                 Outbound::Drop => break,
@@ -188,6 +231,9 @@ pub async fn serve<D, W, R, E>(
             }
         }
     });
+    for output in opening.say {
+        let _ = out.send(Outbound::Say(output));
+    }
     let turns = state.sessions.with(&id, |s| {
         s.current_out = Some(out.clone());
         s.turns
@@ -201,6 +247,9 @@ pub async fn serve<D, W, R, E>(
     let Some(turns) = turns else {
         return;
     };
+    if let Some(turn) = opening.turn {
+        let _ = turns.send(turn);
+    }
     let say = |output: Outgoing| {
         let _ = out.send(Outbound::Say(output));
     };
@@ -351,7 +400,7 @@ mod tests {
     use super::*;
     use crate::agent::{Script, BUILT_IN_SCRIPT};
     use crate::state::Config;
-    use docent_protocol::{Closing, Rejected};
+    use docent_protocol::{Rejected, ToolActivity};
     use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
     use std::time::Duration;
 
@@ -395,6 +444,13 @@ mod tests {
                 Outgoing::LeadForm(_) => "lead form".into(),
                 Outgoing::Error { code, .. } => format!("error {}", code.as_str()),
                 Outgoing::Pong { .. } => "pong".into(),
+                Outgoing::SessionReady { conversation_id } => format!("ready {conversation_id}"),
+                Outgoing::Thinking { .. } => "thinking".into(),
+                Outgoing::Delta(text) => format!("delta {text}"),
+                Outgoing::Done { turn_count, .. } => format!("done {turn_count}"),
+                Outgoing::TurnError { code, .. } => format!("turn error {}", code.as_str()),
+                // Nothing: the loop sends no frame for it.
+                Outgoing::Tool(_) => String::new(),
             }
         }
 
@@ -406,6 +462,8 @@ mod tests {
                 Ending::SessionNotFound => 4104,
                 Ending::SessionExpired => 4108,
                 Ending::SessionEnded => 1000,
+                Ending::InvalidRequest => 4100,
+                Ending::Unavailable => 4503,
             };
             Closing {
                 error: (ending != Ending::SessionEnded)
@@ -549,6 +607,46 @@ mod tests {
                 close(4104, "SessionNotFound")
             )
         );
+    }
+
+    #[tokio::test]
+    async fn an_opening_is_said_first_and_output_without_a_frame_is_skipped() {
+        let state = state();
+        let id = state.sessions.create("default".into(), None);
+        let (to_server, server_in) = unbounded();
+        let (server_out, from_server) = unbounded();
+        let opening = Opening {
+            say: vec![
+                Outgoing::SessionReady {
+                    conversation_id: id.clone(),
+                },
+                Outgoing::Tool(ToolActivity::default()),
+                Outgoing::Delta("hi".into()),
+            ],
+            turn: Some(Turn::Reaction(Reply {
+                text: "Welcome".into(),
+                ..Reply::default()
+            })),
+        };
+        tokio::spawn(run(
+            Arc::new(Toy),
+            server_out,
+            server_in,
+            state.clone(),
+            id.clone(),
+            opening,
+        ));
+        let mut peer = Peer {
+            to_server,
+            from_server,
+        };
+        assert_eq!(peer.text().await, format!("ready {id}"));
+        assert_eq!(peer.text().await, "delta hi");
+        assert_eq!(peer.text().await, "typing on");
+        assert_eq!(peer.text().await, "reply Welcome");
+        assert_eq!(peer.text().await, "typing off");
+        peer.send("beat");
+        assert_eq!(peer.text().await, "pong");
     }
 
     #[tokio::test]

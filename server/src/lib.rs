@@ -1,5 +1,6 @@
-//! Docent's reference agent server: the live-demo protocol (seed 002) over real HTTP and
-//! WebSocket, answered by a scripted demo agent, so the widget runs and is tested locally.
+//! Docent's reference agent server: the live-demo protocol (seed 002) and Amigo's session
+//! socket (seed 004) over real HTTP and WebSocket, answered by scripted agents, so the widget
+//! runs and is tested locally.
 //!
 //! Run it with `cargo run -p docent-server -- --port 8787` (see `--help`). Tests build the
 //! same app with [`app`] and bind port 0.

@@ -7,7 +7,7 @@ use docent_server::{app, AppState, Config};
 use std::io::Write;
 use std::time::Duration;
 
-const HELP: &str = "docent-server — Docent's reference agent server (live-demo protocol)
+const HELP: &str = "docent-server — Docent's reference agent server (live-demo and Amigo protocols)
 
 USAGE: docent-server [OPTIONS]
 
@@ -18,7 +18,10 @@ USAGE: docent-server [OPTIONS]
   --csp POLICY           send this Content-Security-Policy with every static file
   --script FILE          the agent script (default: the built-in demo/agent.json)
   --public-key KEY       accept only this public key (repeatable; default: any pk_test_/pk_live_ key)
-  --idle-timeout SECS    a session with no frame for this long expires (default 900)
+  --amigo-key KEY        accept only this key on the Amigo socket, sent as the subprotocol
+                         pair `auth, KEY` (repeatable; default: what --public-key accepts)
+  --idle-timeout SECS    a session with no frame for this long expires (default 900); an
+                         Amigo socket idle this long gets `idle_timeout` and close 1000
   --token-lifetime SECS  how long a session token is valid (default 3600)
   --reply-delay MS       how long the agent types before it answers (default 700)
   --seed-only            speak seed 002 only: ignore clientMessageId, never send replyTo,
@@ -65,6 +68,16 @@ Docent's key-holding relay at /relay/aui/… (tasks, session socket, message)
   The simulator accepts any `aui_test_…` key, or only the comma-separated keys of
   DOCENT_AUI_SIMULATOR_KEYS. Its scripted triggers: `simulate slow reply`,
   `simulate internal error`, flagged words (`idiot`, `kill`).
+
+AMIGO (seed 004)
+  WS /v1/{workspace_id}/sessions/connect?service_id=…&entity_id=…&tool_events=true|false
+                         UUIDs; the same workspace + service + entity continues its thread.
+                         Refusals close 4000 (parameters), 4001 (key), 4004 (the nil UUID
+                         as an id), 4503 (while /control/refuse is on). A message containing
+                         #stream_interrupted, #turn_timeout, #upstream_503 or #upstream_400
+                         fails that way the first time it is sent in a conversation.
+                         The script: \"where is my order 1234\" (404: not found), \"book a
+                         demo tomorrow\" (tool events), anything else (a fallback).
 
 It prints `docent-server listening on http://ADDR:PORT` once it accepts connections.";
 
@@ -121,6 +134,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             "--csp" => options.config.csp = Some(value.clone()),
             "--script" => options.script = Some(value.clone()),
             "--public-key" => options.config.public_keys.push(value.clone()),
+            "--amigo-key" => options.config.api_keys.push(value.clone()),
             "--idle-timeout" => {
                 options.config.idle_timeout = Duration::from_secs(number("seconds")?)
             }

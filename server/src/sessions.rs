@@ -112,6 +112,8 @@ pub struct Session {
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     pub visitor_messages: Vec<String>,
+    /// The agent's complete replies, in order (a greeting included where one is streamed).
+    pub replies: Vec<String>,
     pub page_events: Vec<serde_json::Value>,
     pub leads: Vec<serde_json::Value>,
     pub heartbeats: u64,
@@ -123,6 +125,9 @@ pub struct Record {
 #[derive(Clone, Default)]
 pub struct Sessions {
     inner: Arc<Mutex<HashMap<String, Session>>>,
+    /// Sessions by a thread key, for platforms whose connection names what it talks about
+    /// rather than a session (the same key continues the same session).
+    threads: Arc<Mutex<HashMap<String, String>>>,
 }
 
 /// How a session stands when a socket asks for it.
@@ -152,6 +157,24 @@ impl Sessions {
         };
         self.inner.lock().unwrap().insert(id.clone(), session);
         id
+    }
+
+    /// The live session of a thread key, or a new one; `true` when it is new.
+    pub fn thread(
+        &self,
+        key: &str,
+        product_id: String,
+        visitor_meta: Option<serde_json::Value>,
+    ) -> (String, bool) {
+        let mut threads = self.threads.lock().unwrap();
+        if let Some(id) = threads.get(key) {
+            if self.with(id, |s| !s.ended) == Some(true) {
+                return (id.clone(), false);
+            }
+        }
+        let id = self.create(product_id, visitor_meta);
+        threads.insert(key.to_string(), id.clone());
+        (id, true)
     }
 
     pub fn lookup(&self, id: &str, idle_timeout: Duration) -> Lookup {
@@ -250,5 +273,21 @@ mod tests {
             Lookup::NotFound
         );
         assert_ne!(random_id(), random_id());
+    }
+
+    #[test]
+    fn a_thread_key_continues_its_session_until_it_ends() {
+        let sessions = Sessions::default();
+        let (first, new) = sessions.thread("a", "p".into(), None);
+        assert!(new);
+        assert_eq!(
+            sessions.thread("a", "p".into(), None),
+            (first.clone(), false)
+        );
+        let (other, new) = sessions.thread("b", "p".into(), None);
+        assert!(new && other != first);
+        assert!(sessions.end(&first));
+        let (again, new) = sessions.thread("a", "p".into(), None);
+        assert!(new && again != first);
     }
 }

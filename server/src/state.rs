@@ -12,6 +12,9 @@ use std::time::Duration;
 pub struct Config {
     /// Public keys accepted by `POST /api/v1/session`; empty accepts any `pk_test_…`/`pk_live_…`.
     pub public_keys: Vec<String>,
+    /// API keys accepted by a platform whose socket carries its own credential (Amigo's
+    /// `auth, <key>` subprotocol); empty accepts what `public_keys` accepts.
+    pub api_keys: Vec<String>,
     /// A session with no frame for this long expires (`SESSION_EXPIRED`). Default 15 min.
     pub idle_timeout: Duration,
     /// How long a session token is valid. Default 1 h.
@@ -42,6 +45,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             public_keys: Vec::new(),
+            api_keys: Vec::new(),
             idle_timeout: Duration::from_secs(15 * 60),
             token_lifetime: Duration::from_secs(60 * 60),
             reply_delay: Duration::from_millis(700),

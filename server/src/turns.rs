@@ -105,6 +105,8 @@ pub async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver
             }
         };
         reply.reply_to = client_id.clone();
+        let said = reply.text.clone();
+        state.sessions.with(&id, |s| s.record.replies.push(said));
         send(Outbound::Say(typing(true)));
         tokio::time::sleep(state.config.reply_delay).await;
         let mut output = vec![Outgoing::Reply(reply)];

@@ -4,8 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-/// What naming live-demo looks like in code (its module and its types).
-const NAMES: [&str; 2] = ["live_demo", "LiveDemo"];
+/// What naming a dialect looks like in code: live-demo's module and types, Amigo's module
+/// path and types (prose may say "Amigo", as the help text does; code may not).
+const NAMES: [&str; 8] = [
+    "live_demo",
+    "LiveDemo",
+    "amigo::",
+    "amigo;",
+    "amigo_",
+    "AmigoServer",
+    "AmigoDecoder",
+    "Amigo::",
+];
 
 fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -50,7 +50,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod client;
+mod server;
 pub use client::{Amigo, AmigoDecoder};
+pub use server::{wire_code, AmigoServer};
 
 /// The first `Sec-WebSocket-Protocol` value; the key follows it.
 pub const AUTH_PROTOCOL: &str = "auth";

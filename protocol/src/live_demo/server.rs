@@ -10,6 +10,11 @@ use crate::model::{ErrorCode, PageEvent, VisitorAction};
 use crate::server_dialect::{Closing, Ending, Outgoing, Rejected, ServerDialect};
 use serde_json::Value;
 
+/// RFC 6455's policy-violation close.
+const POLICY_VIOLATION: u16 = 1008;
+/// The registered "try again later" close.
+const TRY_AGAIN_LATER: u16 = 1013;
+
 /// The live-demo codec, for the reference server.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LiveDemoServer;
@@ -87,6 +92,22 @@ impl ServerDialect for LiveDemoServer {
             }),
             Outgoing::Error { code, message } => ServerMessage::error(code, message.clone()),
             Outgoing::Pong { ts } => ServerMessage::Pong(Pong { ts: *ts }),
+            // Seed 002 has no streaming: thinking and its end are typing, an error during a
+            // turn is an error, and the rest has no frame (the whole reply says it all).
+            Outgoing::Thinking { .. } => ServerMessage::TypingIndicator(TypingIndicator {
+                agent_id: None,
+                is_typing: true,
+            }),
+            Outgoing::Done { .. } => ServerMessage::TypingIndicator(TypingIndicator {
+                agent_id: None,
+                is_typing: false,
+            }),
+            Outgoing::TurnError { code, message, .. } => {
+                ServerMessage::error(code, message.clone())
+            }
+            Outgoing::SessionReady { .. } | Outgoing::Tool(_) | Outgoing::Delta(_) => {
+                return String::new()
+            }
         };
         message.to_json()
     }
@@ -124,6 +145,21 @@ impl ServerDialect for LiveDemoServer {
                     error: None,
                     code: close::NORMAL,
                     reason: "Session ended".into(),
+                }
+            }
+            // Seed 002 names neither: its socket has no parameters beyond the token, and an
+            // unavailable server refuses the upgrade over HTTP. Standard codes, should they come.
+            Ending::InvalidRequest => (
+                ErrorCode::InvalidJson,
+                "Invalid request",
+                POLICY_VIOLATION,
+                "Invalid request",
+            ),
+            Ending::Unavailable => {
+                return Closing {
+                    error: None,
+                    code: TRY_AGAIN_LATER,
+                    reason: "Try again later".into(),
                 }
             }
         };
@@ -246,12 +282,47 @@ mod tests {
     }
 
     #[test]
+    fn streaming_output_maps_to_typing_or_nothing() {
+        assert_eq!(
+            written(Outgoing::Thinking { label: None }),
+            json!({"type": "typing_indicator", "payload": {"isTyping": true}})
+        );
+        assert_eq!(
+            written(Outgoing::Done {
+                conversation_id: "c".into(),
+                turn_count: 1
+            }),
+            json!({"type": "typing_indicator", "payload": {"isTyping": false}})
+        );
+        assert_eq!(
+            written(Outgoing::TurnError {
+                code: ErrorCode::Other("TIMEOUT".into()),
+                message: "Too slow".into(),
+                retryable: true,
+                status: None
+            }),
+            json!({"type": "error", "payload": {"code": "TIMEOUT", "message": "Too slow"}})
+        );
+        for silent in [
+            Outgoing::SessionReady {
+                conversation_id: "c".into(),
+            },
+            Outgoing::Delta("Hel".into()),
+            Outgoing::Tool(Default::default()),
+        ] {
+            assert_eq!(LiveDemoServer.write(&silent), "");
+        }
+    }
+
+    #[test]
     fn endings_close_with_the_seed_codes() {
         let code = |ending| LiveDemoServer.closing(ending).code;
         assert_eq!(code(Ending::AuthRequired), 4001);
         assert_eq!(code(Ending::InvalidToken), 4001);
         assert_eq!(code(Ending::SessionNotFound), 4004);
         assert_eq!(code(Ending::SessionExpired), 4004);
+        assert_eq!(code(Ending::InvalidRequest), 1008);
+        assert_eq!(code(Ending::Unavailable), 1013);
         let ended = LiveDemoServer.closing(Ending::SessionEnded);
         assert_eq!((ended.code, ended.error), (1000, None));
         assert_eq!(

@@ -6,6 +6,7 @@
 use crate::state::AppState;
 use axum::Router;
 
+mod amigo;
 pub mod aui;
 mod live_demo;
 
@@ -14,4 +15,5 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(live_demo::routes())
         .merge(aui::routes())
+        .merge(amigo::routes())
 }
