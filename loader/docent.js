@@ -3,7 +3,9 @@
  * the content-hashed file names below. */
 (function () {
   'use strict';
-  var FILES = { app: 'docent-app.js', wasm: 'docent-app_bg.wasm', css: 'docent.css' };
+  // One widget build per platform (`data-dialect`), so a site downloads only its own codec.
+  var FILES = { app: 'docent-app.js', wasm: 'docent-app_bg.wasm', css: 'docent.css',
+    aui: ['docent-app-aui.js', 'docent-app-aui_bg.wasm'], amigo: ['docent-app-amigo.js', 'docent-app-amigo_bg.wasm'] };
   var EVENTS = ['ready', 'open', 'close', 'message', 'lead', 'error'];
   var LOADS = ['idle', 'open', 'eager'];
   var ICON = '<svg class="docent-launcher__icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M4 5h16v11H9l-5 4z"/></svg>';
@@ -64,9 +66,11 @@
     if (loading || !host) return loading;
     var button = host.querySelector('.docent-launcher');
     var mine = host;
-    loading = import(url(FILES.app))
+    var own = FILES[String(options.dialect || '').trim()];
+    if (!Array.isArray(own)) own = [FILES.app, FILES.wasm];
+    loading = import(url(own[0]))
       .then(function (app) {
-        return app.default({ module_or_path: url(FILES.wasm) }).then(function () { return app; });
+        return app.default({ module_or_path: url(own[1]) }).then(function () { return app; });
       })
       .then(function (app) {
         if (host !== mine) return; // destroyed (or restarted) while loading
@@ -79,7 +83,7 @@
         loading = null;
         if (host !== mine) return;
         if (button) button.removeAttribute('aria-busy');
-        var message = 'The chat could not be loaded (' + error + '). Check that ' + url(FILES.app) + ' can be fetched.';
+        var message = 'The chat could not be loaded (' + error + '). Check that ' + url(own[0]) + ' can be fetched.';
         console.error('Docent: ' + message);
         emit('error', { kind: 'load', message: message });
       });

@@ -84,6 +84,10 @@ impl Chat {
             destroyed: StoredValue::new(false),
         };
         chat.restore();
+        if dialect.heartbeat_ms().is_none() {
+            chat.state
+                .update_untracked(Conversation::without_keep_alive);
+        }
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
         let heartbeat = dialect.heartbeat_ms().and_then(|ms| {

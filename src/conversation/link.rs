@@ -54,6 +54,8 @@ pub(super) struct Link {
     hidden: bool,
     /// A reconnect came due while the tab was hidden or offline: it waits for them.
     reconnect_deferred: bool,
+    /// The platform has no keep-alive, so a quiet connection is not a dead one.
+    pub(super) quiet_is_alive: bool,
 }
 
 impl Link {
@@ -102,13 +104,19 @@ impl Conversation {
         self.flush(now_ms)
     }
 
+    /// For a platform without keep-alive frames (the shell knows from the dialect): silence
+    /// then says nothing about the connection, and only an overdue answer replaces it.
+    pub fn without_keep_alive(&mut self) {
+        self.link.quiet_is_alive = true;
+    }
+
     /// The watchdog: a silent connection, or one on which an answer is not coming, is
     /// replaced; otherwise anything waiting that now fits is sent.
     pub(super) fn tick(&mut self, now_ms: f64) -> Vec<Effect> {
         if self.status != Status::Connected {
             return vec![];
         }
-        let silent = now_ms - self.link.last_frame_at >= SILENCE_MS;
+        let silent = !self.link.quiet_is_alive && now_ms - self.link.last_frame_at >= SILENCE_MS;
         // An answer that is not coming on this connection: a fresh one gets the
         // message again (and a server without acknowledgements forgets the old one).
         let stuck = self.outbox.answer_overdue(now_ms);
@@ -497,6 +505,24 @@ mod tests {
             "no second greeting; the transcript stays"
         );
         assert_eq!(c.act(Event::SocketOpened, 6.0), [say("hello", 2)]);
+    }
+
+    #[test]
+    fn without_keep_alive_a_quiet_connection_stays() {
+        let mut c = connected();
+        c.without_keep_alive();
+        assert_eq!(
+            c.act(Event::Tick, 85_001.0),
+            [],
+            "no heartbeats, so no pongs to miss"
+        );
+        c.act(Event::VisitorSays("hello?".into()), 90_000.0);
+        let effects = c.act(Event::Tick, 150_001.0);
+        assert_eq!(
+            effects[0],
+            Effect::Reconnect,
+            "an answer that is not coming still counts"
+        );
     }
 
     #[test]

@@ -263,11 +263,13 @@ impl Conversation {
             Event::End => self.end(),
             Event::StartNew => {
                 let open = self.open;
+                let quiet_is_alive = self.link.quiet_is_alive;
                 *self = Conversation {
                     open,
                     next_id: self.next_id,
                     ..Conversation::new(&self.agent_name)
                 };
+                self.link.quiet_is_alive = quiet_is_alive;
                 self.status = Status::Starting;
                 vec![Effect::CreateSession]
             }

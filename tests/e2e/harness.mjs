@@ -12,7 +12,7 @@ const hosts = path.join(root, 'tests/e2e/hosts');
 fs.mkdirSync(artifacts, { recursive: true });
 
 /** Starts docent-server; resolves once it prints the address it listens on. */
-export async function startServer(extraArgs = []) {
+export async function startServer(extraArgs = [], env = {}) {
   const bin = process.env.DOCENT_SERVER_BIN ?? path.join(root, 'target/debug/docent-server');
   const dist = process.env.DOCENT_SITE ?? path.join(root, "target/site");
   // The first folder that has a file serves it: a test's own folder, then the demo site,
@@ -20,6 +20,7 @@ export async function startServer(extraArgs = []) {
   const args = ['--port', '0', '--control', '--reply-delay', '400', ...extraArgs, '--static', dist, '--static', hosts];
   const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const url = await new Promise((resolve, reject) => {
     let seen = '';
@@ -99,6 +100,8 @@ export const sel = {
   agentMessages: '[data-testid="docent-message"][data-author="agent"]',
   visitorMessages: '[data-testid="docent-message"][data-author="visitor"]',
   typing: '[data-testid="docent-typing"]',
+  activity: '[data-testid="docent-activity"]',
+  cards: '[data-testid="docent-card"]',
   chips: '[data-testid="docent-chips"] .docent-chip',
   input: '[data-testid="docent-input"]',
   status: '[data-testid="docent-status"]',

@@ -3,7 +3,9 @@
 //! ```text
 //! dist/docent.js                 the loader: the one script tag points here (short cache)
 //! dist/docent-app.js             wasm-bindgen's JS glue (an ES module the loader imports)
-//! dist/docent-app_bg.wasm        the widget
+//! dist/docent-app_bg.wasm        the widget, for live-demo (the default)
+//! dist/docent-app-aui.js, …_bg.wasm    the same for AUI, and `docent-app-amigo…` for Amigo:
+//!                                one build per platform; the loader fetches the page's one
 //! dist/docent.css                the default theme
 //! dist/snippets/…                JS modules the glue imports: `load.js` (always, with the glue)
 //!                                and the page-command `executor.js` (only on the first command)
@@ -19,73 +21,37 @@ use sha2::{Digest, Sha256, Sha384};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The files a visitor downloads, by their stable names.
-pub const SHIPPED: [&str; 4] = [
-    "docent.js",
-    "docent-app.js",
-    "docent-app_bg.wasm",
-    "docent.css",
+/// One widget build per platform: its cargo feature and the name of its glue and wasm
+/// (`docent-app.js`, `docent-app_bg.wasm`). A site downloads only its platform's build, which
+/// the loader picks by `data-dialect`; live-demo's keeps the plain names (the default).
+pub const BUILDS: [(&str, &str); 3] = [
+    ("live-demo", "docent-app"),
+    ("aui", "docent-app-aui"),
+    ("amigo", "docent-app-amigo"),
 ];
+
+/// The files a visitor may download, by their stable names, each with the platform whose
+/// build it belongs to (`None`: every visitor's).
+pub fn shipped() -> Vec<(String, Option<&'static str>)> {
+    let mut files = vec![("docent.js".to_string(), None)];
+    for (dialect, name) in BUILDS {
+        files.push((format!("{name}.js"), Some(dialect)));
+        files.push((format!("{name}_bg.wasm"), Some(dialect)));
+    }
+    files.push(("docent.css".to_string(), None));
+    files
+}
 
 pub fn folder() -> PathBuf {
     root().join("dist")
 }
 
 pub fn build() -> Result<(), String> {
-    run(
-        "build the widget (cargo build --release --target wasm32-unknown-unknown)",
-        command("cargo").args([
-            "build",
-            "--release",
-            "--lib",
-            "-p",
-            "docent-web",
-            "--target",
-            "wasm32-unknown-unknown",
-        ]),
-    )?;
     let staging = target_dir().join("docent-bindgen");
     let _ = std::fs::remove_dir_all(&staging);
-    run(
-        "generate the JS glue (wasm-bindgen --target web)",
-        command("wasm-bindgen")
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                // `link_to!` modules (the page-command executor) become files beside the
-                // glue, imported when first used, instead of blobs inlined into it, which a
-                // strict CSP would refuse.
-                "--split-linked-modules",
-                "--out-name",
-                "docent-app",
-                "--out-dir",
-            ])
-            .arg(&staging)
-            .arg(target_dir().join("wasm32-unknown-unknown/release/docent_web.wasm")),
-    )?;
-    let wasm = staging.join("docent-app_bg.wasm");
-    run(
-        "shrink the wasm (wasm-opt -Oz, binaryen 132 from npm)",
-        command("wasm-opt")
-            .args([
-                "-Oz",
-                // Repeat until nothing shrinks, and use that fresh memory is zeros (the
-                // module owns its memory): ~0.5 KB brotli, measured in ../shared/SIZE.md.
-                "--converge",
-                "--zero-filled-memory",
-                "--enable-bulk-memory",
-                "--enable-reference-types",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-multivalue",
-                "--output",
-            ])
-            .arg(&wasm)
-            .arg(&wasm),
-    )?;
-
+    for (dialect, name) in BUILDS {
+        build_one(dialect, name, &staging)?;
+    }
     // Written beside dist/ and then renamed over it, so dist/ is never half-written: an
     // interrupted build leaves the previous dist/ (or none), and the next build replaces it.
     let out = root().join("dist.partial");
@@ -94,19 +60,25 @@ pub fn build() -> Result<(), String> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let mut files: Vec<(&str, Vec<u8>)> = vec![
-        ("docent-app.js", read(&staging.join("docent-app.js"))?),
-        ("docent-app_bg.wasm", read(&wasm)?),
-        ("docent.css", read(&root().join("style/docent.css"))?),
-    ];
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (_, name) in BUILDS {
+        for file in [format!("{name}.js"), format!("{name}_bg.wasm")] {
+            let bytes = read(&staging.join(&file))?;
+            files.push((file, bytes));
+        }
+    }
+    files.push((
+        "docent.css".to_string(),
+        read(&root().join("style/docent.css"))?,
+    ));
     let hashed: Vec<(String, String)> = files
         .iter()
-        .map(|(name, bytes)| (name.to_string(), hashed_name(name, bytes)))
+        .map(|(name, bytes)| (name.clone(), hashed_name(name, bytes)))
         .collect();
     let loader = String::from_utf8(read(&root().join("loader/docent.js"))?)
         .map_err(|_| "loader/docent.js is not UTF-8".to_string())?;
     let loader = point_loader_at(&slim(&loader), &hashed)?;
-    files.insert(0, ("docent.js", loader.into_bytes()));
+    files.insert(0, ("docent.js".to_string(), loader.into_bytes()));
 
     copy_dir(&staging.join("snippets"), &out.join("snippets"))?;
 
@@ -137,6 +109,66 @@ pub fn build() -> Result<(), String> {
     std::fs::rename(&out, &dist).map_err(|e| format!("cannot write {}: {e}", dist.display()))?;
     println!("wrote {}", dist.display());
     Ok(())
+}
+
+/// Builds the widget for one platform (`--features dialect`), makes its glue `name.js` and
+/// `name_bg.wasm` in `staging` (wasm-bindgen puts the snippets beside them) and shrinks the
+/// wasm. Each build replaces the last one's `docent_web.wasm`, so they run one after another.
+fn build_one(dialect: &str, name: &str, staging: &Path) -> Result<(), String> {
+    run(
+        &format!("build the widget for {dialect} (cargo build --release --target wasm32-unknown-unknown)"),
+        command("cargo").args([
+            "build",
+            "--release",
+            "--lib",
+            "-p",
+            "docent-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--no-default-features",
+            "--features",
+            dialect,
+        ]),
+    )?;
+    run(
+        &format!("generate its JS glue (wasm-bindgen --target web --out-name {name})"),
+        command("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                // `link_to!` modules (the page-command executor) become files beside the
+                // glue, imported when first used, instead of blobs inlined into it, which a
+                // strict CSP would refuse.
+                "--split-linked-modules",
+                "--out-name",
+                name,
+                "--out-dir",
+            ])
+            .arg(staging)
+            .arg(target_dir().join("wasm32-unknown-unknown/release/docent_web.wasm")),
+    )?;
+    let wasm = staging.join(format!("{name}_bg.wasm"));
+    run(
+        "shrink the wasm (wasm-opt -Oz, binaryen 132 from npm)",
+        command("wasm-opt")
+            .args([
+                "-Oz",
+                // Repeat until nothing shrinks, and use that fresh memory is zeros (the
+                // module owns its memory): ~0.5 KB brotli, measured in ../shared/SIZE.md.
+                "--converge",
+                "--zero-filled-memory",
+                "--enable-bulk-memory",
+                "--enable-reference-types",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-multivalue",
+                "--output",
+            ])
+            .arg(&wasm)
+            .arg(&wasm),
+    )
 }
 
 /// Copies a folder's files and subfolders (wasm-bindgen's `snippets/`).

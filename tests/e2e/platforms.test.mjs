@@ -1,0 +1,134 @@
+// The AUI and Amigo dialects in a real browser against the reference server: AUI through the
+// key-holding relay to the server's AUI simulator, Amigo to the server's Amigo side. Each page
+// loads its own platform's widget build.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer, launchBrowser, openPage, sel, say, artifacts } from './harness.mjs';
+
+const AUI_KEY = 'aui_test_e2e_0123456789';
+const shared = { server: null, browser: null };
+before(async () => {
+  shared.server = await startServer([], { DOCENT_AUI_KEY: AUI_KEY });
+  shared.browser = await launchBrowser();
+});
+after(async () => {
+  await shared.browser?.close();
+  shared.server?.stop();
+});
+
+/** Counts, from the page's start, agent rows added to the list and text changes inside rows. */
+function watchRows() {
+  window.__rows = { agentRowsAdded: 0, textChanges: 0 };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'characterData') window.__rows.textChanges += 1;
+      for (const node of r.addedNodes) {
+        if (node.nodeType === 1 && node.matches?.('[data-testid="docent-message"][data-author="agent"]')) {
+          window.__rows.agentRowsAdded += 1;
+        }
+      }
+    }
+  }).observe(document, { childList: true, subtree: true, characterData: true });
+}
+
+test('AUI through the relay: advice streams into one message in place, then product cards; the key never reaches the page', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  const received = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(String(f.payload))));
+  page.on('response', async (r) => {
+    if (r.url().includes('/relay/')) received.push(JSON.stringify(r.headers()) + (await r.text().catch(() => '')));
+  });
+  try {
+    await page.addInitScript(watchRows);
+    await page.goto(`${shared.server.url}/aui.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'microwave adviser' }).waitFor();
+    const before = await page.evaluate(() => window.__rows.agentRowsAdded);
+
+    await say(page, 'I am looking for a built-in microwave with at least 20 liters capacity');
+    await page.locator(sel.cards).first().waitFor({ timeout: 20000 });
+    const reply = page.locator(sel.agentMessages).nth(1);
+    assert.match(await reply.locator('.docent-message__bubble').innerText(), /^I found several built-in microwaves/);
+    assert.equal(await page.locator(sel.agentMessages).count(), 2, 'the streamed reply and its final message are one bubble');
+
+    const updates = received.filter((f) => f.includes('thread-message-text-content-updated')).length;
+    const rows = await page.evaluate(() => window.__rows);
+    assert.ok(updates > 3, `the reply streamed (${updates} cumulative updates)`);
+    assert.equal(rows.agentRowsAdded - before, 1, 'one row for the reply, never remounted while it grew');
+    assert.ok(rows.textChanges >= updates / 2, `text grew in place (${rows.textChanges} text changes)`);
+
+    const cards = page.locator(sel.cards);
+    assert.ok(await cards.count() >= 2, 'several products');
+    assert.ok(await cards.locator('.docent-card__title').first().innerText());
+    assert.ok(await page.locator(`${sel.cards}[data-recommended="true"]`).count() >= 1, 'the recommended one is marked');
+    const link = cards.first().locator('a.docent-card__link');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.match(await link.getAttribute('rel'), /noopener/);
+    await page.waitForFunction(() => [...document.querySelectorAll('.docent-card__image')].every((i) => i.complete && i.naturalWidth > 0));
+
+    assert.ok(received.length > 0);
+    for (const text of received) assert.ok(!text.includes(AUI_KEY), 'the AUI key reached the page');
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: path.join(artifacts, 'aui-cards.png') });
+  } finally {
+    await context.close();
+  }
+});
+
+test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retried by itself, a reload continues the thread', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  try {
+    await page.addInitScript(watchRows);
+    await page.goto(`${shared.server.url}/amigo.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'look up an order' }).waitFor();
+    assert.match(sockets[0], /\/v1\/6f1c2a3e-9b7d-4c1e-8a2f-0d3b5e7c9a11\/sessions\/connect\?service_id=.*tool_events=true/);
+
+    await say(page, 'where is my order 1234');
+    await page.locator(sel.agentMessages).filter({ hasText: '1234' }).waitFor();
+    assert.match(await page.locator(sel.activity).innerText(), /lookup order: done/);
+
+    // The server cuts this turn off the first time: the widget tries again by itself.
+    await say(page, 'where is order 1234 #stream_interrupted');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]').length === 3, null, { timeout: 20000 });
+    await page.waitForTimeout(1500);
+    assert.equal(await page.locator(sel.agentMessages).count(), 3, 'greeting and two answers, none doubled');
+    assert.equal(await page.locator(sel.visitorMessages).count(), 2);
+    assert.equal(await page.locator('.docent-message--failed').count(), 0, 'nothing marked undelivered');
+    assert.ok(sockets.length >= 2, 'a fresh connection after the cut');
+
+    const shown = await page.locator('[data-testid="docent-message"]').allInnerTexts();
+    await page.reload();
+    await page.locator(sel.agentMessages).nth(2).waitFor();
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await page.locator('[data-testid="docent-message"]').allInnerTexts(), shown,
+      'the same thread: no second greeting, no doubled or missing turn');
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: path.join(artifacts, 'amigo-tools.png') });
+  } finally {
+    await context.close();
+  }
+});
+
+test('Amigo: settings it cannot use are refused before connecting, in plain words', async () => {
+  const { page, context } = await openPage(shared.browser);
+  const messages = [];
+  const sockets = [];
+  page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  try {
+    await page.goto(`${shared.server.url}/amigo.html`);
+    await page.evaluate(() => {
+      Docent.destroy();
+      Docent.init({ dialect: 'amigo', publicKey: 'pk_test_docent', workspaceId: 'not-a-uuid', serviceId: '2b8e4d6f-1a3c-4e5b-9d7f-8c0a2e4b6d13', entityId: '9d0f1b2c-3e4a-4b5c-8d6e-7f8a9b0c1d25', open: true, load: 'eager' });
+    });
+    await page.locator(sel.status).filter({ hasText: /not set up correctly/ }).waitFor();
+    assert.deepEqual(sockets, [], 'no socket was opened');
+    assert.ok(messages.some((m) => m.startsWith('error:') && /workspace-id/.test(m)), messages.join('\n'));
+  } finally {
+    await context.close();
+  }
+});
