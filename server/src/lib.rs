@@ -8,7 +8,10 @@
 //! Modules depend one way, each only on those below it:
 //! `dialects` (a platform's routes and admission) → `connection` (one loop for every
 //! dialect) → `turns` (the turn runner and answered-once cache) → `sessions` → `channels`;
-//! `agent`, `faults` and `state` beside them. Only `dialects` names a platform.
+//! `agent`, `faults` and `state` beside them. Only `dialects` names a platform, and a
+//! dialect's own state stays in it: `state::AppState` holds what every dialect shares, and
+//! the composition root (`main.rs`, or a test) builds a dialect's state (AUI's
+//! `dialects::aui::AuiState`) and hands it to [`app`].
 
 pub mod agent;
 pub mod channels;
@@ -27,13 +30,16 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, get_service, post, MethodRouter};
 use axum::Router;
+use dialects::aui::AuiState;
+use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
-/// The whole server as a router.
-pub fn app(state: AppState) -> Router {
-    let mut router = dialects::routes();
+/// The whole server as a router: `state` shared by every handler, `aui` the AUI simulator's
+/// and relay's own (`AuiState::new(AuiConfig::default(), secret)` for their defaults).
+pub fn app(state: AppState, aui: Arc<AuiState>) -> Router {
+    let mut router = dialects::routes(aui);
     if state.config.control {
         router = router
             .route("/control/sessions/{id}", get(rest::session_record))

@@ -1,10 +1,11 @@
 //! `docent-server`: the reference agent server. `--help` lists the options.
 
 use docent_server::agent::{Script, BUILT_IN_SCRIPT};
-use docent_server::dialects::aui::Secret;
+use docent_server::dialects::aui::{AuiConfig, AuiState, Secret};
 use docent_server::sessions::random_bytes;
 use docent_server::{app, AppState, Config};
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 const HELP: &str = "docent-server — Docent's reference agent server (live-demo and Amigo protocols)
@@ -86,6 +87,7 @@ struct Options {
     port: u16,
     script: Option<String>,
     config: Config,
+    aui: AuiConfig,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -94,6 +96,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         port: 8787,
         script: None,
         config: Config::default(),
+        aui: AuiConfig::default(),
     };
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
@@ -161,27 +164,25 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
                 options.config.reply_delay = Duration::from_millis(number("milliseconds")?)
             }
             "--aui-upstream" => {
-                options.config.aui.upstream = Some(match value.as_str() {
+                options.aui.upstream = Some(match value.as_str() {
                     "gcp" => docent_protocol::aui::GCP_BASE.to_string(),
                     "azure" => docent_protocol::aui::AZURE_BASE.to_string(),
                     url => url.trim_end_matches('/').to_string(),
                 })
             }
-            "--aui-key-file" => options.config.aui.relay_key = Some(secret_file(&flag, &value)?),
-            "--aui-secret-file" => {
-                options.config.aui.relay_secret = Some(secret_file(&flag, &value)?)
-            }
-            "--aui-origin" => options.config.aui.allowed_origins.push(value.clone()),
+            "--aui-key-file" => options.aui.relay_key = Some(secret_file(&flag, &value)?),
+            "--aui-secret-file" => options.aui.relay_secret = Some(secret_file(&flag, &value)?),
+            "--aui-origin" => options.aui.allowed_origins.push(value.clone()),
             "--aui-token-lifetime" => {
-                options.config.aui.token_lifetime = Duration::from_secs(number("seconds")?)
+                options.aui.token_lifetime = Duration::from_secs(number("seconds")?)
             }
             "--aui-max-messages" => {
-                options.config.aui.max_messages_per_minute = number("a number")? as u32
+                options.aui.max_messages_per_minute = number("a number")? as u32
             }
             "--aui-stream-delay" => {
-                options.config.aui.stream_delay = Duration::from_millis(number("milliseconds")?)
+                options.aui.stream_delay = Duration::from_millis(number("milliseconds")?)
             }
-            "--aui-public-url" => options.config.aui.public_url = Some(value.clone()),
+            "--aui-public-url" => options.aui.public_url = Some(value.clone()),
             "--aui-key" | "--aui-secret" => {
                 return Err(format!(
                     "{flag} is not taken on the command line (it would show in `ps`): \
@@ -191,7 +192,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             other => return Err(format!("unknown option `{other}` (see --help)")),
         }
     }
-    aui_environment(&mut options.config)?;
+    aui_environment(&mut options.aui)?;
     Ok(options)
 }
 
@@ -204,16 +205,16 @@ fn secret_file(flag: &str, path: &str) -> Result<Secret, String> {
 }
 
 /// AUI settings from the environment, where the files did not give them.
-fn aui_environment(config: &mut Config) -> Result<(), String> {
+fn aui_environment(aui: &mut AuiConfig) -> Result<(), String> {
     let env = |name: &str| std::env::var(name).ok().and_then(Secret::new);
-    if config.aui.relay_key.is_none() {
-        config.aui.relay_key = env("DOCENT_AUI_KEY");
+    if aui.relay_key.is_none() {
+        aui.relay_key = env("DOCENT_AUI_KEY");
     }
-    if config.aui.relay_secret.is_none() {
-        config.aui.relay_secret = env("DOCENT_AUI_RELAY_SECRET");
+    if aui.relay_secret.is_none() {
+        aui.relay_secret = env("DOCENT_AUI_RELAY_SECRET");
     }
     if let Some(keys) = env("DOCENT_AUI_SIMULATOR_KEYS") {
-        config.aui.simulator_keys = keys
+        aui.simulator_keys = keys
             .expose()
             .split(',')
             .map(str::trim)
@@ -251,7 +252,10 @@ async fn main() {
         }
     }
     // A fresh secret each start: tokens from an earlier run are refused, as they should be.
-    let state = AppState::new(options.config, script, &random_bytes::<32>());
+    // The AUI relay signs with it too unless --aui-secret-file or the environment gives one.
+    let secret = random_bytes::<32>();
+    let state = AppState::new(options.config, script, &secret);
+    let aui = Arc::new(AuiState::new(options.aui, &secret));
     let address = format!("{}:{}", options.host, options.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
@@ -262,13 +266,13 @@ async fn main() {
     let local = listener
         .local_addr()
         .expect("a bound socket has an address");
-    state.aui.set_local_address(local);
+    aui.set_local_address(local);
     println!("docent-server listening on http://{local}");
     let _ = std::io::stdout().flush();
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app(state))
+    if let Err(e) = axum::serve(listener, app(state, aui))
         .with_graceful_shutdown(shutdown)
         .await
     {

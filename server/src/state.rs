@@ -1,4 +1,5 @@
-//! The server's configuration and what every handler shares.
+//! The server's configuration and what every handler shares. A dialect's own settings and
+//! state stay in its dialect, so this module depends on none.
 
 use crate::agent::Script;
 use crate::faults;
@@ -37,8 +38,6 @@ pub struct Config {
     /// (a reply for a connection that closed is lost), and react to no `iframe_event`
     /// (analytics only). Default off: the reference server speaks Docent's extension.
     pub seed_only: bool,
-    /// The AUI simulator and relay (`dialects::aui`).
-    pub aui: crate::dialects::aui::AuiConfig,
 }
 
 impl Default for Config {
@@ -54,7 +53,6 @@ impl Default for Config {
             control: false,
             faults: faults::Faults::default(),
             seed_only: false,
-            aui: Default::default(),
         }
     }
 }
@@ -67,14 +65,12 @@ pub struct AppState {
     pub sessions: Sessions,
     pub tokens: Tokens,
     pub faults: Arc<faults::FaultState>,
-    pub aui: crate::dialects::aui::AuiState,
 }
 
 impl AppState {
     pub fn new(config: Config, script: Script, secret: &[u8]) -> AppState {
         AppState {
             tokens: Tokens::new(secret, config.token_lifetime),
-            aui: crate::dialects::aui::AuiState::new(&config.aui, secret),
             faults: Arc::new(faults::FaultState::new(config.faults.clone())),
             config: Arc::new(config),
             script: Arc::new(script),

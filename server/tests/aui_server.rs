@@ -8,13 +8,12 @@ mod support;
 use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask};
 use docent_protocol::aui::{ExternalTaskMessage, ServerFrame};
 use docent_server::dialects::aui::{AuiConfig, Secret};
-use docent_server::Config;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use support::{start, SECRET};
+use support::{start_with, SECRET};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -44,30 +43,29 @@ fn assert_key_never_reached_the_widget() {
     }
 }
 
-fn simulator_config() -> Config {
-    Config {
-        aui: AuiConfig {
-            stream_delay: Duration::from_millis(5),
-            ..AuiConfig::default()
-        },
-        ..Config::default()
+fn simulator_config() -> AuiConfig {
+    AuiConfig {
+        stream_delay: Duration::from_millis(5),
+        ..AuiConfig::default()
     }
 }
 
-fn relay_config(upstream: SocketAddr) -> Config {
+fn relay_config(upstream: SocketAddr) -> AuiConfig {
     relay_config_to(&format!("http://{upstream}"), KEY)
 }
 
-fn relay_config_to(upstream: &str, key: &str) -> Config {
-    Config {
-        aui: AuiConfig {
-            relay_key: Secret::new(key),
-            upstream: Some(upstream.to_string()),
-            upstream_timeout: Duration::from_secs(5),
-            ..AuiConfig::default()
-        },
-        ..Config::default()
+fn relay_config_to(upstream: &str, key: &str) -> AuiConfig {
+    AuiConfig {
+        relay_key: Secret::new(key),
+        upstream: Some(upstream.to_string()),
+        upstream_timeout: Duration::from_secs(5),
+        ..AuiConfig::default()
     }
+}
+
+/// A server with the default `Config` and `aui` for its AUI simulator and relay.
+async fn start(aui: AuiConfig) -> SocketAddr {
+    start_with(Default::default(), aui).await
 }
 
 /// A plain HTTP/1.1 request; answers the status, the body as JSON and the raw answer.
@@ -590,7 +588,7 @@ async fn the_relay_refuses_other_origins_and_bad_site_keys() {
 
     // Configured origins replace the loopback default.
     let mut config = relay_config(sim);
-    config.aui.allowed_origins = vec!["https://shop.example".into()];
+    config.allowed_origins = vec!["https://shop.example".into()];
     let shop = start(config).await;
     let (status, _) = widget_http(
         shop,
@@ -831,7 +829,7 @@ async fn upstream_failures_reach_the_widget_as_the_relays_own_errors() {
 
     // No key configured: a clear 503.
     let mut config = relay_config(sim);
-    config.aui.relay_key = None;
+    config.relay_key = None;
     let bare = start(config).await;
     let (status, reply) = widget_http(
         bare,
@@ -885,7 +883,7 @@ async fn a_slow_upstream_answer_does_not_hold_other_visitors() {
 async fn too_many_messages_close_4029() {
     let sim = start(simulator_config()).await;
     let mut config = relay_config(sim);
-    config.aui.max_messages_per_minute = 1;
+    config.max_messages_per_minute = 1;
     let relay = start(config).await;
     let task = start_task(relay).await;
     let mut socket = relay_socket(relay, &task, Some(ORIGIN)).await;

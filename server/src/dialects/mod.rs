@@ -5,15 +5,17 @@
 
 use crate::state::AppState;
 use axum::Router;
+use std::sync::Arc;
 
 mod amigo;
 pub mod aui;
 mod live_demo;
 
-/// Every dialect's routes.
-pub fn routes() -> Router<AppState> {
+/// Every dialect's routes. A dialect with state of its own (AUI's simulator and relay) gets
+/// it here from the composition root; `AppState` holds only what every dialect shares.
+pub fn routes(aui: Arc<aui::AuiState>) -> Router<AppState> {
     Router::new()
         .merge(live_demo::routes())
-        .merge(aui::routes())
+        .merge(aui::routes(aui))
         .merge(amigo::routes())
 }

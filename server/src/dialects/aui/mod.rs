@@ -12,10 +12,14 @@
 //! (the neutral connection loop of `crate::connection` serves live-demo's session model:
 //! server-held sessions, message ids, a scripted turn runner). The simulator speaks AUI's
 //! wire with `docent_protocol::aui`'s types directly.
+//!
+//! The dialect keeps its own state ([`AuiConfig`], [`AuiState`]): the composition root
+//! (`main.rs`, or a test) builds an `Arc<AuiState>` and hands it to [`routes`], whose
+//! handlers read it as an axum `Extension`; the neutral `crate::state` knows nothing of it.
 
 use crate::state::AppState;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -97,9 +101,10 @@ impl Default for AuiConfig {
     }
 }
 
-/// What the AUI handlers share: the simulator's tasks and the relay's signer.
-#[derive(Clone)]
+/// What the AUI handlers share: their configuration, the simulator's tasks and the relay's
+/// signer.
 pub struct AuiState {
+    pub(crate) config: AuiConfig,
     pub(crate) tasks: Arc<Mutex<HashMap<String, upstream::TaskRecord>>>,
     pub(crate) relay: Arc<relay::Relay>,
     /// This server's own address, the relay's default upstream.
@@ -107,10 +112,13 @@ pub struct AuiState {
 }
 
 impl AuiState {
-    pub fn new(config: &AuiConfig, secret: &[u8]) -> AuiState {
+    /// `secret` signs relay tokens unless `config.relay_secret` is set (the server passes its
+    /// own token secret).
+    pub fn new(config: AuiConfig, secret: &[u8]) -> AuiState {
         AuiState {
             tasks: Arc::default(),
-            relay: Arc::new(relay::Relay::new(config, secret)),
+            relay: Arc::new(relay::Relay::new(&config, secret)),
+            config,
             local: Arc::default(),
         }
     }
@@ -125,7 +133,8 @@ impl AuiState {
     }
 }
 
-pub fn routes() -> Router<AppState> {
+/// The simulator's and the relay's routes, their handlers sharing `aui`.
+pub fn routes(aui: Arc<AuiState>) -> Router<AppState> {
     use docent_protocol::aui::{client as contract, MESSAGE_PATH, SESSION_PATH, TASKS_PATH};
     Router::new()
         .route(
@@ -143,4 +152,5 @@ pub fn routes() -> Router<AppState> {
         .route(contract::TASKS_PATH, post(relay::create_task))
         .route(contract::MESSAGE_PATH, post(relay::message))
         .route(contract::SOCKET_PATH, get(relay::session))
+        .layer(Extension(aui))
 }

@@ -30,7 +30,7 @@
 //! 502 `UPSTREAM_REJECTED` (AUI refused the relay), 503/504 `UPSTREAM_UNAVAILABLE`.
 
 use super::outbound::{self, UpstreamError};
-use super::AuiConfig;
+use super::{AuiConfig, AuiState};
 use crate::rest::{bearer, error, public_key_ok};
 use crate::sessions::random_bytes;
 use crate::state::AppState;
@@ -39,6 +39,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask, RelayTaskRequest};
 use docent_protocol::aui::{close, codes, Task, MESSAGE_PATH, TASKS_PATH};
 use futures_util::{SinkExt, StreamExt};
@@ -212,8 +213,8 @@ fn redact(text: &str, key: &str) -> String {
 }
 
 /// The key and the upstream base, or the error that says the relay is not set up.
-fn upstream(state: &AppState) -> Result<(String, String), &'static str> {
-    let config = &state.config.aui;
+fn upstream(aui: &AuiState) -> Result<(String, String), &'static str> {
+    let config = &aui.config;
     let key = config
         .relay_key
         .as_ref()
@@ -221,7 +222,7 @@ fn upstream(state: &AppState) -> Result<(String, String), &'static str> {
     let base = config
         .upstream
         .clone()
-        .or_else(|| state.aui.local_base())
+        .or_else(|| aui.local_base())
         .ok_or("The relay has no AUI upstream configured")?;
     Ok((key.expose().to_string(), base))
 }
@@ -249,10 +250,11 @@ fn upstream_failure(failure: UpstreamError) -> Response {
 /// `POST /relay/aui/tasks`.
 pub async fn create_task(
     State(state): State<AppState>,
+    Extension(aui): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = &state.config.aui;
+    let config = &aui.config;
     match bearer(&headers) {
         Some(key) if public_key_ok(&state, key) => {}
         _ => {
@@ -277,7 +279,7 @@ pub async fn create_task(
             )
         }
     };
-    let (key, base) = match upstream(&state) {
+    let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
         Err(message) => {
             return error(
@@ -323,7 +325,7 @@ pub async fn create_task(
     };
     let origin = origin.unwrap_or_default();
     let answer = RelayTask {
-        token: state.aui.relay.issue(&task.id, &origin),
+        token: aui.relay.issue(&task.id, &origin),
         expires_in: Some(config.token_lifetime.as_secs()),
         welcome_message: task.welcome_text().map(|text| redact(&text, &key)),
         followup_suggestions: task
@@ -385,9 +387,13 @@ fn task_of(frame: &[u8]) -> Option<String> {
 }
 
 /// `POST /relay/aui/message` (`Authorization: Bearer <relay token>`): the REST fallback.
-pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let config = &state.config.aui;
-    let claims = match bearer(&headers).map(|token| state.aui.relay.check(token)) {
+pub async fn message(
+    Extension(aui): Extension<Arc<AuiState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let config = &aui.config;
+    let claims = match bearer(&headers).map(|token| aui.relay.check(token)) {
         Some(Ok(claims)) => claims,
         Some(Err(problem)) => return token_refused(problem),
         None => return token_refused(TokenProblem::Invalid),
@@ -403,7 +409,7 @@ pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: By
             "The message's task_id is not the task this token is for",
         );
     }
-    let (key, base) = match upstream(&state) {
+    let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
         Err(message) => {
             return error(
@@ -452,7 +458,7 @@ pub struct SocketQuery {
 /// `GET /relay/aui/session?task_id=…&token=…`.
 pub async fn session(
     ws: WebSocketUpgrade,
-    State(state): State<AppState>,
+    Extension(aui): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -461,7 +467,7 @@ pub async fn session(
         task_id: query.get("task_id").cloned(),
         token: query.get("token").cloned(),
     };
-    ws.on_upgrade(move |socket| serve(socket, state, query, origin))
+    ws.on_upgrade(move |socket| serve(socket, aui, query, origin))
 }
 
 async fn close_widget(mut widget: WebSocket, code: u16, reason: &str) {
@@ -483,9 +489,9 @@ fn cut(text: &str, max: usize) -> String {
     text[..end].to_string()
 }
 
-async fn serve(widget: WebSocket, state: AppState, query: SocketQuery, origin: Option<String>) {
-    let config = state.config.aui.clone();
-    let Some(_admitted) = state.aui.relay.admit(config.max_connections) else {
+async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin: Option<String>) {
+    let config = aui.config.clone();
+    let Some(_admitted) = aui.relay.admit(config.max_connections) else {
         return close_widget(
             widget,
             relay_close::RATE_LIMITED,
@@ -493,7 +499,7 @@ async fn serve(widget: WebSocket, state: AppState, query: SocketQuery, origin: O
         )
         .await;
     };
-    let claims = match query.token.as_deref().map(|t| state.aui.relay.check(t)) {
+    let claims = match query.token.as_deref().map(|t| aui.relay.check(t)) {
         Some(Ok(claims)) => claims,
         Some(Err(TokenProblem::Expired)) => {
             return close_widget(
@@ -529,7 +535,7 @@ async fn serve(widget: WebSocket, state: AppState, query: SocketQuery, origin: O
         )
         .await;
     }
-    let (key, base) = match upstream(&state) {
+    let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
         Err(message) => return close_widget(widget, relay_close::TRY_AGAIN_LATER, message).await,
     };

@@ -22,19 +22,21 @@
 //! "kill") is refused by moderation; an unknown `task_id` is an application error.
 
 use super::adviser::{self, Advice};
+use super::AuiState;
 use crate::sessions::random_bytes;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use docent_protocol::aui::{
     close, ErrorPayload, ExternalTaskMessage, MessageRequest, Party, RestError, ServerFrame, Task,
     TaskList, ValidationIssue, API_KEY_HEADER, API_KEY_QUERY,
 };
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One task the simulator holds.
@@ -53,11 +55,11 @@ const SLOW_TRIGGER: &str = "simulate slow reply";
 const INTERNAL_TRIGGER: &str = "simulate internal error";
 const SLOW_DELAY: Duration = Duration::from_millis(1500);
 
-fn key_ok(state: &AppState, key: Option<&str>) -> bool {
+fn key_ok(state: &AuiState, key: Option<&str>) -> bool {
     let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
         return false;
     };
-    let keys = &state.config.aui.simulator_keys;
+    let keys = &state.config.simulator_keys;
     if keys.is_empty() {
         key.starts_with("aui_test_")
     } else {
@@ -142,8 +144,8 @@ fn validation_error(issues: Vec<ValidationIssue>) -> Response {
 }
 
 /// The base of the URLs handed out: the configured one, or `http://<Host>`.
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.aui.public_url {
+fn public_base(state: &AuiState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
         return url.trim_end_matches('/').to_string();
     }
     let host = headers
@@ -226,7 +228,7 @@ fn user(id: &str) -> Party {
 
 /// `POST /api/v1/external/tasks {user_id}`.
 pub async fn create_task(
-    State(state): State<AppState>,
+    Extension(state): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -255,7 +257,7 @@ pub async fn create_task(
         ..ExternalTaskMessage::default()
     };
     {
-        let mut tasks = state.aui.tasks.lock().unwrap();
+        let mut tasks = state.tasks.lock().unwrap();
         let serial = tasks.len() as u64;
         tasks.insert(
             task.id.clone(),
@@ -275,7 +277,7 @@ pub async fn create_task(
 
 /// `GET /api/v1/external/tasks?user_id=…&page=1&size=10`.
 pub async fn list_tasks(
-    State(state): State<AppState>,
+    Extension(state): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -308,7 +310,6 @@ pub async fn list_tasks(
         }
     };
     let mut mine: Vec<(u64, Task)> = state
-        .aui
         .tasks
         .lock()
         .unwrap()
@@ -347,7 +348,7 @@ fn task_not_found() -> ErrorPayload {
 
 /// `GET /api/v1/external/tasks/{task_id}/messages`.
 pub async fn history(
-    State(state): State<AppState>,
+    Extension(state): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     Path(task_id): Path<String>,
 ) -> Response {
@@ -355,7 +356,6 @@ pub async fn history(
         return not_authenticated();
     }
     let messages = state
-        .aui
         .tasks
         .lock()
         .unwrap()
@@ -383,8 +383,8 @@ enum Failure {
 }
 
 /// Answers a message: records it and the reply in the task's history.
-fn answer(state: &AppState, request: &MessageRequest, base: &str) -> Result<Advice, Failure> {
-    let mut tasks = state.aui.tasks.lock().unwrap();
+fn answer(state: &AuiState, request: &MessageRequest, base: &str) -> Result<Advice, Failure> {
+    let mut tasks = state.tasks.lock().unwrap();
     let Some(record) = tasks.get_mut(&request.task_id) else {
         let mut payload = task_not_found();
         payload.status_code = 400;
@@ -425,8 +425,8 @@ fn answer(state: &AppState, request: &MessageRequest, base: &str) -> Result<Advi
 }
 
 /// The reply as the final `ExternalTaskMessage`, recorded in the task's history.
-fn finish(state: &AppState, task_id: &str, advice: Advice) -> ExternalTaskMessage {
-    let mut tasks = state.aui.tasks.lock().unwrap();
+fn finish(state: &AuiState, task_id: &str, advice: Advice) -> ExternalTaskMessage {
+    let mut tasks = state.tasks.lock().unwrap();
     let user_id = tasks
         .get(task_id)
         .map(|r| r.task.user_id.clone())
@@ -452,7 +452,11 @@ fn is_slow(text: &str) -> bool {
 }
 
 /// `POST /api/v1/external/message {task_id, text, context?}`.
-pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn message(
+    Extension(state): Extension<Arc<AuiState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !key_ok(&state, header_key(&headers)) {
         return not_authenticated();
     }
@@ -487,7 +491,7 @@ pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: By
 /// `GET /api/v1/external/session?network_api_key=…`: the streaming socket.
 pub async fn session(
     ws: WebSocketUpgrade,
-    State(state): State<AppState>,
+    Extension(state): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -535,8 +539,8 @@ async fn fail(mut socket: WebSocket, code: u16, payload: ErrorPayload) {
         .await;
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, base: String) {
-    let delay = state.config.aui.stream_delay;
+async fn serve(mut socket: WebSocket, state: Arc<AuiState>, base: String) {
+    let delay = state.config.stream_delay;
     while let Some(Ok(frame)) = socket.recv().await {
         let text = match frame {
             Message::Text(text) => text,
@@ -609,7 +613,7 @@ pub async fn image(Path(file): Path<String>) -> Response {
 
 /// `GET /aui/products/{id}`: the product page a card links to.
 pub async fn product_page(
-    State(state): State<AppState>,
+    Extension(state): Extension<Arc<AuiState>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
