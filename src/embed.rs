@@ -292,6 +292,20 @@ impl Config {
         }
     }
 
+    /// Where the conversation is kept: one per product, and per platform settings where a
+    /// platform has its own (two Amigo entities on one site are two conversations).
+    pub fn storage_key(&self) -> String {
+        let mut key = format!("docent:{}", self.product_id);
+        if !self.dialect_options.is_empty() {
+            key = format!("docent:{}:{}", self.dialect, self.product_id);
+            for (_, value) in &self.dialect_options {
+                key.push(':');
+                key.push_str(value.trim());
+            }
+        }
+        key
+    }
+
     pub fn not_set_up(&self) -> Option<String> {
         (!self.missing.is_empty()).then(|| {
             format!(
@@ -430,5 +444,18 @@ mod tests {
         let warnings = unknown_options(["product-id", "prodct-id", "styles"], &[]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("\"prodct-id\""), "{}", warnings[0]);
+    }
+
+    #[test]
+    fn each_platform_setting_keeps_its_own_conversation() {
+        let (live, _) = read(&REQUIRED_GIVEN);
+        assert_eq!(live.storage_key(), "docent:crm");
+        let amigo = |entity: &str| {
+            let mut pairs = vec![("dialect", "amigo"), ("public-key", "pk_test_docent")];
+            pairs.push(("entity-id", entity));
+            read(&pairs).0.storage_key()
+        };
+        assert_eq!(amigo("e1"), "docent:amigo::e1");
+        assert_ne!(amigo("e1"), amigo("e2"));
     }
 }

@@ -110,7 +110,11 @@ impl Widget {
     /// Sends `text` as the visitor, opening the chat so they see it. False (and a console
     /// warning saying why) if the text cannot be sent.
     pub fn send(&self, text: String) -> bool {
-        if let Err(problem) = conversation::check_visitor_text(&text) {
+        let max = self
+            .chat
+            .state
+            .with_untracked(|c| c.platform.max_text_chars);
+        if let Err(problem) = conversation::check_visitor_text(&text, max) {
             web_sys::console::warn_1(&format!("Docent.send: {problem}").into());
             return false;
         }

@@ -137,6 +137,11 @@ pub trait ClientDialect: Sync {
     fn options(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The longest message the platform takes, in characters, if it says (the widget's own
+    /// limit applies otherwise).
+    fn max_text_chars(&self) -> Option<usize> {
+        None
+    }
     /// Whether `data-product-id` is needed (some platforms name what to talk about otherwise).
     fn needs_product(&self) -> bool {
         true

@@ -19,7 +19,7 @@ mod link;
 mod storage;
 mod tour;
 
-use crate::conversation::{Conversation, Effect, Event, Snapshot};
+use crate::conversation::{Conversation, Effect, Event, Platform, Snapshot, MAX_VISITOR_CHARS};
 use crate::dialects;
 use crate::embed::Config;
 use crate::transport::Socket;
@@ -84,10 +84,11 @@ impl Chat {
             destroyed: StoredValue::new(false),
         };
         chat.restore();
-        if dialect.heartbeat_ms().is_none() {
-            chat.state
-                .update_untracked(Conversation::without_keep_alive);
-        }
+        let platform = Platform {
+            keep_alive: dialect.heartbeat_ms().is_some(),
+            max_text_chars: dialect.max_text_chars().unwrap_or(MAX_VISITOR_CHARS),
+        };
+        chat.state.update_untracked(|c| c.fit(platform));
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
         let heartbeat = dialect.heartbeat_ms().and_then(|ms| {

@@ -18,10 +18,7 @@ impl Chat {
     }
 
     pub(super) fn storage_key(self) -> String {
-        format!(
-            "docent:{}",
-            self.config.with_value(|c| c.product_id.clone())
-        )
+        self.config.with_value(|c| c.storage_key())
     }
 
     /// Picks up the conversation a reload interrupted. Anything unreadable or expired is

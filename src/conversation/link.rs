@@ -54,8 +54,6 @@ pub(super) struct Link {
     hidden: bool,
     /// A reconnect came due while the tab was hidden or offline: it waits for them.
     reconnect_deferred: bool,
-    /// The platform has no keep-alive, so a quiet connection is not a dead one.
-    pub(super) quiet_is_alive: bool,
 }
 
 impl Link {
@@ -104,19 +102,14 @@ impl Conversation {
         self.flush(now_ms)
     }
 
-    /// For a platform without keep-alive frames (the shell knows from the dialect): silence
-    /// then says nothing about the connection, and only an overdue answer replaces it.
-    pub fn without_keep_alive(&mut self) {
-        self.link.quiet_is_alive = true;
-    }
-
     /// The watchdog: a silent connection, or one on which an answer is not coming, is
     /// replaced; otherwise anything waiting that now fits is sent.
     pub(super) fn tick(&mut self, now_ms: f64) -> Vec<Effect> {
         if self.status != Status::Connected {
             return vec![];
         }
-        let silent = !self.link.quiet_is_alive && now_ms - self.link.last_frame_at >= SILENCE_MS;
+        // Without keep-alive frames, silence says nothing: only an overdue answer counts.
+        let silent = self.platform.keep_alive && now_ms - self.link.last_frame_at >= SILENCE_MS;
         // An answer that is not coming on this connection: a fresh one gets the
         // message again (and a server without acknowledgements forgets the old one).
         let stuck = self.outbox.answer_overdue(now_ms);
@@ -510,7 +503,10 @@ mod tests {
     #[test]
     fn without_keep_alive_a_quiet_connection_stays() {
         let mut c = connected();
-        c.without_keep_alive();
+        c.fit(Platform {
+            keep_alive: false,
+            ..Platform::default()
+        });
         assert_eq!(
             c.act(Event::Tick, 85_001.0),
             [],

@@ -37,6 +37,7 @@ use docent_protocol::{
     AgentEvent, Closed, PageCommand, PageEvent, SessionHandle, Started, VisitorAction,
 };
 use link::Link;
+
 use outbox::Outbox;
 
 /// A note for the visitor about something that went wrong but did not end the chat.
@@ -157,9 +158,30 @@ pub struct Conversation {
     outbox: Outbox,
     /// What the connection has shown so far: see `link.rs`.
     link: Link,
+    /// What the platform allows and expects.
+    pub platform: Platform,
     /// The host page was told the connection is in trouble (`docent:error`) and has not
     /// seen it come back yet.
     connection_trouble_told: bool,
+}
+
+/// What differs between platforms that the conversation must respect (the shell reads it
+/// from the dialect).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Platform {
+    /// The platform answers heartbeats: a silent connection is a dead one.
+    pub keep_alive: bool,
+    /// The longest message a visitor may send, in characters.
+    pub max_text_chars: usize,
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform {
+            keep_alive: true,
+            max_text_chars: MAX_VISITOR_CHARS,
+        }
+    }
 }
 
 impl Default for Conversation {
@@ -186,8 +208,14 @@ impl Conversation {
             next_id: 1,
             outbox: Outbox::default(),
             link: Link::default(),
+            platform: Platform::default(),
             connection_trouble_told: false,
         }
+    }
+
+    /// Fits the conversation to its platform.
+    pub fn fit(&mut self, platform: Platform) {
+        self.platform = platform;
     }
 
     /// Whether the visitor can type and send right now (a message may still wait for the
@@ -263,13 +291,13 @@ impl Conversation {
             Event::End => self.end(),
             Event::StartNew => {
                 let open = self.open;
-                let quiet_is_alive = self.link.quiet_is_alive;
+                let platform = self.platform;
                 *self = Conversation {
                     open,
                     next_id: self.next_id,
                     ..Conversation::new(&self.agent_name)
                 };
-                self.link.quiet_is_alive = quiet_is_alive;
+                self.platform = platform;
                 self.status = Status::Starting;
                 vec![Effect::CreateSession]
             }

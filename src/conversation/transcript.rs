@@ -56,15 +56,15 @@ pub struct Message {
     pub products: Vec<Product>,
 }
 
-/// Checks what the visitor typed: trimmed, not empty, not too long.
-pub fn check_visitor_text(text: &str) -> Result<String, String> {
+/// Checks what the visitor typed: trimmed, not empty, not longer than `max_chars`.
+pub fn check_visitor_text(text: &str, max_chars: usize) -> Result<String, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(texts::EMPTY_MESSAGE.into());
     }
     let count = trimmed.chars().count();
-    if count > MAX_VISITOR_CHARS {
-        return Err(texts::message_too_long(count, MAX_VISITOR_CHARS));
+    if count > max_chars {
+        return Err(texts::message_too_long(count, max_chars));
     }
     Ok(trimmed.to_string())
 }
@@ -107,7 +107,7 @@ impl Conversation {
 
     /// The visitor sends text: refused with a reason, or queued and flushed.
     pub(super) fn visitor_says(&mut self, text: String, now_ms: f64) -> Vec<Effect> {
-        let text = match check_visitor_text(&text) {
+        let text = match check_visitor_text(&text, self.platform.max_text_chars) {
             Ok(text) => text,
             Err(problem) => {
                 self.notify(problem);
@@ -262,6 +262,29 @@ mod tests {
             [say("hello", 2)]
         );
         assert_eq!(c.notice, None);
+    }
+
+    /// Amigo takes up to 10,000 characters: its conversation allows that many, not more.
+    #[test]
+    fn the_platform_sets_the_longest_message() {
+        let mut c = connected();
+        c.fit(crate::conversation::Platform {
+            max_text_chars: 10_000,
+            ..Default::default()
+        });
+        let long = "y".repeat(10_000);
+        assert_eq!(
+            c.act(Event::VisitorSays(long.clone()), 1.0),
+            [say(&long, 2)]
+        );
+        let too_long = "z".repeat(10_001);
+        assert_eq!(c.act(Event::VisitorSays(too_long), 2.0), []);
+        assert!(c
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("the limit is 10000"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use crate::conversation::{check_visitor_text, MAX_VISITOR_CHARS};
+use crate::conversation::check_visitor_text;
 use leptos::prelude::*;
 
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line; empty or oversized
@@ -11,10 +11,14 @@ pub fn Composer(
     /// The chat cannot take messages now (it ended).
     #[prop(into)]
     disabled: Signal<bool>,
+    /// The longest message the platform takes, in characters.
+    #[prop(optional)]
+    max_chars: Option<usize>,
 ) -> impl IntoView {
+    let max = max_chars.unwrap_or(crate::conversation::MAX_VISITOR_CHARS);
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
-    let send = move || match check_visitor_text(&text.get_untracked()) {
+    let send = move || match check_visitor_text(&text.get_untracked(), max) {
         Ok(message) => {
             problem.set(None);
             text.set(String::new());
@@ -24,7 +28,7 @@ pub fn Composer(
     };
     let near_limit = move || {
         let count = text.with(|t| t.chars().count());
-        (count > MAX_VISITOR_CHARS * 9 / 10).then(|| format!("{count} / {MAX_VISITOR_CHARS}"))
+        (count > max * 9 / 10).then(|| format!("{count} / {max}"))
     };
     view! {
         <form class="docent-composer" data-testid="docent-composer"

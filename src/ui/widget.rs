@@ -21,6 +21,7 @@ pub fn ChatWidget(
     let status = Memo::new(move |_| state.with(|c| c.status.clone()));
     let notice = Memo::new(move |_| state.with(|c| c.notice.clone()));
     let typing = Memo::new(move |_| state.with(|c| c.typing));
+    let max_chars = state.with_untracked(|c| c.platform.max_text_chars);
     let activity = Memo::new(move |_| state.with(|c| c.activity.clone()));
     let suggestions = Memo::new(move |_| {
         state.with(|c| {
@@ -90,7 +91,7 @@ pub fn ChatWidget(
                 <LeadFormView form=lead_form
                     on_submit=Callback::new(move |values| dispatch.run(Event::LeadSubmitted(values)))/>
                 <SuggestionChips suggestions=suggestions on_pick=send/>
-                <Composer on_send=send disabled=ended/>
+                <Composer on_send=send disabled=ended max_chars=max_chars/>
             </section>
             <Launcher open=open on_toggle=toggle/>
         </div>

@@ -119,15 +119,47 @@ test('Amigo: settings it cannot use are refused before connecting, in plain word
   const sockets = [];
   page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
   page.on('websocket', (ws) => sockets.push(ws.url()));
+  const ids = { serviceId: '2b8e4d6f-1a3c-4e5b-9d7f-8c0a2e4b6d13', entityId: '9d0f1b2c-3e4a-4b5c-8d6e-7f8a9b0c1d25' };
   try {
     await page.goto(`${shared.server.url}/amigo.html`);
-    await page.evaluate(() => {
+    await page.evaluate((ids) => {
       Docent.destroy();
-      Docent.init({ dialect: 'amigo', publicKey: 'pk_test_docent', workspaceId: 'not-a-uuid', serviceId: '2b8e4d6f-1a3c-4e5b-9d7f-8c0a2e4b6d13', entityId: '9d0f1b2c-3e4a-4b5c-8d6e-7f8a9b0c1d25', open: true, load: 'eager' });
-    });
+      Docent.init({ dialect: 'amigo', publicKey: 'pk_test_docent', workspaceId: 'not-a-uuid', ...ids, open: true, load: 'eager' });
+    }, ids);
     await page.locator(sel.status).filter({ hasText: /not set up correctly/ }).waitFor();
-    assert.deepEqual(sockets, [], 'no socket was opened');
     assert.ok(messages.some((m) => m.startsWith('error:') && /workspace-id/.test(m)), messages.join('\n'));
+
+    // A key that cannot travel as a WebSocket subprotocol token.
+    await page.evaluate((ids) => {
+      Docent.destroy();
+      Docent.init({ dialect: 'amigo', publicKey: 'pk_test:docent', workspaceId: '6f1c2a3e-9b7d-4c1e-8a2f-0d3b5e7c9a11', ...ids, open: true, load: 'eager' });
+    }, ids);
+    await page.locator(sel.status).filter({ hasText: /not set up correctly/ }).waitFor();
+    assert.ok(messages.some((m) => m.startsWith('error:') && m.includes('`:`')), messages.join('\n'));
+    assert.deepEqual(sockets, [], 'no socket was opened for either');
+  } finally {
+    await context.close();
+  }
+});
+
+test('Amigo: up to 10,000 characters go; 10,001 are refused in the composer and kept', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    await page.goto(`${shared.server.url}/amigo.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).first().waitFor();
+    const long = 'a'.repeat(10_001);
+    await page.fill(sel.input, long);
+    await page.press(sel.input, 'Enter');
+    await page.locator('.docent-composer__hint').filter({ hasText: '10001 characters' }).waitFor();
+    assert.equal(await page.inputValue(sel.input), long, 'the text is kept');
+    assert.equal(await page.locator(sel.visitorMessages).count(), 0);
+    assert.match(await page.locator('.docent-composer__count').innerText(), /10001 \/ 10000/);
+    await page.fill(sel.input, 'b'.repeat(10_000));
+    await page.press(sel.input, 'Enter');
+    await page.locator(sel.visitorMessages).first().waitFor();
+    assert.equal(await page.inputValue(sel.input), '');
+    assert.deepEqual(errors, []);
   } finally {
     await context.close();
   }

@@ -188,6 +188,11 @@ impl ClientDialect for Amigo {
         ]
     }
 
+    /// Seed 004: `user_text` is 1 to 10,000 characters.
+    fn max_text_chars(&self) -> Option<usize> {
+        Some(10_000)
+    }
+
     /// The service and entity name the conversation; there is no product.
     fn needs_product(&self) -> bool {
         false
