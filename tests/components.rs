@@ -97,6 +97,7 @@ fn message(id: u64, author: Author, text: &str) -> Message {
         client_id: None,
         attempts: 0,
         rewrites: 0,
+        products: Vec::new(),
     }
 }
 
