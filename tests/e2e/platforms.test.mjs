@@ -35,7 +35,11 @@ function watchRows() {
 test('AUI through the relay: advice streams into one message in place, then product cards; the key never reaches the page', async () => {
   const { page, context, errors } = await openPage(shared.browser);
   const received = [];
-  page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(String(f.payload))));
+  const sent = [];
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => received.push(String(f.payload)));
+    ws.on('framesent', (f) => sent.push(JSON.parse(String(f.payload))));
+  });
   page.on('response', async (r) => {
     if (r.url().includes('/relay/')) received.push(JSON.stringify(r.headers()) + (await r.text().catch(() => '')));
   });
@@ -66,6 +70,15 @@ test('AUI through the relay: advice streams into one message in place, then prod
     assert.equal(await link.getAttribute('target'), '_blank');
     assert.match(await link.getAttribute('rel'), /noopener/);
     await page.waitForFunction(() => [...document.querySelectorAll('.docent-card__image')].every((i) => i.complete && i.naturalWidth > 0));
+
+    // A follow-up chip continues the same task.
+    const chip = page.locator(sel.chips).first();
+    const chipText = await chip.innerText();
+    await chip.click();
+    await page.locator(sel.visitorMessages).filter({ hasText: chipText }).waitFor();
+    await page.locator(sel.agentMessages).nth(2).waitFor({ timeout: 20000 });
+    assert.equal(sent.length, 2, 'two messages went to the relay');
+    assert.ok(sent[0].task_id && sent.every((m) => m.task_id === sent[0].task_id), 'one task for the conversation');
 
     assert.ok(received.length > 0);
     for (const text of received) assert.ok(!text.includes(AUI_KEY), 'the AUI key reached the page');
