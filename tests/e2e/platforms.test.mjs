@@ -92,7 +92,14 @@ test('AUI through the relay: advice streams into one message in place, then prod
 test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retried by itself, a reload continues the thread', async () => {
   const { page, context, errors } = await openPage(shared.browser);
   const sockets = [];
-  page.on('websocket', (ws) => sockets.push(ws.url()));
+  const threads = [];
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framereceived', (f) => {
+      const frame = JSON.parse(String(f.payload));
+      if (frame.event === 'session.created') threads.push(frame.data.conversation_id);
+    });
+  });
   try {
     await page.addInitScript(watchRows);
     await page.goto(`${shared.server.url}/amigo.html`);
@@ -119,6 +126,16 @@ test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retri
     await page.waitForTimeout(1500);
     assert.deepEqual(await page.locator('[data-testid="docent-message"]').allInnerTexts(), shown,
       'the same thread: no second greeting, no doubled or missing turn');
+
+    // The server kills the socket: the widget reconnects to the same thread by itself.
+    const before = sockets.length;
+    await fetch(`${shared.server.url}/control/sessions/${threads[0]}/close?code=1012`, { method: 'POST' });
+    for (let i = 0; i < 100 && sockets.length <= before; i += 1) await page.waitForTimeout(100);
+    await say(page, 'book a demo tomorrow');
+    await page.locator(sel.agentMessages).nth(3).waitFor({ timeout: 20000 });
+    assert.ok(sockets.length > before, 'a new connection after the kill');
+    assert.ok(threads.length >= 3 && threads.every((t) => t === threads[0]), `one thread: ${threads}`);
+    assert.equal(await page.locator(sel.agentMessages).count(), 4, 'greeting and three answers');
     assert.deepEqual(errors, []);
     await page.screenshot({ path: path.join(artifacts, 'amigo-tools.png') });
   } finally {
