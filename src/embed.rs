@@ -451,11 +451,15 @@ mod tests {
         let (live, _) = read(&REQUIRED_GIVEN);
         assert_eq!(live.storage_key(), "docent:crm");
         let amigo = |entity: &str| {
-            let mut pairs = vec![("dialect", "amigo"), ("public-key", "pk_test_docent")];
+            let mut pairs = vec![
+                ("dialect", "amigo"),
+                ("public-key", "pk_test_docent"),
+                ("product-id", "p"),
+            ];
             pairs.push(("entity-id", entity));
             read(&pairs).0.storage_key()
         };
-        assert_eq!(amigo("e1"), "docent:amigo::e1");
+        assert_eq!(amigo("e1"), "docent:amigo:p:e1");
         assert_ne!(amigo("e1"), amigo("e2"));
     }
 }
