@@ -176,7 +176,12 @@ test('Amigo: up to 10,000 characters go; 10,001 are refused in the composer and 
   const { page, context, errors } = await openPage(shared.browser);
   try {
     await page.goto(`${shared.server.url}/amigo.html`);
-    await page.click(sel.launcher);
+    // Another entity than the other tests', so this is a new thread with its own greeting.
+    await page.evaluate(() => {
+      Docent.destroy();
+      Docent.init({ dialect: 'amigo', publicKey: 'pk_test_docent', workspaceId: '6f1c2a3e-9b7d-4c1e-8a2f-0d3b5e7c9a11',
+        serviceId: '2b8e4d6f-1a3c-4e5b-9d7f-8c0a2e4b6d13', entityId: '0c4e5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f60', open: true, load: 'eager' });
+    });
     await page.locator(sel.agentMessages).first().waitFor();
     const long = 'a'.repeat(10_001);
     await page.fill(sel.input, long);
