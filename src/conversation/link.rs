@@ -270,6 +270,7 @@ impl Conversation {
             error.message
         ));
         if error.retryable && self.session.is_some() {
+            self.drop_partial_reply();
             let mut effects = vec![warn, Effect::Reconnect];
             let passing = Closed {
                 kind: CloseKind::Retry,
@@ -417,7 +418,13 @@ mod tests {
             retryable: true,
             fatal: false,
         };
+        c.act(delta("Let me che"), 1.5);
         let effects = c.act(Event::Agent(AgentEvent::Error(cut)), 2.0);
+        assert_eq!(
+            transcript(&c),
+            ["Hi, I'm Ava", "hi"],
+            "half an answer is taken back"
+        );
         assert!(
             matches!(
                 effects[..],

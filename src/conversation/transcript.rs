@@ -137,6 +137,14 @@ impl Conversation {
         }
     }
 
+    /// Takes back the text of a turn the platform abandoned (it will answer again in full):
+    /// the visitor is not left with half an answer above the whole one.
+    pub(super) fn drop_partial_reply(&mut self) {
+        if let Some(id) = self.streaming.take() {
+            self.messages.retain(|m| m.id != id);
+        }
+    }
+
     /// Shows a reply: its text, its suggestions, and its page commands to run.
     pub(super) fn show_reply(&mut self, reply: AgentMessage, now_ms: f64) -> Vec<Effect> {
         // The complete reply ends the streamed text in progress: it becomes that message
