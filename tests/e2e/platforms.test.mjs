@@ -113,7 +113,11 @@ test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retri
 
     // The server cuts this turn off the first time: the widget tries again by itself.
     await say(page, 'where is order 1234 #stream_interrupted');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]').length === 3, null, { timeout: 20000 });
+    // Done when the third answer is the whole answer (the same as the first time), not a part.
+    await page.waitForFunction(() => {
+      const answers = [...document.querySelectorAll('[data-testid="docent-message"][data-author="agent"] .docent-message__bubble')];
+      return answers.length >= 3 && answers[2].textContent === answers[1].textContent;
+    }, null, { timeout: 20000 });
     await page.waitForTimeout(1500);
     assert.equal(await page.locator(sel.agentMessages).count(), 3, 'greeting and two answers, none doubled');
     assert.equal(await page.locator(sel.visitorMessages).count(), 2);
