@@ -440,6 +440,42 @@ mod tests {
         assert_eq!(transcript(&c), ["Hi, I'm Ava", "hi", "hello"]);
     }
 
+    /// The same toward a server that names no answers (Amigo): the turn goes again.
+    #[test]
+    fn a_retryable_error_resends_toward_a_server_without_ids() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("a".into()), 1.0);
+        c.act(unnamed("A"), 2.0);
+        assert_eq!(c.act(Event::VisitorSays("b".into()), 3.0), [say("b", 4)]);
+        c.act(delta("par"), 3.5);
+        let cut = AgentError {
+            code: ErrorCode::Other("stream_interrupted".into()),
+            message: "interrupted".into(),
+            retryable: true,
+            fatal: false,
+        };
+        c.act(Event::Agent(AgentEvent::Error(cut)), 4.0);
+        c.act(Event::ReconnectDue, 5.0);
+        assert_eq!(c.act(Event::SocketOpened, 6.0), [say("b", 4)]);
+    }
+
+    /// Amigo streams its greeting as a turn: a visitor who writes while it streams is not
+    /// answered by the greeting's end, but by the next reply.
+    #[test]
+    fn a_stream_begun_before_a_message_does_not_answer_it() {
+        let mut c = connected();
+        c.act(delta("Hi the"), 1.0);
+        assert_eq!(c.act(Event::VisitorSays("a".into()), 2.0), [say("a", 3)]);
+        c.act(unnamed("Hi there"), 3.0);
+        assert_eq!(
+            delivery(&c, "a"),
+            Delivery::Sent,
+            "the greeting's end is no answer to it"
+        );
+        c.act(unnamed("A"), 4.0);
+        assert_eq!(delivery(&c, "a"), Delivery::Answered);
+    }
+
     #[test]
     fn a_dropped_connection_retries_with_growing_jittered_delays_and_keeps_messages() {
         let mut c = connected();

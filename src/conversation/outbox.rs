@@ -148,9 +148,14 @@ impl Conversation {
         self.typing = false;
         self.link.answered_on_connection = true;
         let Some(answers) = reply.reply_to.clone() else {
-            // A server that does not name its answers: credited only when certain.
+            // A server that does not name its answers: credited only when certain. A
+            // streamed reply that began before the message was sent (a greeting still
+            // streaming when the visitor typed) answers something earlier, not it.
+            let began_before = |id: u64| self.streaming.is_some_and(|row| row < id);
             if !self.outbox.server_acks {
-                if let Some(id) = policy::unnamed_answer(&self.outbox.in_flight) {
+                if let Some(id) =
+                    policy::unnamed_answer(&self.outbox.in_flight).filter(|&id| !began_before(id))
+                {
                     self.outbox.in_flight.clear();
                     if let Some(m) = self.messages.iter_mut().find(|m| m.id == id) {
                         m.delivery = Delivery::Answered;
