@@ -142,6 +142,10 @@ pub trait ClientDialect: Sync {
     fn max_text_chars(&self) -> Option<usize> {
         None
     }
+    /// Whether the visitor's messages carry the page they were written on (`context.url`).
+    fn wants_page_context(&self) -> bool {
+        false
+    }
     /// Whether `data-product-id` is needed (some platforms name what to talk about otherwise).
     fn needs_product(&self) -> bool {
         true

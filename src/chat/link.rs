@@ -53,6 +53,18 @@ impl Chat {
         let Some(session) = session else {
             return self.dispatch(Event::NotSent(action));
         };
+        let action = match action {
+            VisitorAction::Say {
+                text,
+                context: None,
+                client_id,
+            } if self.dialect.wants_page_context() => VisitorAction::Say {
+                text,
+                context: page_context(),
+                client_id,
+            },
+            other => other,
+        };
         let Some(frame) = self.dialect.encode(&session, &action) else {
             return;
         };
@@ -154,4 +166,12 @@ impl Chat {
             self.dispatch(Event::Online(false));
         }
     }
+}
+
+/// `{"url": …}`: the page the visitor wrote on, as the platform's `context` has it.
+fn page_context() -> Option<serde_json::Value> {
+    let url = web_sys::window()?.location().href().ok()?;
+    let mut context = serde_json::Map::new();
+    context.insert("url".into(), serde_json::Value::String(url));
+    Some(serde_json::Value::Object(context))
 }

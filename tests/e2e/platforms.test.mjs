@@ -79,6 +79,7 @@ test('AUI through the relay: advice streams into one message in place, then prod
     await page.locator(sel.agentMessages).nth(2).waitFor({ timeout: 20000 });
     assert.equal(sent.length, 2, 'two messages went to the relay');
     assert.ok(sent[0].task_id && sent.every((m) => m.task_id === sent[0].task_id), 'one task for the conversation');
+    assert.equal(sent[0].context?.url, `${shared.server.url}/aui.html`, 'each message says the page it was written on');
 
     assert.ok(received.length > 0);
     for (const text of received) assert.ok(!text.includes(AUI_KEY), 'the AUI key reached the page');

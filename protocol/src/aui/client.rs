@@ -298,6 +298,11 @@ impl ClientDialect for Aui {
         &[USER_ID_OPTION]
     }
 
+    /// Seed 000 / PROTOCOLS.md: a message's `context` carries the page's `url`.
+    fn wants_page_context(&self) -> bool {
+        true
+    }
+
     fn classify_close(&self, code: u16) -> Closed {
         let other = |name: &str| Some(ErrorCode::Other(name.into()));
         let (kind, reason) = match code {
