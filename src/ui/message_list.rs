@@ -116,7 +116,7 @@ fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     view! {
         <div class=class data-testid="docent-message" data-author=author data-speech=row.speech>
             <div class="docent-message__bubble" node_ref=bubble></div>
-            {move || row.products.with(|p| (!p.is_empty()).then(|| view! { <ProductCards products=p.clone()/> }))}
+            {cards(row.products)}
             {move || pending().then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
             {move || failed().then(|| view! {
                 <div class="docent-message__meta docent-message__meta--failed">
@@ -130,10 +130,20 @@ fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     }
 }
 
+/// The row's product cards, in builds for platforms that offer products.
+#[cfg(feature = "product-cards")]
+fn cards(products: RwSignal<Vec<Product>>) -> impl IntoView {
+    move || products.with(|p| (!p.is_empty()).then(|| view! { <ProductCards products=p.clone()/> }))
+}
+
+#[cfg(not(feature = "product-cards"))]
+fn cards(_: RwSignal<Vec<Product>>) {}
+
 /// The products the agent offers: one card each, with what the platform gave (a picture,
 /// the name, the price, a few specs, whether it is the agent's pick, its variants) and a link
 /// to its page in a new tab. Every text is a text node; URLs were checked by the protocol
 /// (http(s) or a path only).
+#[cfg(feature = "product-cards")]
 #[component]
 fn ProductCards(products: Vec<Product>) -> impl IntoView {
     let cards = products
