@@ -4,6 +4,7 @@
 
 mod support;
 use support as seed_examples;
+use support::fuzz::{self, mutate_bytes, Rng, Shape};
 
 use docent_protocol::aui::{
     self, close, codes, Aui, CreateTaskRequest, ErrorPayload, ExternalTaskMessage, MessageRequest,
@@ -344,38 +345,9 @@ fn protocols_md_task_option_and_moderation_shapes_read() {
 
 // ---------------------------------------------------------------- generated frames
 
-/// xorshift64*, as in decode_never_panics.rs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-fn random_value(rng: &mut Rng, depth: u32) -> Value {
-    let scalar = |rng: &mut Rng| match rng.below(7) {
-        0 => Value::Null,
-        1 => json!(rng.below(2) == 0),
-        2 => json!(rng.next() as i64),
-        3 => json!(f64::from(rng.below(1000) as u32) / 7.0),
-        4 => json!(""),
-        5 => json!("é\u{0}\u{202e}javascript:alert(1)"),
-        _ => json!("x".repeat(rng.below(50))),
-    };
-    if depth == 0 || rng.below(3) == 0 {
-        return scalar(rng);
-    }
-    let keys = [
+/// The AUI fields generated objects are made of.
+const SHAPE: Shape = Shape {
+    keys: &[
         "event",
         "data",
         "text",
@@ -391,40 +363,13 @@ fn random_value(rng: &mut Rng, depth: u32) -> Value {
         "variants_options",
         "followup_suggestions",
         "sender",
-    ];
-    match rng.below(2) {
-        0 => Value::Array(
-            (0..rng.below(4))
-                .map(|_| random_value(rng, depth - 1))
-                .collect(),
-        ),
-        _ => {
-            let mut map = Map::new();
-            for _ in 0..rng.below(6) {
-                map.insert(rng.pick(&keys).to_string(), random_value(rng, depth - 1));
-            }
-            Value::Object(map)
-        }
-    }
-}
+    ],
+    odd_text: "é\u{0}\u{202e}javascript:alert(1)",
+    max_fields: 6,
+};
 
-fn mutate_bytes(rng: &mut Rng, text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for _ in 0..=rng.below(4) {
-        if bytes.is_empty() {
-            break;
-        }
-        let at = rng.below(bytes.len());
-        match rng.below(4) {
-            0 => bytes[at] = rng.next() as u8,
-            1 => {
-                bytes.remove(at);
-            }
-            2 => bytes.insert(at, *rng.pick(b"{}[]\",:\\0 ")),
-            _ => bytes.truncate(at),
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
+fn random_value(rng: &mut Rng, depth: u32) -> Value {
+    fuzz::random_value(rng, depth, &SHAPE)
 }
 
 #[test]

@@ -4,28 +4,11 @@
 
 mod support;
 use support as seed_examples;
+use support::fuzz::{self, mutate_bytes, Rng, Shape};
 
 use docent_protocol::live_demo::{ClientMessage, LiveDemo};
 use docent_protocol::{DecodeError, Decoder};
 use serde_json::{json, Map, Value};
-
-/// xorshift64*: small, deterministic, good enough to spread inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const SERVER_TYPES: [&str; 5] = [
     "agent_response",
@@ -35,67 +18,30 @@ const SERVER_TYPES: [&str; 5] = [
     "pong",
 ];
 
+/// The live-demo fields generated objects are made of.
+const SHAPE: Shape = Shape {
+    keys: &[
+        "text",
+        "type",
+        "payload",
+        "isTyping",
+        "fields",
+        "cta",
+        "code",
+        "iframeCommands",
+        "ts",
+        "k",
+    ],
+    odd_text: "\u{0}\u{202e}<script>",
+    max_fields: 5,
+};
+
 fn random_scalar(rng: &mut Rng) -> Value {
-    match rng.below(7) {
-        0 => Value::Null,
-        1 => json!(rng.below(2) == 0),
-        2 => json!(rng.next() as i64),
-        3 => json!(f64::from(rng.below(1000) as u32) / 7.0),
-        4 => json!(""),
-        5 => json!("\u{0}\u{202e}<script>"),
-        _ => json!("x".repeat(rng.below(50))),
-    }
+    fuzz::random_scalar(rng, &SHAPE)
 }
 
 fn random_value(rng: &mut Rng, depth: u32) -> Value {
-    if depth == 0 || rng.below(3) == 0 {
-        return random_scalar(rng);
-    }
-    match rng.below(2) {
-        0 => Value::Array(
-            (0..rng.below(4))
-                .map(|_| random_value(rng, depth - 1))
-                .collect(),
-        ),
-        _ => {
-            let keys = [
-                "text",
-                "type",
-                "payload",
-                "isTyping",
-                "fields",
-                "cta",
-                "code",
-                "iframeCommands",
-                "ts",
-                "k",
-            ];
-            let mut map = Map::new();
-            for _ in 0..rng.below(5) {
-                map.insert(rng.pick(&keys).to_string(), random_value(rng, depth - 1));
-            }
-            Value::Object(map)
-        }
-    }
-}
-
-fn mutate_bytes(rng: &mut Rng, text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for _ in 0..=rng.below(4) {
-        if bytes.is_empty() {
-            break;
-        }
-        let at = rng.below(bytes.len());
-        match rng.below(4) {
-            0 => bytes[at] = rng.next() as u8,
-            1 => {
-                bytes.remove(at);
-            }
-            2 => bytes.insert(at, *rng.pick(b"{}[]\",:\\0 ")),
-            _ => bytes.truncate(at),
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
+    fuzz::random_value(rng, depth, &SHAPE)
 }
 
 /// Which error a generated frame must give, where its kind is known.

@@ -1,6 +1,8 @@
 //! Loads the JSON examples of the seed documents verbatim, so golden tests follow the
 //! vendor's own text rather than a copy that could drift from it.
 
+pub mod fuzz;
+
 use std::path::PathBuf;
 
 /// `../shared/seeds/NAME`, beside the project root.
