@@ -231,6 +231,15 @@ fn log(what: &str) {
     eprintln!("docent-server: aui relay: {what}");
 }
 
+/// The relay cannot reach AUI at all (no key, no upstream): said the same way everywhere.
+fn unavailable(message: &str) -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        relay_codes::UPSTREAM_UNAVAILABLE,
+        message,
+    )
+}
+
 fn upstream_failure(failure: UpstreamError) -> Response {
     let (status, message) = match failure {
         UpstreamError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "AUI did not answer in time"),
@@ -281,13 +290,7 @@ pub async fn create_task(
     };
     let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
-        Err(message) => {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                relay_codes::UPSTREAM_UNAVAILABLE,
-                message,
-            )
-        }
+        Err(message) => return unavailable(message),
     };
     let user_id = request
         .user_id
@@ -411,13 +414,7 @@ pub async fn message(
     }
     let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
-        Err(message) => {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                relay_codes::UPSTREAM_UNAVAILABLE,
-                message,
-            )
-        }
+        Err(message) => return unavailable(message),
     };
     let body = String::from_utf8_lossy(&body).into_owned();
     let answer = outbound::request(
