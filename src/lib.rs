@@ -6,6 +6,7 @@
 //! - [`dialects`]: the one place that maps `data-dialect` to a platform's codec.
 //! - [`texts`]: the words said about problems, made from meanings.
 //! - [`embed`]: the host page's options.
+//! - [`markdown`]: the subset of markdown agent messages may use, parsed as they stream.
 //! - [`ui`]: Leptos components.
 //!
 //! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
@@ -19,6 +20,7 @@ mod decimal;
 pub mod dialects;
 pub mod embed;
 mod layering;
+pub mod markdown;
 pub mod texts;
 pub mod transport;
 pub mod ui;
