@@ -81,7 +81,8 @@ pub fn MessageList(
     }
 }
 
-/// One message. Text is always a text node: nothing an agent sends can become markup.
+/// One message. A visitor's text is a text node; an agent's is markdown built as DOM nodes
+/// (`rich_text`): nothing either sends is ever parsed as HTML.
 #[component]
 fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     let author = match row.author {
@@ -109,9 +110,9 @@ fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     };
     let id = row.id;
     let bubble = NodeRef::<leptos::html::Div>::new();
-    let text = row.text;
+    let content = row.content.node();
     bubble.on_load(move |el| {
-        let _ = el.append_child(&text);
+        let _ = el.append_child(&content);
     });
     view! {
         <div class=class data-testid="docent-message" data-author=author data-speech=row.speech>
