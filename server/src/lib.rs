@@ -43,6 +43,7 @@ pub fn app(state: AppState, aui: Arc<AuiState>) -> Router {
     if state.config.control {
         router = router
             .route("/control/sessions/{id}", get(rest::session_record))
+            .route("/control/sessions/{id}/say", post(rest::say))
             .route(
                 "/control/sessions/{id}/close",
                 post(rest::close_session_socket),

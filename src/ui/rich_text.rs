@@ -61,9 +61,7 @@ impl RichText {
 }
 
 fn make(name: &str) -> Element {
-    leptos::prelude::document()
-        .create_element(name)
-        .unwrap()
+    leptos::prelude::document().create_element(name).unwrap()
 }
 
 /// Carries out `ops` inside the elements `open` (innermost last). With `tail`, every node

@@ -81,6 +81,9 @@ pub struct AuiConfig {
     pub max_messages_per_minute: u32,
     /// Relay connections one instance holds at once (then 4029). Default 1000.
     pub max_connections: usize,
+    /// The simulator answers `echo: X` with X as its text, a suggestion and the fields of a
+    /// product card (for tests; on with `--control`). Default off.
+    pub echo: bool,
 }
 
 impl Default for AuiConfig {
@@ -97,6 +100,7 @@ impl Default for AuiConfig {
             upstream_timeout: Duration::from_secs(30),
             max_messages_per_minute: 30,
             max_connections: 1000,
+            echo: false,
         }
     }
 }
