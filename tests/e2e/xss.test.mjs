@@ -157,3 +157,57 @@ test(`Amigo: ${corpus.length} payloads as the agent's streamed text and tool nam
     await context.close();
   }
 });
+
+test('markdown renders as a reply streams: finished blocks are built once, the row is never remounted', async () => {
+  const { page, context, errors, watch } = await watched('amigo.html');
+  try {
+    // Every element that appears in an agent bubble, and every one taken out again.
+    await page.evaluate(() => {
+      window.__md = { added: [], removed: [], strongWhileStreaming: false };
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const inBubble = r.target.closest?.('.docent-message__bubble') ?? r.target.parentElement?.closest('.docent-message__bubble');
+          if (!inBubble) continue;
+          for (const n of r.addedNodes) if (n.nodeType === 1) window.__md.added.push(n);
+          for (const n of r.removedNodes) if (n.nodeType === 1) window.__md.removed.push(n);
+          if (inBubble.querySelector('strong') && !inBubble.textContent.includes('end')) window.__md.strongWhileStreaming = true;
+          // The first paragraph and list of the reply as first drawn.
+          if (inBubble.textContent.startsWith('First')) {
+            window.__md.p ??= inBubble.querySelector('p');
+            window.__md.ul ??= inBubble.querySelector('ul');
+          }
+        }
+      }).observe(document.querySelector('[data-testid="docent-messages"]'), { childList: true, subtree: true, characterData: true });
+    });
+    const rows = await page.locator(sel.agentMessages).count();
+    const row = await page.locator(sel.agentMessages).first().elementHandle();
+    const text = 'First **paragraph** here.\n\n- one\n- two `code`\n\nSee [the docs](https://example.com/docs) *end*';
+    await say(page, `echo: ${text}`);
+    const reply = page.locator(sel.agentMessages).nth(rows);
+    await reply.locator('em').waitFor({ timeout: 20000 });
+    await page.waitForTimeout(300);
+    const bubble = reply.locator('.docent-message__bubble');
+    assert.equal(await bubble.evaluate((b) => b.querySelector('.docent-message__text').innerHTML),
+      '<p>First <strong>paragraph</strong> here.</p><ul><li>one</li><li>two <code>code</code></li></ul>'
+      + '<p>See <a href="https://example.com/docs" target="_blank" rel="noopener noreferrer">the docs</a> <em>end</em></p>');
+    const seen = await page.evaluate(() => {
+      const bubble = document.querySelectorAll('[data-testid="docent-message"][data-author="agent"] .docent-message__bubble');
+      const final = new Set(bubble[bubble.length - 1].querySelectorAll('*'));
+      const last = bubble[bubble.length - 1];
+      return {
+        sameP: last.querySelector('p') === window.__md.p,
+        sameUl: last.querySelector('ul') === window.__md.ul,
+        finalEverRemoved: window.__md.removed.filter((n) => final.has(n)).length,
+        removed: window.__md.removed.length,
+        strongWhileStreaming: window.__md.strongWhileStreaming,
+      };
+    });
+    assert.ok(seen.sameP && seen.sameUl, `finished blocks are the nodes first drawn: ${JSON.stringify(seen)}`);
+    assert.equal(seen.finalEverRemoved, 0, 'no element of the finished reply was ever taken out and put back');
+    assert.ok(seen.strongWhileStreaming, 'bold showed while the reply was still arriving');
+    assert.ok(await row.evaluate((r) => r.isConnected), 'the greeting row is the same node');
+    await nothingRan(page, watch, errors);
+  } finally {
+    await context.close();
+  }
+});
