@@ -647,15 +647,17 @@ mod tests {
         ] {
             let mut text = String::from(start);
             let mut tree = Tree::default();
+            let started = std::time::Instant::now();
             for _ in 0..5_000 {
                 text.push_str(piece);
                 tree.grow(&text);
             }
             println!(
-                "{name}: 5,000 updates, {} bytes, {} bytes parsed ({:.2} per byte)",
+                "{name}: 5,000 updates, {} bytes, {} bytes parsed ({:.2} per byte), {} ms (debug build)",
                 text.len(),
                 tree.parsed,
-                tree.parsed as f64 / text.len() as f64
+                tree.parsed as f64 / text.len() as f64,
+                started.elapsed().as_millis()
             );
             assert!(tree.parsed <= most * text.len(), "{name}: {}", tree.parsed);
             assert_eq!(tree.html(), md(&text));
