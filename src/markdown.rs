@@ -583,11 +583,29 @@ mod tests {
 
     impl Tree {
         fn grow(&mut self, text: &str) {
-            let text: &'static str = Box::leak(text.to_string().into_boxed_str());
             let update = self.stream.grow(text);
             self.parsed += text.len() - update.from;
-            self.done.extend(&update.ops[..update.committed]);
-            self.tail = update.ops[update.committed..].to_vec();
+            // Kept past this call: each op's own text is copied (once: the sum is linear).
+            let keep = |op: &Op| match *op {
+                Op::Text(t) => Op::Text(Box::leak(t.into())),
+                Op::Open(Tag::Link(url)) => Op::Open(Tag::Link(Box::leak(url.into()))),
+                Op::Open(tag) => Op::Open(match tag {
+                    Tag::Paragraph => Tag::Paragraph,
+                    Tag::List => Tag::List,
+                    Tag::NumberedList(n) => Tag::NumberedList(n),
+                    Tag::Item => Tag::Item,
+                    Tag::CodeBlock => Tag::CodeBlock,
+                    Tag::Strong => Tag::Strong,
+                    Tag::Emphasis => Tag::Emphasis,
+                    Tag::Code => Tag::Code,
+                    Tag::Link(_) => unreachable!(),
+                }),
+                Op::Close => Op::Close,
+                Op::Break => Op::Break,
+            };
+            self.done
+                .extend(update.ops[..update.committed].iter().map(keep));
+            self.tail = update.ops[update.committed..].iter().map(keep).collect();
         }
 
         fn html(&self) -> String {
