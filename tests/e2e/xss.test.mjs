@@ -29,7 +29,7 @@ after(async () => {
 });
 
 /** What every page watches: dialogs, and requests made once the payloads started. */
-async function watched(file) {
+async function watched(file, server = shared.server) {
   const { page, context, errors } = await openPage(shared.browser);
   const watch = { dialogs: [], requests: [], sending: false };
   page.on('dialog', (dialog) => {
@@ -39,11 +39,11 @@ async function watched(file) {
   page.on('request', (request) => {
     // While the payloads arrive, the page may only talk to its agent (REST and sockets).
     const url = new URL(request.url());
-    const agent = url.origin === shared.server.url && /^\/(api|relay|ws|v1)\//.test(url.pathname);
+    const agent = url.origin === server.url && /^\/(api|relay|ws|v1)\//.test(url.pathname);
     if (watch.sending && !agent) watch.requests.push(request.url());
   });
   const session = nextSession(page).catch(() => null);
-  await page.goto(`${shared.server.url}/${file}`);
+  await page.goto(`${server.url}/${file}`);
   await page.click(sel.launcher);
   await page.locator(sel.agentMessages).first().waitFor({ timeout: 20000 });
   watch.sending = true;
@@ -159,7 +159,9 @@ test(`Amigo: ${corpus.length} payloads as the agent's streamed text and tool nam
 });
 
 test('markdown renders as a reply streams: finished blocks are built once, the row is never remounted', async () => {
-  const { page, context, errors, watch } = await watched('amigo.html');
+  // A server of its own: Amigo continues the host page's thread, which the corpus test filled.
+  const server = await startServer();
+  const { page, context, errors, watch } = await watched('amigo.html', server);
   try {
     // Every element that appears in an agent bubble, and every one taken out again.
     await page.evaluate(() => {
@@ -207,6 +209,22 @@ test('markdown renders as a reply streams: finished blocks are built once, the r
     assert.ok(seen.strongWhileStreaming, 'bold showed while the reply was still arriving');
     assert.ok(await row.evaluate((r) => r.isConnected), 'the greeting row is the same node');
     await nothingRan(page, watch, errors);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});
+
+test('control: markup that did get in would be caught (a dialog, a request, a foreign element)', async () => {
+  const { page, context, watch } = await watched('plain.html');
+  try {
+    await page.evaluate(() => document.querySelector('.docent-message__bubble')
+      .insertAdjacentHTML('beforeend', '<img src="/caught.png" onerror="alert(1); window.__xss = 1">'));
+    await page.waitForTimeout(500);
+    assert.deepEqual(watch.dialogs, ['1']);
+    assert.equal(await page.evaluate(() => window.__xss), 1);
+    assert.ok(watch.requests.some((url) => url.endsWith('/caught.png')), JSON.stringify(watch.requests));
+    assert.equal((await bubbleShape(page)).length, 3, 'the img, its src and its onerror');
   } finally {
     await context.close();
   }
