@@ -30,6 +30,9 @@ pub fn explain(code: &ErrorCode) -> &'static str {
         ErrorCode::PdpNotFound => {
             "This product's demo isn't set up yet, so the assistant can't answer. Please try again later."
         }
+        ErrorCode::MessageRejected => {
+            "The assistant didn't accept that message. You can change it and send it again."
+        }
         ErrorCode::Other(_) => "The assistant ran into a problem. You can keep chatting.",
     }
 }
@@ -78,6 +81,12 @@ pub const NOT_DELIVERED: &str =
 /// The session expired and a new one was started without asking.
 pub const SESSION_RENEWED: &str =
     "Your chat session had expired, so a new one was started. Unsent messages will follow.";
+/// The platform refused a message (content moderation); its text is back in the composer.
+pub const MESSAGE_REJECTED: &str =
+    "That message wasn't accepted, so it wasn't sent. It's back in the box for you to change.";
+/// The socket cannot be opened here; messages go one HTTP call each.
+pub const NO_LIVE_UPDATES: &str =
+    "Live updates are blocked on this network, so replies will arrive all at once.";
 /// The visitor ended the chat.
 pub const VISITOR_ENDED: &str = "You ended this chat.";
 /// The agent's side ended the chat for good.
@@ -158,6 +167,7 @@ mod tests {
             ErrorCode::EmptyMessage,
             ErrorCode::UnknownType,
             ErrorCode::PdpNotFound,
+            ErrorCode::MessageRejected,
             ErrorCode::Other("X".into()),
         ];
         let mut texts: Vec<_> = codes.iter().map(explain).collect();

@@ -14,10 +14,21 @@ pub fn Composer(
     /// The longest message the platform takes, in characters.
     #[prop(optional)]
     max_chars: Option<usize>,
+    /// A message the platform refused comes back here, to be changed and sent again (the
+    /// refused message's id, so the same text refused twice still comes back).
+    #[prop(optional, into)]
+    returned: Option<Signal<Option<(u64, String)>>>,
 ) -> impl IntoView {
     let max = max_chars.unwrap_or(crate::conversation::MAX_VISITOR_CHARS);
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    if let Some(returned) = returned {
+        Effect::new(move |_| {
+            if let Some((_, refused)) = returned.get() {
+                text.set(refused);
+            }
+        });
+    }
     let send = move || match check_visitor_text(&text.get_untracked(), max) {
         Ok(message) => {
             problem.set(None);

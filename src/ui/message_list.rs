@@ -174,7 +174,35 @@ fn ProductCards(products: Vec<Product>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! { <ul class="docent-cards" aria-label="Products">{cards}</ul> }
+    view! { <ul class="docent-cards" aria-label="Products" on:focusin=show_focused_card>{cards}</ul> }
+}
+
+/// A card whose link gets the keyboard focus is scrolled fully into the row: browsers leave
+/// a partly visible one where it is, so its link may sit outside the window.
+#[cfg(feature = "product-cards")]
+fn show_focused_card(ev: web_sys::FocusEvent) {
+    use wasm_bindgen::JsCast;
+    let card = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest(".docent-card").ok().flatten());
+    let row = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let (Some(card), Some(row)) = (card, row) else {
+        return;
+    };
+    let (card_box, row_box) = (
+        card.get_bounding_client_rect(),
+        row.get_bounding_client_rect(),
+    );
+    let past_left = row_box.left() - card_box.left();
+    let past_right = card_box.right() - row_box.right();
+    if past_left > 0.0 {
+        row.set_scroll_left(row.scroll_left() - past_left.ceil() as i32);
+    } else if past_right > 0.0 {
+        row.set_scroll_left(row.scroll_left() + past_right.ceil() as i32);
+    }
 }
 
 #[cfg(test)]

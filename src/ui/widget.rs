@@ -23,6 +23,7 @@ pub fn ChatWidget(
     let typing = Memo::new(move |_| state.with(|c| c.typing));
     let max_chars = state.with_untracked(|c| c.platform.max_text_chars);
     let activity = Memo::new(move |_| state.with(|c| c.activity.clone()));
+    let returned = Memo::new(move |_| state.with(|c| c.returned_text.clone()));
     let suggestions = Memo::new(move |_| {
         state.with(|c| {
             if c.can_send() {
@@ -91,7 +92,7 @@ pub fn ChatWidget(
                 <LeadFormView form=lead_form
                     on_submit=Callback::new(move |values| dispatch.run(Event::LeadSubmitted(values)))/>
                 <SuggestionChips suggestions=suggestions on_pick=send/>
-                <Composer on_send=send disabled=ended max_chars=max_chars/>
+                <Composer on_send=send disabled=ended max_chars=max_chars returned=returned/>
             </section>
             <Launcher open=open on_toggle=toggle/>
         </div>

@@ -33,7 +33,7 @@
 //! `Authorization: Bearer <token>` and the same [`MessageRequest`] the socket carries; the
 //! relay forwards it to AUI's `POST /api/v1/external/message` and answers with AUI's body
 //! and status (an [`ExternalTaskMessage`](super::ExternalTaskMessage), or a
-//! [`RestError`] shape): see [`Aui::rest_message`] and
+//! [`RestError`] shape): see [`ClientDialect::post`] and
 //! [`Aui::rest_reply`].
 //!
 //! The handle the conversation keeps is this dialect's own JSON: `{"task_id", "token"}`.
@@ -153,23 +153,7 @@ impl Aui {
         })
     }
 
-    /// The REST fallback: the call that sends `action` without the socket, for the
-    /// session's task. `None` for actions AUI has no message for.
-    pub fn rest_message(
-        &self,
-        session: &SessionHandle,
-        action: &VisitorAction,
-    ) -> Option<HttpCall> {
-        let handle = Handle::read(session)?;
-        let request = self.request(&handle, action)?;
-        Some(HttpCall {
-            path: MESSAGE_PATH.into(),
-            bearer: handle.token,
-            body: Some(request.to_json()),
-        })
-    }
-
-    /// Reads the answer to [`Aui::rest_message`]: the reply, or the error to show.
+    /// Reads the answer to [`ClientDialect::post`]: the reply, or the error to show.
     pub fn rest_reply(&self, status: u16, body: &str) -> Result<AgentMessage, AgentError> {
         if !(200..300).contains(&status) {
             if let Ok(relay) = serde_json::from_str::<RelayError>(body) {
@@ -298,9 +282,32 @@ impl ClientDialect for Aui {
         &[USER_ID_OPTION]
     }
 
-    /// Seed 000 / PROTOCOLS.md: a message's `context` carries the page's `url`.
-    fn wants_page_context(&self) -> bool {
+    /// Seeds 000/003: a message's `context` carries the page's `url` and the lead's details.
+    fn context(&self, url: &str, lead_details: &[(String, String)]) -> Option<serde_json::Value> {
+        super::message_context(Some(url), lead_details)
+    }
+
+    /// `POST /relay/aui/message`, which the relay forwards to AUI's
+    /// `POST /api/v1/external/message` (seed 000's REST path, "without streaming").
+    fn posts_without_socket(&self) -> bool {
         true
+    }
+
+    fn post(&self, session: &SessionHandle, action: &VisitorAction) -> Option<HttpCall> {
+        let handle = Handle::read(session)?;
+        let request = self.request(&handle, action)?;
+        Some(HttpCall {
+            path: MESSAGE_PATH.into(),
+            bearer: handle.token,
+            body: Some(request.to_json()),
+        })
+    }
+
+    fn posted(&self, status: u16, body: &str) -> Vec<AgentEvent> {
+        vec![match self.rest_reply(status, body) {
+            Ok(message) => AgentEvent::Message(message),
+            Err(error) => AgentEvent::Error(error),
+        }]
     }
 
     fn classify_close(&self, code: u16) -> Closed {
@@ -331,6 +338,9 @@ impl ClientDialect for Aui {
 pub struct AuiDecoder {
     /// The text of the reply in progress that has been passed on, as deltas.
     shown: String,
+    /// The last error refused one message (content moderation): the 1008 close that
+    /// follows it ends this connection, not the task.
+    message_rejected: bool,
 }
 
 impl AuiDecoder {
@@ -360,8 +370,19 @@ impl Decoder for AuiDecoder {
             }
             ServerFrame::Error(payload) => {
                 self.shown.clear();
-                vec![AgentEvent::Error(payload.to_agent_error())]
+                let error = payload.to_agent_error();
+                self.message_rejected = error.code == ErrorCode::MessageRejected;
+                vec![AgentEvent::Error(error)]
             }
+        })
+    }
+
+    /// Seed 000 closes with 1008 after an application error, a refused message among
+    /// them; the task itself is fine, so the next connection goes on with it.
+    fn closed(&self, code: u16) -> Option<Closed> {
+        (self.message_rejected && code == close::POLICY_VIOLATION).then_some(Closed {
+            kind: CloseKind::Retry,
+            reason: None,
         })
     }
 }
