@@ -395,9 +395,18 @@ fn every_close_code_of_the_seed_and_the_sdk_is_classified() {
 #[test]
 fn through_the_relay_the_socket_is_the_seeds_under_the_relays_prefix_and_its_codes_are_its_own() {
     let direct = Amigo.socket(&handle(Some("true"))).unwrap();
-    let answer = json!({"token": "relay.token.sig", "workspace_id": WORKSPACE,
-        "service_id": SERVICE, "entity_id": ENTITY, "tool_events": true});
-    let started = Amigo.started(200, &answer.to_string()).unwrap();
+    // The relay's answer as the relay writes it.
+    let answer = relay::RelayToken {
+        token: "relay.token.sig".into(),
+        expires_in: Some(1800),
+        workspace_id: WORKSPACE.into(),
+        service_id: SERVICE.into(),
+        entity_id: ENTITY.into(),
+        tool_events: true,
+    };
+    let started = Amigo
+        .started(200, &serde_json::to_string(&answer).unwrap())
+        .unwrap();
     let relayed = Amigo.socket(&started.session).unwrap();
     assert_eq!(
         relayed.path,
