@@ -7,7 +7,8 @@ mod support;
 
 use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask};
 use docent_protocol::aui::{ExternalTaskMessage, ServerFrame};
-use docent_server::dialects::aui::{AuiConfig, Secret};
+use docent_server::dialects::aui::AuiConfig;
+use docent_server::relay::{RelayConfig, Secret};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -56,9 +57,12 @@ fn relay_config(upstream: SocketAddr) -> AuiConfig {
 
 fn relay_config_to(upstream: &str, key: &str) -> AuiConfig {
     AuiConfig {
-        relay_key: Secret::new(key),
-        upstream: Some(upstream.to_string()),
-        upstream_timeout: Duration::from_secs(5),
+        relay: RelayConfig {
+            key: Secret::new(key),
+            upstream: Some(upstream.to_string()),
+            upstream_timeout: Duration::from_secs(5),
+            ..RelayConfig::default()
+        },
         ..AuiConfig::default()
     }
 }
@@ -588,7 +592,7 @@ async fn the_relay_refuses_other_origins_and_bad_site_keys() {
 
     // Configured origins replace the loopback default.
     let mut config = relay_config(sim);
-    config.allowed_origins = vec!["https://shop.example".into()];
+    config.relay.allowed_origins = vec!["https://shop.example".into()];
     let shop = start(config).await;
     let (status, _) = widget_http(
         shop,
@@ -829,7 +833,7 @@ async fn upstream_failures_reach_the_widget_as_the_relays_own_errors() {
 
     // No key configured: a clear 503.
     let mut config = relay_config(sim);
-    config.relay_key = None;
+    config.relay.key = None;
     let bare = start(config).await;
     let (status, reply) = widget_http(
         bare,
@@ -883,7 +887,7 @@ async fn a_slow_upstream_answer_does_not_hold_other_visitors() {
 async fn too_many_messages_close_4029() {
     let sim = start(simulator_config()).await;
     let mut config = relay_config(sim);
-    config.max_messages_per_minute = 1;
+    config.relay.max_messages_per_minute = 1;
     let relay = start(config).await;
     let task = start_task(relay).await;
     let mut socket = relay_socket(relay, &task, Some(ORIGIN)).await;

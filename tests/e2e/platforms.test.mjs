@@ -1,6 +1,7 @@
 // The AUI and Amigo dialects in a real browser against the reference server: AUI through the
-// key-holding relay to the server's AUI simulator, Amigo to the server's Amigo side. Each page
-// loads its own platform's widget build.
+// key-holding relay to the server's AUI simulator, Amigo to the server's Amigo side (directly,
+// and through Docent's Amigo relay in another process). Each page loads its own platform's
+// widget build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -286,6 +287,85 @@ test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retri
     await page.screenshot({ path: path.join(artifacts, 'amigo-tools.png') });
   } finally {
     await context.close();
+  }
+});
+
+test('Amigo through the relay: the page holds a relay token, never the Amigo key; a turn streams in; an expired token is renewed on the same thread', async () => {
+  // Amigo (the reference server, taking only this key) and, in another process, Docent's
+  // relay holding the key and serving the page. Tokens live 3 s, so the test sees one expire.
+  const AMIGO_KEY = 'amigo_e2e_Sup3rSecretRelayKey';
+  const amigo = await startServer(['--amigo-key', AMIGO_KEY]);
+  const relay = await startServer(['--amigo-relay-upstream', amigo.url, '--amigo-relay-token-lifetime', '3'],
+    { DOCENT_AMIGO_RELAY_KEY: AMIGO_KEY });
+  const { page, context, errors } = await openPage(shared.browser);
+  const received = [];
+  const sockets = [];
+  const threads = [];
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framereceived', (f) => {
+      received.push(String(f.payload));
+      const frame = JSON.parse(String(f.payload));
+      if (frame.event === 'session.created') threads.push(frame.data.conversation_id);
+    });
+  });
+  const tokenCalls = [];
+  page.on('response', async (r) => {
+    if (r.url().includes('/relay/')) {
+      tokenCalls.push(r.status());
+      received.push(JSON.stringify(r.headers()) + (await r.text().catch(() => '')));
+    }
+  });
+  try {
+    // What the widget hands the browser's WebSocket: the URL and the subprotocols.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+          window.__sockets.push({ url: String(url), protocols: protocols ?? null });
+          super(url, protocols);
+        }
+      };
+    });
+    await page.addInitScript(watchRows);
+    await page.goto(`${relay.url}/amigo-relay.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'look up an order' }).waitFor();
+    assert.match(sockets[0], /^ws:\/\/127\.0\.0\.1:\d+\/relay\/amigo\/v1\/6f1c2a3e-9b7d-4c1e-8a2f-0d3b5e7c9a11\/sessions\/connect\?service_id=.*&tool_events=true&token=[\w.-]+$/);
+    const made = await page.evaluate(() => window.__sockets);
+    assert.ok(made.length >= 1 && made.every((s) => s.protocols === null || s.protocols.length === 0),
+      `no subprotocol toward the relay: ${JSON.stringify(made)}`);
+
+    const before = await page.evaluate(() => window.__rows.agentRowsAdded);
+    await say(page, 'where is my order 1234');
+    await page.locator(sel.agentMessages).filter({ hasText: 'should arrive on Thursday' }).waitFor({ timeout: 20000 });
+    assert.match(await page.locator(sel.activity).innerText(), /lookup order: done/);
+    const tokens = received.filter((f) => f.includes('"event":"token"')).length;
+    assert.ok(tokens > 3, `the answer streamed in (${tokens} tokens)`);
+    assert.equal(await page.evaluate(() => window.__rows.agentRowsAdded) - before, 1, 'one row for the answer');
+
+    // The token expires; Amigo drops the socket; the widget gets a new token by itself and
+    // continues the same thread.
+    await page.waitForTimeout(3500);
+    await fetch(`${amigo.url}/control/sessions/${threads[0]}/close?code=1012`, { method: 'POST' });
+    for (let i = 0; i < 100 && tokenCalls.length < 2; i += 1) await page.waitForTimeout(100);
+    await say(page, 'book a demo tomorrow');
+    await page.locator(sel.agentMessages).filter({ hasText: 'booked for a demo' }).waitFor({ timeout: 20000 });
+    assert.deepEqual(tokenCalls, [200, 200], 'a second token after the first expired');
+    assert.ok(threads.length >= 2 && threads.every((t) => t === threads[0]), `one thread: ${threads}`);
+    assert.equal(await page.locator(sel.agentMessages).count(), 3, 'greeting and two answers, no second greeting');
+
+    // Not in a frame, a response, the page or its storage.
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.documentElement.outerHTML);
+    for (const text of [...received, stored, ...sockets]) assert.ok(!text.includes(AMIGO_KEY), 'the Amigo key reached the page');
+    assert.ok(received.length > 10);
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: path.join(artifacts, 'amigo-relay.png') });
+  } finally {
+    await context.close();
+    relay.stop();
+    amigo.stop();
   }
 });
 
