@@ -191,7 +191,8 @@ impl Chat {
 
     fn run(self, effect: Effect) {
         match effect {
-            Effect::CreateSession => self.start_session(),
+            Effect::CreateSession => self.start_session(None),
+            Effect::RenewSession(expired) => self.start_session(Some(expired)),
             Effect::Connect(session) => self.connect(&session),
             Effect::Send(action) => self.send(action),
             Effect::Post(action) => self.post(action),

@@ -92,6 +92,10 @@ impl Conversation {
         if let Some(greeting) = started.greeting.filter(|_| !renewing) {
             self.greet(greeting, now_ms);
         }
+        if renewing && started.resumed {
+            // The platform kept the conversation: nothing changed for the visitor.
+            self.notice = None;
+        }
         // Messages sent in the old session but never answered go to the new one.
         outbox::requeue_sent(&mut self.messages);
         self.connect(now_ms)
@@ -266,13 +270,14 @@ impl Conversation {
                 vec![]
             }
             CloseKind::NewSession if self.link.session_worked => {
-                // The session expired or was forgotten: a new one, same transcript.
-                self.session = None;
+                // The session expired or was forgotten: renewed where the platform allows
+                // it, else a new one; the same transcript either way.
+                let expired = self.session.take();
                 self.link.session_worked = false;
                 self.link.renewing = true;
                 self.status = Status::Starting;
                 self.notify(texts::SESSION_RENEWED.into());
-                vec![Effect::CreateSession]
+                vec![expired.map_or(Effect::CreateSession, Effect::RenewSession)]
             }
             CloseKind::NewSession => {
                 self.session = None;
@@ -589,7 +594,11 @@ mod tests {
             },
             4.0,
         );
-        assert_eq!(effects, [Effect::CreateSession]);
+        assert_eq!(
+            effects,
+            [Effect::RenewSession(handle("s1", "t1"))],
+            "the dialect hears which session expired"
+        );
         assert!(c
             .notice
             .as_ref()
@@ -604,7 +613,31 @@ mod tests {
             2,
             "no second greeting; the transcript stays"
         );
+        assert!(c.notice.is_some(), "a new session: the visitor is told");
         assert_eq!(c.act(Event::SocketOpened, 6.0), [say("hello", 2)]);
+    }
+
+    #[test]
+    fn a_session_the_platform_kept_is_renewed_without_a_word() {
+        let mut c = connected();
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        let token_gone = Closed {
+            kind: CloseKind::NewSession,
+            reason: Some(ErrorCode::InvalidToken),
+        };
+        c.act(
+            Event::SocketClosed {
+                closed: token_gone,
+                jitter: 0.5,
+            },
+            2.0,
+        );
+        let mut same = session();
+        same.session = handle("s1", "t2");
+        same.resumed = true;
+        c.act(Event::SessionCreated(same), 3.0);
+        assert_eq!(c.notice, None, "the same conversation goes on");
+        assert_eq!(c.status, Status::Connecting);
     }
 
     #[test]
@@ -847,7 +880,9 @@ mod tests {
             retryable: false,
             fatal: true,
         }));
-        assert!(c.act(expired, 7.0).contains(&Effect::CreateSession));
+        assert!(c
+            .act(expired, 7.0)
+            .contains(&Effect::RenewSession(handle("s1", "t1"))));
         // The new session goes on over HTTP.
         c.act(Event::VisitorSays("more".into()), 8.0);
         assert_eq!(

@@ -118,6 +118,9 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     CreateSession,
+    /// Start again after the platform refused this session (its token expired): the same
+    /// conversation where the platform allows it (`ClientDialect::renew`).
+    RenewSession(SessionHandle),
     /// Open a socket for this session.
     Connect(SessionHandle),
     Send(VisitorAction),
