@@ -140,6 +140,48 @@ pub const HOST_OFFLINE: &str = "The browser is offline.";
 /// The connection dropped and the widget is reconnecting.
 pub const HOST_RECONNECTING: &str = "The connection was lost; reconnecting.";
 
+// What the widget's controls are called: their visible words and the names screen readers
+// say for them.
+
+/// The launcher while the chat is closed (also drawn by the loader before the wasm arrives).
+pub const OPEN_CHAT: &str = "Open chat";
+/// The launcher while the chat is open, and the window's close button.
+pub const CLOSE_CHAT: &str = "Close chat";
+/// The button that ends the conversation.
+pub const END_CHAT: &str = "End chat";
+/// The chat window's name, a dialog, for screen readers.
+pub fn chat_with(name: &str) -> String {
+    format!("Chat with {name}")
+}
+/// The message list's name (a scrollable region keyboard users can focus).
+pub const MESSAGES: &str = "Messages";
+/// What a screen reader says once an agent message is complete (never token by token).
+pub fn agent_said(name: &str, text: &str) -> String {
+    format!("{name}: {text}")
+}
+/// The typing indicator, for screen readers.
+pub fn is_typing(name: &str) -> String {
+    format!("{name} is typing")
+}
+/// The line that says what the agent's tools are doing.
+pub const ACTIVITY: &str = "What the assistant is doing";
+/// The group of suggestion chips.
+pub const SUGGESTED_REPLIES: &str = "Suggested replies";
+/// The row of product cards.
+pub const PRODUCTS: &str = "Products";
+/// A product card's link to the product's page.
+pub fn view_product(title: &str) -> String {
+    format!("View {title} (opens in a new tab)")
+}
+/// The composer's placeholder.
+pub const TYPE_A_MESSAGE: &str = "Type your message…";
+/// The composer's name for screen readers.
+pub const MESSAGE: &str = "Message";
+/// The composer's button.
+pub const SEND: &str = "Send";
+/// The composer's button, for screen readers.
+pub const SEND_MESSAGE: &str = "Send message";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
 use crate::conversation::check_visitor_text;
+use crate::texts;
 use leptos::prelude::*;
 
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line; empty or oversized
@@ -48,8 +49,8 @@ pub fn Composer(
                 class="docent-composer__input"
                 data-testid="docent-input"
                 rows="1"
-                placeholder="Type your message…"
-                aria-label="Message"
+                placeholder=texts::TYPE_A_MESSAGE
+                aria-label=texts::MESSAGE
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 disabled=disabled
                 prop:value=move || text.get()
@@ -66,8 +67,8 @@ pub fn Composer(
                 }
             ></textarea>
             <button type="submit" class="docent-composer__send" data-testid="docent-send"
-                disabled=disabled aria-label="Send message">
-                "Send"
+                disabled=disabled aria-label=texts::SEND_MESSAGE>
+                {texts::SEND}
             </button>
             <div class="docent-composer__hint" role="alert" hidden=move || problem.with(Option::is_none)>
                 {move || problem.get()}
