@@ -90,6 +90,52 @@
     return loading;
   }
 
+  // Phones: the open chat covers the screen (docent.css), so the page must not scroll
+  // behind it, and the window follows the visual viewport so the on-screen keyboard never
+  // hides the composer. What was locked is put back exactly as it was on close.
+  var phone = window.matchMedia('(max-width: 479.98px)');
+  var open = false;
+  var locked = null; // [html's style attribute, body's, scrollX, scrollY] while locked
+  function fit() {
+    var v = window.visualViewport;
+    if (!host || !v) return;
+    host.style.setProperty('--docent-viewport-height', v.height + 'px');
+    host.style.setProperty('--docent-viewport-top', v.offsetTop + 'px');
+  }
+  function restyle(element, style) {
+    // Read first: Chrome writes a style attribute changed through `.style` lazily, and would
+    // otherwise write it back (as "") after the removal.
+    element.getAttribute('style');
+    if (style === null) element.removeAttribute('style');
+    else element.setAttribute('style', style);
+  }
+  function lock() {
+    var html = document.documentElement;
+    var body = document.body;
+    var want = open && !!host && phone.matches;
+    if (want && !locked) {
+      locked = [html.getAttribute('style'), body.getAttribute('style'), window.scrollX, window.scrollY];
+      html.style.overflow = body.style.overflow = 'hidden';
+      fit();
+    } else if (!want && locked) {
+      restyle(html, locked[0]);
+      restyle(body, locked[1]);
+      window.scrollTo(locked[2], locked[3]);
+      if (host) host.removeAttribute('style');
+      locked = null;
+    }
+  }
+  function watchPhone() {
+    var moved = function () { if (locked) fit(); };
+    listen(host, 'docent:open', function () { open = true; lock(); });
+    listen(host, 'docent:close', function () { open = false; lock(); });
+    listen(phone, 'change', lock);
+    if (window.visualViewport) {
+      listen(window.visualViewport, 'resize', moved);
+      listen(window.visualViewport, 'scroll', moved);
+    }
+  }
+
   function listen(target, name, fn) {
     target.addEventListener(name, fn);
     undo.push(function () { target.removeEventListener(name, fn); });
@@ -101,6 +147,9 @@
     if (!host || host.isConnected) return;
     var styles = pick('styles', ['default', 'none']);
     var when = pick('load', LOADS);
+    var theme = pick('theme', ['auto', 'light', 'dark']);
+    if (theme !== 'auto') host.setAttribute('data-theme', theme);
+    watchPhone();
     if (styles !== 'none') {
       link = document.createElement('link');
       link.rel = 'stylesheet';
@@ -198,6 +247,8 @@
         widget.destroy();
         widget.free(); // the wasm side's handle
       }
+      open = false;
+      lock();
       if (host) host.remove();
       if (link) link.remove();
       undo.forEach(function (fn) { fn(); });

@@ -4,7 +4,7 @@
 //! attribute's name without `data-` (`product-id`). A bad value falls back to its default
 //! with a console warning that names the option, so a typo never gives a blank widget.
 
-/// Every option, by its attribute name without `data-`. `styles` and `load` are read by
+/// Every option, by its attribute name without `data-`. `styles`, `load` and `theme` are read by
 /// the loader (`docent.js`) only; they are listed so that they are not called unknown.
 pub const OPTIONS: &[&str] = &[
     "server",
@@ -20,6 +20,7 @@ pub const OPTIONS: &[&str] = &[
     "persist-hours",
     "styles",
     "load",
+    "theme",
 ];
 
 /// Options without which the widget cannot start a conversation.

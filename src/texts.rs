@@ -30,6 +30,9 @@ pub fn explain(code: &ErrorCode) -> &'static str {
         ErrorCode::PdpNotFound => {
             "This product's demo isn't set up yet, so the assistant can't answer. Please try again later."
         }
+        ErrorCode::MessageRejected => {
+            "The assistant didn't accept that message. You can change it and send it again."
+        }
         ErrorCode::Other(_) => "The assistant ran into a problem. You can keep chatting.",
     }
 }
@@ -78,6 +81,12 @@ pub const NOT_DELIVERED: &str =
 /// The session expired and a new one was started without asking.
 pub const SESSION_RENEWED: &str =
     "Your chat session had expired, so a new one was started. Unsent messages will follow.";
+/// The platform refused a message (content moderation); its text is back in the composer.
+pub const MESSAGE_REJECTED: &str =
+    "That message wasn't accepted, so it wasn't sent. It's back in the box for you to change.";
+/// The socket cannot be opened here; messages go one HTTP call each.
+pub const NO_LIVE_UPDATES: &str =
+    "Live updates are blocked on this network, so replies will arrive all at once.";
 /// The visitor ended the chat.
 pub const VISITOR_ENDED: &str = "You ended this chat.";
 /// The agent's side ended the chat for good.
@@ -131,6 +140,48 @@ pub const HOST_OFFLINE: &str = "The browser is offline.";
 /// The connection dropped and the widget is reconnecting.
 pub const HOST_RECONNECTING: &str = "The connection was lost; reconnecting.";
 
+// What the widget's controls are called: their visible words and the names screen readers
+// say for them.
+
+/// The launcher while the chat is closed (also drawn by the loader before the wasm arrives).
+pub const OPEN_CHAT: &str = "Open chat";
+/// The launcher while the chat is open, and the window's close button.
+pub const CLOSE_CHAT: &str = "Close chat";
+/// The button that ends the conversation.
+pub const END_CHAT: &str = "End chat";
+/// The chat window's name, a dialog, for screen readers.
+pub fn chat_with(name: &str) -> String {
+    format!("Chat with {name}")
+}
+/// The message list's name (a scrollable region keyboard users can focus).
+pub const MESSAGES: &str = "Messages";
+/// What a screen reader says once an agent message is complete (never token by token).
+pub fn agent_said(name: &str, text: &str) -> String {
+    format!("{name}: {text}")
+}
+/// The typing indicator, for screen readers.
+pub fn is_typing(name: &str) -> String {
+    format!("{name} is typing")
+}
+/// The line that says what the agent's tools are doing.
+pub const ACTIVITY: &str = "What the assistant is doing";
+/// The group of suggestion chips.
+pub const SUGGESTED_REPLIES: &str = "Suggested replies";
+/// The row of product cards.
+pub const PRODUCTS: &str = "Products";
+/// A product card's link to the product's page.
+pub fn view_product(title: &str) -> String {
+    format!("View {title} (opens in a new tab)")
+}
+/// The composer's placeholder.
+pub const TYPE_A_MESSAGE: &str = "Type your message…";
+/// The composer's name for screen readers.
+pub const MESSAGE: &str = "Message";
+/// The composer's button.
+pub const SEND: &str = "Send";
+/// The composer's button, for screen readers.
+pub const SEND_MESSAGE: &str = "Send message";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +209,7 @@ mod tests {
             ErrorCode::EmptyMessage,
             ErrorCode::UnknownType,
             ErrorCode::PdpNotFound,
+            ErrorCode::MessageRejected,
             ErrorCode::Other("X".into()),
         ];
         let mut texts: Vec<_> = codes.iter().map(explain).collect();

@@ -300,10 +300,10 @@ async fn typing_indicator_shows_while_the_agent_types() {
     typing.set(true);
     settle().await;
     assert!(visible(&indicator));
-    assert_eq!(
-        indicator.get_attribute("aria-label").as_deref(),
-        Some("Ava is typing")
-    );
+    // Said to screen readers by a visually hidden text in the status region (a label on an
+    // empty live region is not announced).
+    assert_eq!(indicator.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(text(&find(&indicator, ".docent-sr")), "Ava is typing");
 }
 
 #[wasm_bindgen_test]

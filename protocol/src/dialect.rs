@@ -61,6 +61,9 @@ pub struct Started {
     pub agent_name: Option<String>,
     /// The opening line, where the platform sends it with the session.
     pub greeting: Option<Greeting>,
+    /// The platform kept the conversation (a renewed token for the same task or thread):
+    /// the agent remembers it, and the visitor need not be told anything changed.
+    pub resumed: bool,
 }
 
 /// The dialect's own record of a session (ids, tokens), written and read only by the
@@ -109,6 +112,12 @@ pub struct Closed {
 pub trait Decoder {
     /// Reads one text frame. Never panics: anything unreadable is a [`DecodeError`].
     fn decode(&mut self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError>;
+    /// What a close code means after what this connection carried, where that changes it
+    /// (a platform that closes the socket after refusing one message: the session goes
+    /// on). `None`: as [`ClientDialect::classify_close`] says.
+    fn closed(&self, _code: u16) -> Option<Closed> {
+        None
+    }
 }
 
 /// One agent platform, as the widget speaks it.
@@ -117,6 +126,11 @@ pub trait ClientDialect: Sync {
     fn name(&self) -> &'static str;
     /// How a session starts for these settings.
     fn start(&self, settings: &Settings) -> Start;
+    /// How a session starts again after the platform refused `expired` (its token ran
+    /// out): where the platform allows it, the same conversation with new credentials.
+    fn renew(&self, settings: &Settings, _expired: &SessionHandle) -> Start {
+        self.start(settings)
+    }
     /// Reads the answer to [`Start::Call`].
     fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure>;
     /// The call that tells the server the visitor ended the session, if there is one.
@@ -142,9 +156,24 @@ pub trait ClientDialect: Sync {
     fn max_text_chars(&self) -> Option<usize> {
         None
     }
-    /// Whether the visitor's messages carry the page they were written on (`context.url`).
-    fn wants_page_context(&self) -> bool {
+    /// The `context` a visitor's message carries, if the platform takes one: the page it
+    /// was written on (`url`) and what the visitor gave the lead form.
+    fn context(&self, _url: &str, _lead_details: &[(String, String)]) -> Option<serde_json::Value> {
+        None
+    }
+    /// Whether messages can go without the socket (an HTTP call per message, the reply in
+    /// its answer), for networks that block WebSockets.
+    fn posts_without_socket(&self) -> bool {
         false
+    }
+    /// The HTTP call that sends `action` without the socket; `None` for actions that have
+    /// no such call.
+    fn post(&self, _session: &SessionHandle, _action: &VisitorAction) -> Option<HttpCall> {
+        None
+    }
+    /// What the answer to [`ClientDialect::post`] brings: the reply, or the error.
+    fn posted(&self, _status: u16, _body: &str) -> Vec<AgentEvent> {
+        Vec::new()
     }
     /// Whether `data-product-id` is needed (some platforms name what to talk about otherwise).
     fn needs_product(&self) -> bool {

@@ -182,6 +182,9 @@ pub enum ErrorCode {
     EmptyMessage,
     UnknownType,
     PdpNotFound,
+    /// The platform refused this one message (content moderation, say); the session goes
+    /// on, and the visitor may change the message and send it again.
+    MessageRejected,
     /// A code this model has no name for, kept verbatim.
     Other(String),
 }
@@ -198,6 +201,7 @@ impl ErrorCode {
             ErrorCode::EmptyMessage => "EMPTY_MESSAGE",
             ErrorCode::UnknownType => "UNKNOWN_TYPE",
             ErrorCode::PdpNotFound => "PDP_NOT_FOUND",
+            ErrorCode::MessageRejected => "MESSAGE_REJECTED",
             ErrorCode::Other(code) => code,
         }
     }
@@ -212,6 +216,7 @@ impl ErrorCode {
             "EMPTY_MESSAGE" => ErrorCode::EmptyMessage,
             "UNKNOWN_TYPE" => ErrorCode::UnknownType,
             "PDP_NOT_FOUND" => ErrorCode::PdpNotFound,
+            "MESSAGE_REJECTED" => ErrorCode::MessageRejected,
             other => ErrorCode::Other(other.to_string()),
         }
     }

@@ -6,7 +6,7 @@ mod support;
 use support as seed;
 
 use docent_protocol::amigo::{
-    error_code, user_text_problem, Amigo, ClientMessage, ServerEvent, SERVER_EVENTS,
+    error_code, relay, user_text_problem, Amigo, ClientMessage, ServerEvent, SERVER_EVENTS,
     USER_TEXT_MAX_CHARS,
 };
 use docent_protocol::{
@@ -390,6 +390,61 @@ fn every_close_code_of_the_seed_and_the_sdk_is_classified() {
     }
     assert_eq!(rate_limited, "4029");
     assert_eq!(Amigo.classify_close(4029).kind, CloseKind::RateLimited);
+}
+
+#[test]
+fn through_the_relay_the_socket_is_the_seeds_under_the_relays_prefix_and_its_codes_are_its_own() {
+    let direct = Amigo.socket(&handle(Some("true"))).unwrap();
+    // The relay's answer as the relay writes it.
+    let answer = relay::RelayToken {
+        token: "relay.token.sig".into(),
+        expires_in: Some(1800),
+        workspace_id: WORKSPACE.into(),
+        service_id: SERVICE.into(),
+        entity_id: ENTITY.into(),
+        tool_events: true,
+    };
+    let started = Amigo
+        .started(200, &serde_json::to_string(&answer).unwrap())
+        .unwrap();
+    let relayed = Amigo.socket(&started.session).unwrap();
+    assert_eq!(
+        relayed.path,
+        format!(
+            "{}{}&token=relay.token.sig",
+            relay::SOCKET_PREFIX,
+            direct.path
+        )
+    );
+    assert!(relayed.protocols.is_empty(), "no key in the subprotocols");
+
+    // The relay's own token code is none of the seed's or the SDK's, so the widget never
+    // mistakes Amigo's close for it (and the relay passes an upstream 4401 on as 4001).
+    let seed_codes: Vec<u16> = seed::seed_table(SEED, &["Code", "Reason"], number)
+        .iter()
+        .map(|row| row[0].parse().unwrap())
+        .collect();
+    let section = seed::protocols_section("amigo");
+    let sdk = section
+        .split_once("terminal close codes ")
+        .and_then(|(_, rest)| rest.split_once(" means rate-limited"))
+        .map(|(codes, _)| codes.replace(';', ","))
+        .unwrap();
+    let sdk_codes: Vec<u16> = sdk.split(", ").map(|c| c.parse().unwrap()).collect();
+    let token = relay::relay_close::TOKEN_REJECTED;
+    assert!(!seed_codes.contains(&token) && !sdk_codes.contains(&token));
+    assert_eq!(Amigo.classify_close(token).kind, CloseKind::NewSession);
+    // The others are the seed's and the SDK's own, read as they are.
+    for code in [
+        relay::relay_close::NOT_ALLOWED,
+        relay::relay_close::INVALID_PARAMETERS,
+        relay::relay_close::RATE_LIMITED,
+    ] {
+        assert!(
+            seed_codes.contains(&code) || sdk_codes.contains(&code),
+            "{code}"
+        );
+    }
 }
 
 #[test]

@@ -340,7 +340,7 @@ fn protocols_md_task_option_and_moderation_shapes_read() {
         "message": "Message flagged", "extra_data": {"moderation_category": "violence",
         "text": "the flagged words"}});
     let error = RestError::parse(400, &moderated.to_string()).to_agent_error(400);
-    assert_eq!(error.code, ErrorCode::Other(codes::MESSAGE_REJECTED.into()));
+    assert_eq!(error.code, ErrorCode::MessageRejected);
 }
 
 // ---------------------------------------------------------------- generated frames

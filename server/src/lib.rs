@@ -11,13 +11,16 @@
 //! `agent`, `faults` and `state` beside them. Only `dialects` names a platform, and a
 //! dialect's own state stays in it: `state::AppState` holds what every dialect shares, and
 //! the composition root (`main.rs`, or a test) builds a dialect's state (AUI's
-//! `dialects::aui::AuiState`) and hands it to [`app`].
+//! `dialects::aui::AuiState`, the Amigo relay's `relay::Relay`) and hands it to [`app`].
+//! `relay` is what every key-holding relay shares (tokens, origins, forwarding); it names
+//! no platform.
 
 pub mod agent;
 pub mod channels;
 pub mod connection;
 pub mod dialects;
 pub mod faults;
+pub mod relay;
 pub mod rest;
 pub mod sessions;
 pub mod state;
@@ -31,15 +34,17 @@ use axum::response::Response;
 use axum::routing::{get, get_service, post, MethodRouter};
 use axum::Router;
 use dialects::aui::AuiState;
+use relay::Relay;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
 /// The whole server as a router: `state` shared by every handler, `aui` the AUI simulator's
-/// and relay's own (`AuiState::new(AuiConfig::default(), secret)` for their defaults).
-pub fn app(state: AppState, aui: Arc<AuiState>) -> Router {
-    let mut router = dialects::routes(aui);
+/// and relay's own (`AuiState::new(AuiConfig::default(), secret)` for their defaults),
+/// `amigo` the Amigo relay (`Relay::new(RelayConfig::default(), secret)`).
+pub fn app(state: AppState, aui: Arc<AuiState>, amigo: Arc<Relay>) -> Router {
+    let mut router = dialects::routes(aui, amigo);
     if state.config.control {
         router = router
             .route("/control/sessions/{id}", get(rest::session_record))

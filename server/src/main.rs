@@ -1,7 +1,8 @@
 //! `docent-server`: the reference agent server. `--help` lists the options.
 
 use docent_server::agent::{Script, BUILT_IN_SCRIPT};
-use docent_server::dialects::aui::{AuiConfig, AuiState, Secret};
+use docent_server::dialects::aui::{AuiConfig, AuiState};
+use docent_server::relay::{Relay, RelayConfig, Secret};
 use docent_server::sessions::random_bytes;
 use docent_server::{app, AppState, Config};
 use std::io::Write;
@@ -83,6 +84,24 @@ AMIGO (seed 004)
                          The script: \"where is my order 1234\" (404: not found), \"book a
                          demo tomorrow\" (tool events), anything else (a fallback).
 
+AMIGO RELAY: Docent's key-holding relay in front of Amigo, for sites that cannot mint
+short-lived tokens for the browser: POST /relay/amigo/token (the site's public key as
+bearer) and WS /relay/amigo/v1/{workspace_id}/sessions/connect?…&token=… (the widget's
+`data-relay=\"true\"`)
+  --amigo-relay-upstream URL   Amigo's base URL, e.g. https://api.amigo.example (default:
+                               this server's own Amigo side)
+  --amigo-relay-key-file PATH  read the Amigo key from this file (or set
+                               DOCENT_AMIGO_RELAY_KEY); never given on the command line,
+                               never logged or sent to a page; it goes upstream only, as
+                               the subprotocol pair `auth, KEY`
+  --amigo-relay-secret-file PATH  the relay-token signing secret (or set
+                               DOCENT_AMIGO_RELAY_SECRET); relays that share it serve the
+                               same visitors (default: a fresh secret each start)
+  --amigo-relay-origin ORIGIN  a page origin the relay serves (repeatable; `*` for any;
+                               default: http(s)://localhost, 127.0.0.1 and [::1] on any port)
+  --amigo-relay-token-lifetime SECS  how long a relay token is valid (default 1800)
+  --amigo-relay-max-messages N messages per minute one relay connection may send (default 30)
+
 It prints `docent-server listening on http://ADDR:PORT` once it accepts connections.";
 
 struct Options {
@@ -91,6 +110,8 @@ struct Options {
     script: Option<String>,
     config: Config,
     aui: AuiConfig,
+    /// The Amigo relay's settings.
+    amigo: RelayConfig,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -100,6 +121,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         script: None,
         config: Config::default(),
         aui: AuiConfig::default(),
+        amigo: RelayConfig::default(),
     };
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
@@ -168,26 +190,38 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
                 options.config.reply_delay = Duration::from_millis(number("milliseconds")?)
             }
             "--aui-upstream" => {
-                options.aui.upstream = Some(match value.as_str() {
+                options.aui.relay.upstream = Some(match value.as_str() {
                     "gcp" => docent_protocol::aui::GCP_BASE.to_string(),
                     "azure" => docent_protocol::aui::AZURE_BASE.to_string(),
                     url => url.trim_end_matches('/').to_string(),
                 })
             }
-            "--aui-key-file" => options.aui.relay_key = Some(secret_file(&flag, &value)?),
-            "--aui-secret-file" => options.aui.relay_secret = Some(secret_file(&flag, &value)?),
-            "--aui-origin" => options.aui.allowed_origins.push(value.clone()),
+            "--aui-key-file" => options.aui.relay.key = Some(secret_file(&flag, &value)?),
+            "--aui-secret-file" => options.aui.relay.secret = Some(secret_file(&flag, &value)?),
+            "--aui-origin" => options.aui.relay.allowed_origins.push(value.clone()),
             "--aui-token-lifetime" => {
-                options.aui.token_lifetime = Duration::from_secs(number("seconds")?)
+                options.aui.relay.token_lifetime = Duration::from_secs(number("seconds")?)
             }
             "--aui-max-messages" => {
-                options.aui.max_messages_per_minute = number("a number")? as u32
+                options.aui.relay.max_messages_per_minute = number("a number")? as u32
             }
             "--aui-stream-delay" => {
                 options.aui.stream_delay = Duration::from_millis(number("milliseconds")?)
             }
             "--aui-public-url" => options.aui.public_url = Some(value.clone()),
-            "--aui-key" | "--aui-secret" => {
+            "--amigo-relay-upstream" => {
+                options.amigo.upstream = Some(value.trim_end_matches('/').to_string())
+            }
+            "--amigo-relay-key-file" => options.amigo.key = Some(secret_file(&flag, &value)?),
+            "--amigo-relay-secret-file" => options.amigo.secret = Some(secret_file(&flag, &value)?),
+            "--amigo-relay-origin" => options.amigo.allowed_origins.push(value.clone()),
+            "--amigo-relay-token-lifetime" => {
+                options.amigo.token_lifetime = Duration::from_secs(number("seconds")?)
+            }
+            "--amigo-relay-max-messages" => {
+                options.amigo.max_messages_per_minute = number("a number")? as u32
+            }
+            "--aui-key" | "--aui-secret" | "--amigo-relay-key" | "--amigo-relay-secret" => {
                 return Err(format!(
                     "{flag} is not taken on the command line (it would show in `ps`): \
                      use {flag}-file PATH or the environment (see --help)"
@@ -197,6 +231,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         }
     }
     aui_environment(&mut options.aui)?;
+    let env = |name: &str| std::env::var(name).ok().and_then(Secret::new);
+    if options.amigo.key.is_none() {
+        options.amigo.key = env("DOCENT_AMIGO_RELAY_KEY");
+    }
+    if options.amigo.secret.is_none() {
+        options.amigo.secret = env("DOCENT_AMIGO_RELAY_SECRET");
+    }
     Ok(options)
 }
 
@@ -211,11 +252,11 @@ fn secret_file(flag: &str, path: &str) -> Result<Secret, String> {
 /// AUI settings from the environment, where the files did not give them.
 fn aui_environment(aui: &mut AuiConfig) -> Result<(), String> {
     let env = |name: &str| std::env::var(name).ok().and_then(Secret::new);
-    if aui.relay_key.is_none() {
-        aui.relay_key = env("DOCENT_AUI_KEY");
+    if aui.relay.key.is_none() {
+        aui.relay.key = env("DOCENT_AUI_KEY");
     }
-    if aui.relay_secret.is_none() {
-        aui.relay_secret = env("DOCENT_AUI_RELAY_SECRET");
+    if aui.relay.secret.is_none() {
+        aui.relay.secret = env("DOCENT_AUI_RELAY_SECRET");
     }
     if let Some(keys) = env("DOCENT_AUI_SIMULATOR_KEYS") {
         aui.simulator_keys = keys
@@ -256,10 +297,11 @@ async fn main() {
         }
     }
     // A fresh secret each start: tokens from an earlier run are refused, as they should be.
-    // The AUI relay signs with it too unless --aui-secret-file or the environment gives one.
+    // The relays sign with it too unless a secret file or the environment gives them one.
     let secret = random_bytes::<32>();
     let state = AppState::new(options.config, script, &secret);
     let aui = Arc::new(AuiState::new(options.aui, &secret));
+    let amigo = Arc::new(Relay::new(options.amigo, &secret));
     let address = format!("{}:{}", options.host, options.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
@@ -271,12 +313,13 @@ async fn main() {
         .local_addr()
         .expect("a bound socket has an address");
     aui.set_local_address(local);
+    amigo.set_local_address(local);
     println!("docent-server listening on http://{local}");
     let _ = std::io::stdout().flush();
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app(state, aui))
+    if let Err(e) = axum::serve(listener, app(state, aui, amigo))
         .with_graceful_shutdown(shutdown)
         .await
     {

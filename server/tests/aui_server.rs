@@ -5,9 +5,10 @@
 
 mod support;
 
-use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask};
+use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask, RENEWAL_GRACE_SECS};
 use docent_protocol::aui::{ExternalTaskMessage, ServerFrame};
-use docent_server::dialects::aui::{AuiConfig, Secret};
+use docent_server::dialects::aui::AuiConfig;
+use docent_server::relay::{RelayConfig, Secret};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -56,9 +57,12 @@ fn relay_config(upstream: SocketAddr) -> AuiConfig {
 
 fn relay_config_to(upstream: &str, key: &str) -> AuiConfig {
     AuiConfig {
-        relay_key: Secret::new(key),
-        upstream: Some(upstream.to_string()),
-        upstream_timeout: Duration::from_secs(5),
+        relay: RelayConfig {
+            key: Secret::new(key),
+            upstream: Some(upstream.to_string()),
+            upstream_timeout: Duration::from_secs(5),
+            ..RelayConfig::default()
+        },
         ..AuiConfig::default()
     }
 }
@@ -588,7 +592,7 @@ async fn the_relay_refuses_other_origins_and_bad_site_keys() {
 
     // Configured origins replace the loopback default.
     let mut config = relay_config(sim);
-    config.allowed_origins = vec!["https://shop.example".into()];
+    config.relay.allowed_origins = vec!["https://shop.example".into()];
     let shop = start(config).await;
     let (status, _) = widget_http(
         shop,
@@ -829,7 +833,7 @@ async fn upstream_failures_reach_the_widget_as_the_relays_own_errors() {
 
     // No key configured: a clear 503.
     let mut config = relay_config(sim);
-    config.relay_key = None;
+    config.relay.key = None;
     let bare = start(config).await;
     let (status, reply) = widget_http(
         bare,
@@ -883,7 +887,7 @@ async fn a_slow_upstream_answer_does_not_hold_other_visitors() {
 async fn too_many_messages_close_4029() {
     let sim = start(simulator_config()).await;
     let mut config = relay_config(sim);
-    config.max_messages_per_minute = 1;
+    config.relay.max_messages_per_minute = 1;
     let relay = start(config).await;
     let task = start_task(relay).await;
     let mut socket = relay_socket(relay, &task, Some(ORIGIN)).await;
@@ -891,4 +895,68 @@ async fn too_many_messages_close_4029() {
     answer(&mut socket).await;
     say(&mut socket, &task.task_id, "hello again").await;
     assert_eq!(next(&mut socket).await["close"], relay_close::RATE_LIMITED);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_for_its_own_task_and_anything_else_gets_a_new_task() {
+    let sim = start(simulator_config()).await;
+    let relay = start(relay_config(sim)).await;
+    let task = start_task(relay).await;
+    let claims = |exp: u64, org: &str| json!({"tid": task.task_id, "org": org, "aud": "docent-aui-relay", "iat": now() - 7200, "exp": exp});
+    let renew = |token: String, origin: &'static str| async move {
+        let body = json!({"product_id": "default", "renew": token}).to_string();
+        let (status, body) = widget_http(
+            relay,
+            "/relay/aui/tasks",
+            "pk_test_docent",
+            Some(origin),
+            &body,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value::<RelayTask>(body).unwrap()
+    };
+
+    // Expired an hour ago: a new token for the same task, and AUI is not asked for a task.
+    let renewed = renew(forge(SECRET, claims(now() - 3600, ORIGIN)), ORIGIN).await;
+    assert_eq!(renewed.task_id, task.task_id);
+    assert!(renewed.renewed);
+    assert_eq!(renewed.welcome_message, None, "no second welcome");
+    let mut socket = relay_socket(relay, &renewed, Some(ORIGIN)).await;
+    say(
+        &mut socket,
+        &renewed.task_id,
+        "which microwave is cheapest?",
+    )
+    .await;
+    let (_, reply) = answer(&mut socket).await;
+    assert!(
+        !reply.text.is_empty(),
+        "the renewed token works on the socket"
+    );
+
+    // Past the grace, forged, or from another origin: a new task, as without `renew`.
+    let cases = [
+        (
+            forge(SECRET, claims(now() - RENEWAL_GRACE_SECS - 60, ORIGIN)),
+            ORIGIN,
+            "too old",
+        ),
+        (
+            forge(b"another secret", claims(now() - 60, ORIGIN)),
+            ORIGIN,
+            "forged",
+        ),
+        (
+            forge(SECRET, claims(now() - 60, ORIGIN)),
+            "http://127.0.0.1:1",
+            "another origin",
+        ),
+    ];
+    for (token, origin, why) in cases {
+        let fresh = renew(token, origin).await;
+        assert_ne!(fresh.task_id, task.task_id, "{why}");
+        assert!(!fresh.renewed, "{why}");
+    }
+    assert_key_never_reached_the_widget();
 }

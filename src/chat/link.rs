@@ -13,12 +13,18 @@ use wasm_bindgen::closure::Closure;
 impl Chat {
     /// Starts a session as the dialect says: at once, after its HTTP call, or not at all
     /// (settings it cannot use, said in the console and to the visitor).
-    pub(super) fn start_session(self) {
+    /// `expired`: the session the platform just refused, to renew where it allows that.
+    pub(super) fn start_session(self, expired: Option<SessionHandle>) {
         let config = self.config();
         if let Some(reason) = config.not_set_up() {
             return self.dispatch(Event::SessionFailed { reason });
         }
-        let call = match self.dialect.start(&config.settings()) {
+        let settings = config.settings();
+        let start = match &expired {
+            Some(expired) => self.dialect.renew(&settings, expired),
+            None => self.dialect.start(&settings),
+        };
+        let call = match start {
             Start::Ready(started) => return self.dispatch(Event::SessionCreated(started)),
             Start::Refused(failure) => {
                 if let docent_protocol::StartFailure::BadSetting(why) = &failure {
@@ -53,18 +59,7 @@ impl Chat {
         let Some(session) = session else {
             return self.dispatch(Event::NotSent(action));
         };
-        let action = match action {
-            VisitorAction::Say {
-                text,
-                context: None,
-                client_id,
-            } if self.dialect.wants_page_context() => VisitorAction::Say {
-                text,
-                context: page_context(),
-                client_id,
-            },
-            other => other,
-        };
+        let action = self.with_context(action);
         let Some(frame) = self.dialect.encode(&session, &action) else {
             return;
         };
@@ -73,6 +68,56 @@ impl Chat {
             .with_value(|s| s.as_ref().is_some_and(|s| s.send(&frame)));
         if !sent {
             self.dispatch(Event::NotSent(action));
+        }
+    }
+
+    /// Sends an action as one HTTP call, where the socket cannot be opened; the reply (or
+    /// the error) in the answer goes to the conversation as if it came on the socket. A call
+    /// that does not get through comes back to the conversation, as a frame the socket
+    /// could not take does.
+    pub(super) fn post(self, action: VisitorAction) {
+        let session = self.state.with_untracked(|c| c.session.clone());
+        let Some(session) = session else {
+            return self.dispatch(Event::NotSent(action));
+        };
+        let action = self.with_context(action);
+        let Some(call) = self.dialect.post(&session, &action) else {
+            return;
+        };
+        let server = self.config.with_value(|c| c.server.clone());
+        let dialect = self.dialect;
+        leptos::task::spawn_local(async move {
+            match transport::call(&server, &call).await {
+                Ok((status, body)) => {
+                    for event in dialect.posted(status, &body) {
+                        self.dispatch(Event::Agent(event));
+                    }
+                }
+                Err(_) => self.dispatch(Event::NotSent(action)),
+            }
+        });
+    }
+
+    /// A message with the `context` the platform takes: the page it was written on and
+    /// what the visitor gave the lead form.
+    fn with_context(self, action: VisitorAction) -> VisitorAction {
+        match action {
+            VisitorAction::Say {
+                text,
+                context: None,
+                client_id,
+            } => {
+                let url = window().location().href().unwrap_or_default();
+                let context = self
+                    .state
+                    .with_untracked(|c| self.dialect.context(&url, &c.lead_details));
+                VisitorAction::Say {
+                    text,
+                    context,
+                    client_id,
+                }
+            }
+            other => other,
         }
     }
 
@@ -94,8 +139,12 @@ impl Chat {
         // A new socket replaces (and so closes) any old one.
         self.socket.set_value(None);
         let closed = move |code: u16| {
+            // What came on this connection may change what its close means.
+            let after = self
+                .decoder
+                .with_value(|d| d.as_ref().and_then(|d| d.closed(code)));
             self.dispatch(Event::SocketClosed {
-                closed: self.dialect.classify_close(code),
+                closed: after.unwrap_or_else(|| self.dialect.classify_close(code)),
                 jitter: js_sys::Math::random(),
             })
         };
@@ -166,12 +215,4 @@ impl Chat {
             self.dispatch(Event::Online(false));
         }
     }
-}
-
-/// `{"url": …}`: the page the visitor wrote on, as the platform's `context` has it.
-fn page_context() -> Option<serde_json::Value> {
-    let url = web_sys::window()?.location().href().ok()?;
-    let mut context = serde_json::Map::new();
-    context.insert("url".into(), serde_json::Value::String(url));
-    Some(serde_json::Value::Object(context))
 }

@@ -87,6 +87,7 @@ impl Chat {
         let platform = Platform {
             keep_alive: dialect.heartbeat_ms().is_some(),
             max_text_chars: dialect.max_text_chars().unwrap_or(MAX_VISITOR_CHARS),
+            posts: dialect.posts_without_socket(),
         };
         chat.state.update_untracked(|c| c.fit(platform));
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
@@ -190,9 +191,11 @@ impl Chat {
 
     fn run(self, effect: Effect) {
         match effect {
-            Effect::CreateSession => self.start_session(),
+            Effect::CreateSession => self.start_session(None),
+            Effect::RenewSession(expired) => self.start_session(Some(expired)),
             Effect::Connect(session) => self.connect(&session),
             Effect::Send(action) => self.send(action),
+            Effect::Post(action) => self.post(action),
             Effect::ReconnectIn(ms) => {
                 let timer = set_timeout_with_handle(
                     move || {

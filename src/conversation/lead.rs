@@ -73,6 +73,7 @@ impl Conversation {
             return vec![];
         }
         state.submitted = true;
+        self.lead_details = values.clone();
         vec![
             Effect::Send(VisitorAction::LeadSubmitted {
                 values: values.clone(),
@@ -114,6 +115,12 @@ mod tests {
             ]
         );
         assert!(c.lead_form.as_ref().unwrap().submitted);
+        // Kept for the messages of platforms that carry the lead's details, and across a
+        // reload.
+        assert_eq!(c.lead_details, values);
+        let saved = serde_json::to_string(&c.snapshot(2.5)).unwrap();
+        let (restored, _) = Conversation::restore(&saved, 3.0, 60_000.0).unwrap();
+        assert_eq!(restored.lead_details, values);
         assert_eq!(c.act(Event::LeadSubmitted(values), 3.0), []);
     }
 

@@ -4,7 +4,7 @@
 
 use super::{outbox, Conversation, Effect};
 use crate::texts::{self, explain};
-use crate::transport::policy::{Backoff, SILENCE_MS};
+use crate::transport::policy::{Backoff, SILENCE_MS, SOCKET_FAILURES_BEFORE_HTTP};
 use docent_protocol::{
     AgentError, AgentEvent, CloseKind, Closed, ErrorCode, Started, VisitorAction,
 };
@@ -54,6 +54,11 @@ pub(super) struct Link {
     hidden: bool,
     /// A reconnect came due while the tab was hidden or offline: it waits for them.
     reconnect_deferred: bool,
+    /// Sockets in a row that closed before they opened.
+    failed_opens: u32,
+    /// Messages go as HTTP calls, one each, since the socket cannot be opened here
+    /// ([`super::Platform::posts`]); "connected" then means the calls can be made.
+    pub(super) over_http: bool,
 }
 
 impl Link {
@@ -87,9 +92,13 @@ impl Conversation {
         if let Some(greeting) = started.greeting.filter(|_| !renewing) {
             self.greet(greeting, now_ms);
         }
+        if renewing && started.resumed {
+            // The platform kept the conversation: nothing changed for the visitor.
+            self.notice = None;
+        }
         // Messages sent in the old session but never answered go to the new one.
         outbox::requeue_sent(&mut self.messages);
-        vec![Effect::Connect(started.session)]
+        self.connect(now_ms)
     }
 
     pub(super) fn socket_opened(&mut self, now_ms: f64) -> Vec<Effect> {
@@ -127,7 +136,7 @@ impl Conversation {
         self.flush(now_ms)
     }
 
-    pub(super) fn online(&mut self, online: bool) -> Vec<Effect> {
+    pub(super) fn online(&mut self, online: bool, now_ms: f64) -> Vec<Effect> {
         self.link.offline = !online;
         if !online {
             if !matches!(self.status, Status::Ended { .. } | Status::Idle) {
@@ -135,18 +144,18 @@ impl Conversation {
             }
             return vec![];
         }
-        self.reconnect_now()
+        self.reconnect_now(now_ms)
     }
 
-    pub(super) fn hidden(&mut self, hidden: bool) -> Vec<Effect> {
+    pub(super) fn hidden(&mut self, hidden: bool, now_ms: f64) -> Vec<Effect> {
         self.link.hidden = hidden;
         if hidden || !self.link.reconnect_deferred {
             return vec![];
         }
-        self.reconnect_now()
+        self.reconnect_now(now_ms)
     }
 
-    pub(super) fn reconnect_due(&mut self) -> Vec<Effect> {
+    pub(super) fn reconnect_due(&mut self, now_ms: f64) -> Vec<Effect> {
         if !matches!(self.status, Status::Reconnecting { .. }) {
             return vec![];
         }
@@ -155,48 +164,78 @@ impl Conversation {
             self.link.reconnect_deferred = true;
             return vec![];
         }
-        self.connect()
+        self.connect(now_ms)
     }
 
     /// A keep-alive goes out only on an open connection.
     pub(super) fn heartbeat_due(&self) -> Vec<Effect> {
         match self.status {
-            Status::Connected => vec![Effect::Send(VisitorAction::Heartbeat)],
+            Status::Connected if !self.link.over_http => {
+                vec![Effect::Send(VisitorAction::Heartbeat)]
+            }
             _ => vec![],
         }
     }
 
     /// The visitor asked to try again now.
-    pub(super) fn retry(&mut self) -> Vec<Effect> {
+    pub(super) fn retry(&mut self, now_ms: f64) -> Vec<Effect> {
         match (&self.status, &self.session) {
             (Status::Failed { .. }, None) => {
                 self.status = Status::Starting;
                 vec![Effect::CreateSession]
             }
             (Status::Reconnecting { .. } | Status::Failed { .. } | Status::Offline, Some(_)) => {
-                self.connect()
+                self.connect(now_ms)
             }
             _ => vec![],
         }
     }
 
     /// Connects now if a reconnect is waiting.
-    fn reconnect_now(&mut self) -> Vec<Effect> {
+    fn reconnect_now(&mut self, now_ms: f64) -> Vec<Effect> {
         match self.status {
             Status::Reconnecting { .. } | Status::Offline if self.session.is_some() => {
-                self.connect()
+                self.connect(now_ms)
             }
             _ => vec![],
         }
     }
 
-    pub(super) fn connect(&mut self) -> Vec<Effect> {
+    /// Opens the socket for the session; over HTTP, there is nothing to open, and what
+    /// waits goes at once.
+    pub(super) fn connect(&mut self, now_ms: f64) -> Vec<Effect> {
         let Some(session) = &self.session else {
             return vec![];
         };
         self.link.reconnect_deferred = false;
+        if self.link.over_http {
+            self.status = Status::Connected;
+            self.link.last_frame_at = now_ms;
+            return self.flush(now_ms);
+        }
         self.status = Status::Connecting;
         vec![Effect::Connect(session.clone())]
+    }
+
+    /// The socket cannot be opened here, but the platform takes messages over HTTP: from
+    /// now on each goes as one call, its reply in the answer (no streaming: the typing
+    /// indicator shows meanwhile). Until the page is loaded again, or an HTTP call itself
+    /// fails to get through.
+    fn go_over_http(&mut self, now_ms: f64) -> Vec<Effect> {
+        self.link.over_http = true;
+        self.notify(texts::NO_LIVE_UPDATES.into());
+        self.connect(now_ms)
+    }
+
+    /// An HTTP call did not get through either: back to trying the socket, with backoff.
+    pub(super) fn http_failed(&mut self, now_ms: f64) -> Vec<Effect> {
+        self.link.over_http = false;
+        self.link.failed_opens = 0;
+        let lost = Closed {
+            kind: CloseKind::Retry,
+            reason: None,
+        };
+        self.socket_closed(lost, 0.0, now_ms)
     }
 
     pub(super) fn socket_closed(
@@ -215,6 +254,9 @@ impl Conversation {
             self.link
                 .backoff
                 .connection_lasted(now_ms - opened, answered);
+            self.link.failed_opens = 0;
+        } else if self.status == Status::Connecting {
+            self.link.failed_opens += 1;
         }
         if matches!(self.status, Status::Ended { .. }) {
             return vec![];
@@ -228,13 +270,14 @@ impl Conversation {
                 vec![]
             }
             CloseKind::NewSession if self.link.session_worked => {
-                // The session expired or was forgotten: a new one, same transcript.
-                self.session = None;
+                // The session expired or was forgotten: renewed where the platform allows
+                // it, else a new one; the same transcript either way.
+                let expired = self.session.take();
                 self.link.session_worked = false;
                 self.link.renewing = true;
                 self.status = Status::Starting;
                 self.notify(texts::SESSION_RENEWED.into());
-                vec![Effect::CreateSession]
+                vec![expired.map_or(Effect::CreateSession, Effect::RenewSession)]
             }
             CloseKind::NewSession => {
                 self.session = None;
@@ -243,6 +286,14 @@ impl Conversation {
                     reason: explain(&reason).into(),
                 };
                 vec![]
+            }
+            CloseKind::Retry
+                if self.platform.posts
+                    && !self.link.over_http
+                    && !self.link.offline
+                    && self.link.failed_opens >= SOCKET_FAILURES_BEFORE_HTTP =>
+            {
+                self.go_over_http(now_ms)
             }
             CloseKind::Retry | CloseKind::RateLimited => {
                 let delay = self.link.backoff.next_delay(kind, jitter);
@@ -269,6 +320,15 @@ impl Conversation {
             error.code.as_str(),
             error.message
         ));
+        if error.code == ErrorCode::MessageRejected {
+            let mut effects = vec![warn];
+            effects.extend(self.reject_in_flight(now_ms));
+            return effects;
+        }
+        if self.link.over_http {
+            // The call is over: nothing more comes for it.
+            self.typing = false;
+        }
         if error.retryable && self.session.is_some() {
             self.drop_partial_reply();
             let mut effects = vec![warn, Effect::Reconnect];
@@ -283,6 +343,15 @@ impl Conversation {
             self.typing = false;
             self.session = None;
             self.status = Status::Ended { reason: text };
+        } else if error.fatal && self.link.over_http {
+            // No socket to close over HTTP: renew the session now, as its close would.
+            let gone = Closed {
+                kind: CloseKind::NewSession,
+                reason: Some(error.code),
+            };
+            let mut effects = vec![warn];
+            effects.extend(self.socket_closed(gone, 0.0, now_ms));
+            return effects;
         } else {
             // Fatal on a session that worked: the close that follows starts a new session;
             // this says why meanwhile.
@@ -525,7 +594,11 @@ mod tests {
             },
             4.0,
         );
-        assert_eq!(effects, [Effect::CreateSession]);
+        assert_eq!(
+            effects,
+            [Effect::RenewSession(handle("s1", "t1"))],
+            "the dialect hears which session expired"
+        );
         assert!(c
             .notice
             .as_ref()
@@ -540,7 +613,31 @@ mod tests {
             2,
             "no second greeting; the transcript stays"
         );
+        assert!(c.notice.is_some(), "a new session: the visitor is told");
         assert_eq!(c.act(Event::SocketOpened, 6.0), [say("hello", 2)]);
+    }
+
+    #[test]
+    fn a_session_the_platform_kept_is_renewed_without_a_word() {
+        let mut c = connected();
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        let token_gone = Closed {
+            kind: CloseKind::NewSession,
+            reason: Some(ErrorCode::InvalidToken),
+        };
+        c.act(
+            Event::SocketClosed {
+                closed: token_gone,
+                jitter: 0.5,
+            },
+            2.0,
+        );
+        let mut same = session();
+        same.session = handle("s1", "t2");
+        same.resumed = true;
+        c.act(Event::SessionCreated(same), 3.0);
+        assert_eq!(c.notice, None, "the same conversation goes on");
+        assert_eq!(c.status, Status::Connecting);
     }
 
     #[test]
@@ -655,5 +752,142 @@ mod tests {
         );
         assert!(matches!(c.status, Status::Failed { .. }));
         assert_eq!(c.act(Event::Retry, 2.0), [Effect::CreateSession]);
+    }
+
+    /// A conversation whose platform takes messages over HTTP, its socket blocked: every
+    /// try closes before opening.
+    fn blocked(posts: bool) -> (Conversation, Vec<Effect>) {
+        let mut c = Conversation::default();
+        c.fit(Platform {
+            keep_alive: false,
+            posts,
+            ..Platform::default()
+        });
+        c.act(Event::Open, 0.0);
+        c.act(Event::SessionCreated(session()), 1.0);
+        c.act(Event::VisitorSays("hello?".into()), 2.0);
+        let mut effects = closed(&mut c, 3.0);
+        effects.extend(c.act(Event::ReconnectDue, 4.0));
+        effects.extend(closed(&mut c, 5.0));
+        (c, effects)
+    }
+
+    fn post(text: &str, id: u64) -> Effect {
+        Effect::Post(VisitorAction::Say {
+            text: text.into(),
+            context: None,
+            client_id: Some(format!("m{id}")),
+        })
+    }
+
+    #[test]
+    fn a_blocked_socket_sends_messages_over_http_with_typing_meanwhile() {
+        let (mut c, effects) = blocked(true);
+        assert_eq!(c.status, Status::Connected);
+        assert!(effects.contains(&post("hello?", 2)), "{effects:?}");
+        assert!(
+            c.typing,
+            "no streaming over HTTP: typing shows until the reply"
+        );
+        assert_eq!(c.notice.as_ref().unwrap().text, texts::NO_LIVE_UPDATES);
+        c.act(unnamed("hi there"), 6.0);
+        assert!(!c.typing);
+        assert_eq!(delivery(&c, "hello?"), Delivery::Answered);
+        // The next message goes the same way, and no socket is opened again.
+        let next = c.act(Event::VisitorSays("and?".into()), 7.0);
+        assert_eq!(next, [post("and?", 4)]);
+        assert_eq!(
+            c.act(Event::HeartbeatDue, 8.0),
+            [],
+            "no keep-alive over HTTP"
+        );
+    }
+
+    #[test]
+    fn without_an_http_path_a_blocked_socket_is_only_retried() {
+        let (c, effects) = blocked(false);
+        assert!(matches!(c.status, Status::Reconnecting { .. }));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Post(_))));
+    }
+
+    #[test]
+    fn a_socket_that_opened_once_is_a_drop_not_a_blocked_network() {
+        let mut c = Conversation::default();
+        c.fit(Platform {
+            posts: true,
+            ..Platform::default()
+        });
+        c.act(Event::Open, 0.0);
+        c.act(Event::SessionCreated(session()), 1.0);
+        c.act(Event::SocketOpened, 2.0);
+        closed(&mut c, 3.0);
+        c.act(Event::ReconnectDue, 4.0);
+        closed(&mut c, 5.0);
+        assert!(
+            matches!(c.status, Status::Reconnecting { .. }),
+            "one failure to open after a drop is not two in a row"
+        );
+        c.act(Event::ReconnectDue, 6.0);
+        closed(&mut c, 7.0);
+        assert_eq!(c.status, Status::Connected, "the second in a row is");
+    }
+
+    #[test]
+    fn over_http_a_passing_failure_backs_off_and_the_message_goes_again_by_http() {
+        let (mut c, _) = blocked(true);
+        let error = Event::Agent(AgentEvent::Error(AgentError {
+            code: ErrorCode::Other("SERVER_ERROR".into()),
+            message: "HTTP 503".into(),
+            retryable: true,
+            fatal: false,
+        }));
+        let effects = c.act(error, 6.0);
+        assert!(!c.typing);
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::ReconnectIn(_))),
+            "{effects:?}"
+        );
+        assert_eq!(c.act(Event::ReconnectDue, 7.0), [post("hello?", 2)]);
+    }
+
+    #[test]
+    fn over_http_a_call_that_does_not_get_through_tries_the_socket_again() {
+        let (mut c, _) = blocked(true);
+        let effects = c.act(
+            Event::NotSent(VisitorAction::Say {
+                text: "hello?".into(),
+                context: None,
+                client_id: Some("m2".into()),
+            }),
+            6.0,
+        );
+        assert!(!c.typing);
+        assert_eq!(delivery(&c, "hello?"), Delivery::Pending, "kept, not lost");
+        assert!(effects.iter().any(|e| matches!(e, Effect::ReconnectIn(_))));
+        assert_eq!(
+            c.act(Event::ReconnectDue, 7.0),
+            [Effect::Connect(handle("s1", "t1"))]
+        );
+    }
+
+    #[test]
+    fn over_http_a_rejected_token_renews_the_session_at_once() {
+        let (mut c, _) = blocked(true);
+        c.act(unnamed("hi there"), 6.0);
+        let expired = Event::Agent(AgentEvent::Error(AgentError {
+            code: ErrorCode::InvalidToken,
+            message: "expired".into(),
+            retryable: false,
+            fatal: true,
+        }));
+        assert!(c
+            .act(expired, 7.0)
+            .contains(&Effect::RenewSession(handle("s1", "t1"))));
+        // The new session goes on over HTTP.
+        c.act(Event::VisitorSays("more".into()), 8.0);
+        assert_eq!(
+            c.act(Event::SessionCreated(session()), 9.0),
+            [post("more", 4)]
+        );
     }
 }

@@ -118,6 +118,9 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     CreateSession,
+    /// Start again after the platform refused this session (its token expired): the same
+    /// conversation where the platform allows it (`ClientDialect::renew`).
+    RenewSession(SessionHandle),
     /// Open a socket for this session.
     Connect(SessionHandle),
     Send(VisitorAction),
@@ -125,6 +128,8 @@ pub enum Effect {
     /// Tell the server the session is over (`POST …/end`).
     EndSession(SessionHandle),
     CloseSocket,
+    /// Send this without the socket, as one HTTP call (the socket cannot be opened here).
+    Post(VisitorAction),
     /// The connection is dead though the socket did not say so: drop it and reconnect.
     Reconnect,
     /// Run page commands in the demo iframe, after any still running.
@@ -151,6 +156,12 @@ pub struct Conversation {
     pub tour: Option<TourStep>,
     /// What the agent's tools are doing in this turn, worded for the visitor (tool events).
     pub activity: Option<String>,
+    /// What the visitor gave the lead form, for platforms whose messages carry it.
+    pub lead_details: Vec<(String, String)>,
+    /// A message the platform refused, given back to the composer to change and send
+    /// again: the refused message's id (so the same text refused twice still comes back)
+    /// and its text.
+    pub returned_text: Option<(u64, String)>,
     /// The agent message that streamed text is growing, until the complete reply ends it.
     streaming: Option<u64>,
     next_id: u64,
@@ -173,6 +184,8 @@ pub struct Platform {
     pub keep_alive: bool,
     /// The longest message a visitor may send, in characters.
     pub max_text_chars: usize,
+    /// Messages can go as HTTP calls where the socket cannot be opened.
+    pub posts: bool,
 }
 
 impl Default for Platform {
@@ -180,6 +193,7 @@ impl Default for Platform {
         Platform {
             keep_alive: true,
             max_text_chars: MAX_VISITOR_CHARS,
+            posts: false,
         }
     }
 }
@@ -204,6 +218,8 @@ impl Conversation {
             notice: None,
             tour: None,
             activity: None,
+            lead_details: Vec::new(),
+            returned_text: None,
             streaming: None,
             next_id: 1,
             outbox: Outbox::default(),
@@ -266,14 +282,14 @@ impl Conversation {
                 ))]
             }
             Event::Tick => self.tick(now_ms),
-            Event::Online(online) => self.online(online),
-            Event::Hidden(hidden) => self.hidden(hidden),
-            Event::ReconnectDue => self.reconnect_due(),
-            Event::Retry => self.retry(),
+            Event::Online(online) => self.online(online, now_ms),
+            Event::Hidden(hidden) => self.hidden(hidden, now_ms),
+            Event::ReconnectDue => self.reconnect_due(now_ms),
+            Event::Retry => self.retry(now_ms),
             Event::HeartbeatDue => self.heartbeat_due(),
             Event::VisitorSays(text) => self.visitor_says(text, now_ms),
             Event::RetryMessage(id) => self.retry_message(id, now_ms),
-            Event::NotSent(action) => self.not_sent(action),
+            Event::NotSent(action) => self.not_sent(action, now_ms),
             Event::LeadSubmitted(values) => self.lead_submitted(values),
             Event::CommandStarted {
                 step,

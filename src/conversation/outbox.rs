@@ -120,11 +120,18 @@ impl Conversation {
             }
             message.delivery = Delivery::Sent;
             outbox.in_flight.push(message.id);
-            effects.push(Effect::Send(VisitorAction::Say {
+            let say = VisitorAction::Say {
                 text: message.text.clone(),
                 context: None,
                 client_id: message.client_id.clone(),
-            }));
+            };
+            effects.push(if self.link.over_http {
+                // The reply comes whole in the call's answer: typing shows meanwhile.
+                self.typing = true;
+                Effect::Post(say)
+            } else {
+                Effect::Send(say)
+            });
         }
         if let Some(delivery) = failed {
             // A message given up on no longer holds back the answers after it.
@@ -138,8 +145,38 @@ impl Conversation {
                 .into(),
             );
         }
-        effects.extend(self.outbox.unsent.drain(..).map(Effect::Send));
+        let over_http = self.link.over_http;
+        effects.extend(self.outbox.unsent.drain(..).map(|action| {
+            if over_http {
+                Effect::Post(action)
+            } else {
+                Effect::Send(action)
+            }
+        }));
         effects
+    }
+
+    /// The platform refused the message in flight (content moderation, say): it leaves the
+    /// transcript and goes back to the composer, to be changed and sent again; the messages
+    /// after it go on.
+    pub(super) fn reject_in_flight(&mut self, now_ms: f64) -> Vec<Effect> {
+        self.typing = false;
+        let refused = self.outbox.in_flight.first().copied().or_else(|| {
+            self.messages
+                .iter()
+                .rev()
+                .find(|m| m.author == Author::Visitor && m.delivery == Delivery::Sent)
+                .map(|m| m.id)
+        });
+        if let Some(id) = refused {
+            self.outbox.in_flight.retain(|&m| m != id);
+            if let Some(at) = self.messages.iter().position(|m| m.id == id) {
+                let message = self.messages.remove(at);
+                self.returned_text = Some((id, message.text));
+            }
+        }
+        self.notify(texts::MESSAGE_REJECTED.into());
+        self.flush(now_ms)
     }
 
     /// A complete reply: credited to the message it answers (by name, or by position when
@@ -247,7 +284,8 @@ impl Conversation {
     }
 
     /// A frame could not be handed to the socket: it waits for the next connection.
-    pub(super) fn not_sent(&mut self, action: VisitorAction) -> Vec<Effect> {
+    pub(super) fn not_sent(&mut self, action: VisitorAction, now_ms: f64) -> Vec<Effect> {
+        let over_http = self.link.over_http;
         match action {
             VisitorAction::Say {
                 text, client_id, ..
@@ -269,6 +307,10 @@ impl Conversation {
             other => self.outbox.unsent.push(other),
         }
         self.notify(texts::NOT_CONNECTED.into());
+        if over_http {
+            self.typing = false;
+            return self.http_failed(now_ms);
+        }
         vec![]
     }
 }
@@ -632,5 +674,24 @@ mod tests {
             [say("hello", 2), Effect::Send(lead)]
         );
         assert_eq!(c.notice, None);
+    }
+
+    #[test]
+    fn a_refused_message_goes_back_to_the_composer_and_the_next_one_follows() {
+        let mut c = connected();
+        c.act(Event::VisitorSays("you idiot".into()), 1.0);
+        c.act(Event::VisitorSays("which grill?".into()), 2.0);
+        let refusal = Event::Agent(AgentEvent::Error(docent_protocol::AgentError {
+            code: docent_protocol::ErrorCode::MessageRejected,
+            message: "flagged".into(),
+            retryable: false,
+            fatal: false,
+        }));
+        let effects = c.act(refusal, 3.0);
+        assert!(effects.contains(&say("which grill?", 3)), "{effects:?}");
+        assert_eq!(c.returned_text, Some((2, "you idiot".to_string())));
+        assert_eq!(transcript(&c), ["Hi, I'm Ava", "which grill?"]);
+        assert_eq!(c.notice.as_ref().unwrap().text, texts::MESSAGE_REJECTED);
+        assert!(!matches!(c.status, Status::Ended { .. }));
     }
 }

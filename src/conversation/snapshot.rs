@@ -18,6 +18,9 @@ pub struct Snapshot {
     pub messages: Vec<Message>,
     pub suggestions: Vec<String>,
     pub next_id: u64,
+    /// What the visitor gave the lead form (platforms whose messages carry it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lead_details: Vec<(String, String)>,
 }
 
 /// 2: the session is the dialect's own handle.
@@ -36,6 +39,7 @@ impl Conversation {
             messages: self.messages.clone(),
             suggestions: self.suggestions.clone(),
             next_id: self.next_id,
+            lead_details: self.lead_details.clone(),
         }
     }
 
@@ -62,6 +66,7 @@ impl Conversation {
         c.link.session_worked = snapshot.session_worked;
         c.outbox.server_acks = snapshot.server_acks;
         c.suggestions = snapshot.suggestions;
+        c.lead_details = snapshot.lead_details;
         c.next_id = snapshot.next_id.max(
             snapshot
                 .messages
@@ -76,7 +81,7 @@ impl Conversation {
         let effects = match snapshot.session {
             Some(session) => {
                 c.session = Some(session);
-                c.connect()
+                c.connect(now_ms)
             }
             None if c.open => {
                 c.status = Status::Starting;

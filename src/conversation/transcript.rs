@@ -75,6 +75,15 @@ impl Conversation {
         self.streaming.is_some()
     }
 
+    /// The newest agent message that is no longer streaming in: what a screen reader is told
+    /// once, whole, rather than token by token while it grows.
+    pub fn last_finished_agent_message(&self) -> Option<&Message> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.author == Author::Agent && Some(m.id) != self.streaming)
+    }
+
     pub(super) fn message_mut(&mut self, id: u64) -> Option<&mut Message> {
         self.messages.iter_mut().rev().find(|m| m.id == id)
     }
@@ -215,6 +224,30 @@ mod tests {
         c.act(delta("Next"), 4.0);
         assert_eq!(c.messages.len(), before + 2);
         assert_eq!(c.messages.last().unwrap().text, "Next");
+    }
+
+    #[test]
+    fn a_streamed_message_is_finished_only_when_the_complete_reply_ends_it() {
+        let mut c = connected();
+        let finished = |c: &Conversation| c.last_finished_agent_message().map(|m| m.id);
+        let greeting = finished(&c);
+        c.act(delta("Here's "), 3.0);
+        c.act(delta("the dash"), 3.1);
+        assert_eq!(finished(&c), greeting, "a growing message is not finished");
+        c.act(Event::VisitorSays("and?".into()), 3.2);
+        assert_eq!(
+            finished(&c),
+            greeting,
+            "nor is it once the visitor wrote below it"
+        );
+        let complete = Event::Agent(AgentEvent::Message(AgentMessage {
+            text: "Here's the dashboard!".into(),
+            ..AgentMessage::default()
+        }));
+        c.act(complete, 3.3);
+        let reply = c.last_finished_agent_message().unwrap();
+        assert_eq!(reply.text, "Here's the dashboard!");
+        assert_ne!(Some(reply.id), greeting);
     }
 
     #[test]

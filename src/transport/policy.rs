@@ -50,6 +50,11 @@ pub const SILENCE_MS: f64 = 45_000.0;
 /// row sometimes all ended before the answer (about one run in eight).
 pub const MAX_ATTEMPTS: u32 = 10;
 
+/// Sockets in a row that close before they open, where the platform can take messages
+/// over HTTP, before it does: a network that blocks WebSockets (a proxy) fails every time,
+/// a passing failure rarely twice.
+pub const SOCKET_FAILURES_BEFORE_HTTP: u32 = 2;
+
 /// Messages in flight at once on one connection toward a server that names its answers.
 pub const ACK_WINDOW: usize = 8;
 /// A message in flight this long with no sign of its answer (typing, a reply) is taken as

@@ -1,4 +1,5 @@
 use crate::conversation::check_visitor_text;
+use crate::texts;
 use leptos::prelude::*;
 
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line; empty or oversized
@@ -14,10 +15,21 @@ pub fn Composer(
     /// The longest message the platform takes, in characters.
     #[prop(optional)]
     max_chars: Option<usize>,
+    /// A message the platform refused comes back here, to be changed and sent again (the
+    /// refused message's id, so the same text refused twice still comes back).
+    #[prop(optional, into)]
+    returned: Option<Signal<Option<(u64, String)>>>,
 ) -> impl IntoView {
     let max = max_chars.unwrap_or(crate::conversation::MAX_VISITOR_CHARS);
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    if let Some(returned) = returned {
+        Effect::new(move |_| {
+            if let Some((_, refused)) = returned.get() {
+                text.set(refused);
+            }
+        });
+    }
     let send = move || match check_visitor_text(&text.get_untracked(), max) {
         Ok(message) => {
             problem.set(None);
@@ -37,8 +49,8 @@ pub fn Composer(
                 class="docent-composer__input"
                 data-testid="docent-input"
                 rows="1"
-                placeholder="Type your message…"
-                aria-label="Message"
+                placeholder=texts::TYPE_A_MESSAGE
+                aria-label=texts::MESSAGE
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 disabled=disabled
                 prop:value=move || text.get()
@@ -55,8 +67,8 @@ pub fn Composer(
                 }
             ></textarea>
             <button type="submit" class="docent-composer__send" data-testid="docent-send"
-                disabled=disabled aria-label="Send message">
-                "Send"
+                disabled=disabled aria-label=texts::SEND_MESSAGE>
+                {texts::SEND}
             </button>
             <div class="docent-composer__hint" role="alert" hidden=move || problem.with(Option::is_none)>
                 {move || problem.get()}

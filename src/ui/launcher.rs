@@ -1,3 +1,4 @@
+use crate::texts;
 use leptos::prelude::*;
 
 /// The round button that opens and closes the chat window.
@@ -16,7 +17,7 @@ pub fn Launcher(
             class="docent-launcher"
             data-testid="docent-launcher"
             aria-expanded=move || open.get().to_string()
-            aria-label=move || if open.get() { "Close chat" } else { "Open chat" }
+            aria-label=move || if open.get() { texts::CLOSE_CHAT } else { texts::OPEN_CHAT }
             on:click=move |_| on_toggle.run(())
         >
             // Drawn, not an emoji: emoji fonts are missing on many systems.

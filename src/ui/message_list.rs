@@ -1,5 +1,6 @@
 use super::transcript::{Row, Transcript};
 use crate::conversation::{Author, Delivery};
+use crate::texts;
 use docent_protocol::Product;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -58,8 +59,10 @@ pub fn MessageList(
         }
     });
     view! {
+        // No live region: it would read every streamed token; the widget's announcer reads
+        // each finished message once. Focusable, so the keyboard can scroll it.
         <div class="docent-messages" data-testid="docent-messages" node_ref=list on:scroll=on_scroll
-            role="log" aria-live="polite" aria-relevant="additions">
+            role="group" aria-label=texts::MESSAGES tabindex="0">
             // Keyed by id alone: a row lives as long as its message, and its text and
             // delivery change in place.
             <For
@@ -67,12 +70,13 @@ pub fn MessageList(
                 key=|row| row.id
                 children=move |row| view! { <MessageRow row=row on_retry=on_retry/> }
             />
-            <div class="docent-activity" data-testid="docent-activity" role="status"
+            <div class="docent-activity" data-testid="docent-activity" role="status" aria-label=texts::ACTIVITY
                 hidden=move || activity.with(Option::is_none)>
                 {move || activity.get()}
             </div>
             <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
-                role="status" aria-label=move || format!("{} is typing", agent_name.get())>
+                role="status">
+                <span class="docent-sr">{move || texts::is_typing(&agent_name.get())}</span>
                 <span class="docent-typing__dot"></span>
                 <span class="docent-typing__dot"></span>
                 <span class="docent-typing__dot"></span>
@@ -156,9 +160,11 @@ fn ProductCards(products: Vec<Product>) -> impl IntoView {
                 view! { <p class="docent-card__variants">{format!("Also: {}", names.join(", "))}</p> }
             });
             view! {
-                <li class="docent-card" data-testid="docent-card" data-recommended=p.recommended.to_string()>
+                <li class="docent-card" data-testid="docent-card" data-recommended=p.recommended.to_string()
+                    aria-label=title.clone()>
+                    // The title follows in words: the picture adds nothing to read out.
                     {p.image_url.clone().map(|src| view! {
-                        <img class="docent-card__image" src=src alt=title.clone() loading="lazy"/>
+                        <img class="docent-card__image" src=src alt="" loading="lazy"/>
                     })}
                     {p.recommended.then(|| view! { <span class="docent-card__badge">"Recommended"</span> })}
                     <p class="docent-card__title">{title.clone()}</p>
@@ -169,13 +175,41 @@ fn ProductCards(products: Vec<Product>) -> impl IntoView {
                     {variants}
                     {p.url.clone().map(|href| view! {
                         <a class="docent-card__link" href=href target="_blank" rel="noopener noreferrer"
-                            aria-label=format!("View {title} (opens in a new tab)")>"View"</a>
+                            aria-label=texts::view_product(&title)>"View"</a>
                     })}
                 </li>
             }
         })
         .collect_view();
-    view! { <ul class="docent-cards" aria-label="Products">{cards}</ul> }
+    view! { <ul class="docent-cards" aria-label=texts::PRODUCTS on:focusin=show_focused_card>{cards}</ul> }
+}
+
+/// A card whose link gets the keyboard focus is scrolled fully into the row: browsers leave
+/// a partly visible one where it is, so its link may sit outside the window.
+#[cfg(feature = "product-cards")]
+fn show_focused_card(ev: web_sys::FocusEvent) {
+    use wasm_bindgen::JsCast;
+    let card = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest(".docent-card").ok().flatten());
+    let row = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let (Some(card), Some(row)) = (card, row) else {
+        return;
+    };
+    let (card_box, row_box) = (
+        card.get_bounding_client_rect(),
+        row.get_bounding_client_rect(),
+    );
+    let past_left = row_box.left() - card_box.left();
+    let past_right = card_box.right() - row_box.right();
+    if past_left > 0.0 {
+        row.set_scroll_left(row.scroll_left() - past_left.ceil() as i32);
+    } else if past_right > 0.0 {
+        row.set_scroll_left(row.scroll_left() + past_right.ceil() as i32);
+    }
 }
 
 #[cfg(test)]

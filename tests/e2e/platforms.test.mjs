@@ -1,9 +1,11 @@
 // The AUI and Amigo dialects in a real browser against the reference server: AUI through the
-// key-holding relay to the server's AUI simulator, Amigo to the server's Amigo side. Each page
-// loads its own platform's widget build.
+// key-holding relay to the server's AUI simulator, Amigo to the server's Amigo side (directly,
+// and through Docent's Amigo relay in another process). Each page loads its own platform's
+// widget build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import http from 'node:http';
 import { startServer, launchBrowser, openPage, sel, say, artifacts } from './harness.mjs';
 
 const AUI_KEY = 'aui_test_e2e_0123456789';
@@ -90,6 +92,146 @@ test('AUI through the relay: advice streams into one message in place, then prod
   }
 });
 
+test('AUI product cards at 320 px: inside the window, scrolled sideways, every card reachable by keyboard', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.goto(`${shared.server.url}/aui.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'microwave adviser' }).waitFor();
+    await say(page, 'I am looking for a built-in microwave with at least 20 liters capacity');
+    await page.locator(sel.cards).first().waitFor({ timeout: 20000 });
+    const box = await page.locator(sel.window).boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 320, `the window fits the screen (${box.x}+${box.width})`);
+    const list = await page.locator('.docent-cards').boundingBox();
+    assert.ok(list.x >= box.x && list.x + list.width <= box.x + box.width, 'the card row stays inside the window');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true, 'the page does not scroll sideways');
+    // Tab from the last visible control onwards reaches each card's link, which scrolls into view.
+    const links = page.locator(`${sel.cards} a.docent-card__link`);
+    const count = await links.count();
+    assert.ok(count >= 2);
+    await links.first().focus();
+    for (let i = 1; i < count; i += 1) {
+      await page.keyboard.press('Tab');
+      assert.equal(await links.nth(i).evaluate((a) => a === document.activeElement), true, `Tab reaches card ${i + 1}`);
+      // The row scrolls to it (smoothly, so give it a moment).
+      const inView = async () => {
+        const link = await links.nth(i).boundingBox();
+        return link.x >= box.x - 1 && link.x + link.width <= box.x + box.width + 1;
+      };
+      let shown = await inView();
+      for (let wait = 0; !shown && wait < 20; wait += 1) {
+        await page.waitForTimeout(100);
+        shown = await inView();
+      }
+      assert.ok(shown, `card ${i + 1}'s link scrolled into view`);
+    }
+    assert.match(await links.first().getAttribute('aria-label'), /^View .+ \(opens in a new tab\)$/);
+    assert.ok((await page.locator(`${sel.cards} img`).first().getAttribute('alt')).length > 0, 'images have alt text');
+    assert.equal(await page.locator(`${sel.cards} img`).first().getAttribute('loading'), 'lazy');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+/**
+ * A proxy in front of the server that passes HTTP through and refuses WebSocket upgrades, as
+ * some corporate proxies do. Resolves to its base URL; `close()` stops it.
+ */
+async function startUpgradeRefusingProxy(target) {
+  const upstream = new URL(target);
+  const proxy = http.createServer((req, res) => {
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  proxy.on('upgrade', (req, socket) => {
+    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${proxy.address().port}`, close: () => proxy.close() };
+}
+
+test('AUI with WebSockets blocked: the same conversation goes over HTTP, a typing indicator instead of streaming', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  // The page is served through a proxy that refuses every WebSocket upgrade.
+  const proxy = await startUpgradeRefusingProxy(shared.server.url);
+  const opened = [];
+  const posted = [];
+  page.on('websocket', (ws) => opened.push(ws.url()));
+  page.on('request', (r) => {
+    if (r.url().endsWith('/relay/aui/message')) posted.push(JSON.parse(r.postData()));
+  });
+  try {
+    await page.goto(`${proxy.url}/aui.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'microwave adviser' }).waitFor();
+    await page.locator(sel.status).filter({ hasText: 'Live updates are blocked' }).waitFor({ timeout: 15000 });
+
+    // The typing indicator may show only briefly: note whether it ever did.
+    await page.evaluate(() => {
+      window.__typingShown = false;
+      const typing = document.querySelector('[data-testid="docent-typing"]');
+      new MutationObserver(() => { if (!typing.hidden) window.__typingShown = true; })
+        .observe(typing, { attributes: true, attributeFilter: ['hidden'] });
+    });
+    await say(page, 'I am looking for a built-in microwave with at least 20 liters capacity');
+    await page.locator(sel.cards).first().waitFor({ timeout: 20000 });
+    assert.equal(await page.evaluate(() => window.__typingShown), true, 'typing showed while the call was on its way');
+    assert.match(await page.locator(sel.agentMessages).nth(1).innerText(), /I found several built-in microwaves/);
+    assert.ok(await page.locator(sel.typing).isHidden(), 'typing ends with the reply');
+
+    const chip = page.locator(sel.chips).first();
+    const chipText = await chip.innerText();
+    await chip.click();
+    await page.locator(sel.agentMessages).nth(2).waitFor({ timeout: 20000 });
+    assert.equal(posted.length, 2, 'both messages went over HTTP');
+    assert.equal(posted[1].text, chipText);
+    assert.ok(posted[0].task_id && posted[1].task_id === posted[0].task_id, 'one task for the conversation');
+    assert.equal(posted[0].context?.url, `${proxy.url}/aui.html`);
+    assert.equal(await page.locator(sel.visitorMessages).count(), 2, 'each message shown once');
+    assert.ok(opened.length >= 2, `the socket was tried first (${opened.length} tries)`);
+    // The browser itself logs each refused upgrade; nothing else may go wrong.
+    assert.deepEqual(errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), []);
+  } finally {
+    await context.close();
+    proxy.close();
+  }
+});
+
+test('AUI: a message refused by moderation is said in plain words, goes back to the composer, and the chat goes on', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  const sent = [];
+  page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(JSON.parse(String(f.payload)))));
+  try {
+    await page.goto(`${shared.server.url}/aui.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'microwave adviser' }).waitFor();
+    const rude = 'you idiot, which microwave is cheapest?';
+    await say(page, rude);
+    await page.locator(sel.status).filter({ hasText: "wasn't accepted" }).waitFor({ timeout: 10000 });
+    assert.equal(await page.inputValue(sel.input), rude, 'the text is back in the composer');
+    assert.equal(await page.locator(sel.visitorMessages).count(), 0, 'the refused message left the list');
+    assert.doesNotMatch(await page.locator(sel.status).innerText(), /ended/, 'the chat did not end');
+
+    await page.fill(sel.input, '');
+    await say(page, 'Which microwave is cheapest?');
+    await page.locator(sel.agentMessages).nth(1).waitFor({ timeout: 20000 });
+    assert.equal(sent.length, 2);
+    assert.equal(sent[1].task_id, sent[0].task_id, 'the same task goes on');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retried by itself, a reload continues the thread', async () => {
   const { page, context, errors } = await openPage(shared.browser);
   const sockets = [];
@@ -145,6 +287,85 @@ test('Amigo: tool activity, streamed tokens in one message, a cut-off turn retri
     await page.screenshot({ path: path.join(artifacts, 'amigo-tools.png') });
   } finally {
     await context.close();
+  }
+});
+
+test('Amigo through the relay: the page holds a relay token, never the Amigo key; a turn streams in; an expired token is renewed on the same thread', async () => {
+  // Amigo (the reference server, taking only this key) and, in another process, Docent's
+  // relay holding the key and serving the page. Tokens live 3 s, so the test sees one expire.
+  const AMIGO_KEY = 'amigo_e2e_Sup3rSecretRelayKey';
+  const amigo = await startServer(['--amigo-key', AMIGO_KEY]);
+  const relay = await startServer(['--amigo-relay-upstream', amigo.url, '--amigo-relay-token-lifetime', '3'],
+    { DOCENT_AMIGO_RELAY_KEY: AMIGO_KEY });
+  const { page, context, errors } = await openPage(shared.browser);
+  const received = [];
+  const sockets = [];
+  const threads = [];
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framereceived', (f) => {
+      received.push(String(f.payload));
+      const frame = JSON.parse(String(f.payload));
+      if (frame.event === 'session.created') threads.push(frame.data.conversation_id);
+    });
+  });
+  const tokenCalls = [];
+  page.on('response', async (r) => {
+    if (r.url().includes('/relay/')) {
+      tokenCalls.push(r.status());
+      received.push(JSON.stringify(r.headers()) + (await r.text().catch(() => '')));
+    }
+  });
+  try {
+    // What the widget hands the browser's WebSocket: the URL and the subprotocols.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+          window.__sockets.push({ url: String(url), protocols: protocols ?? null });
+          super(url, protocols);
+        }
+      };
+    });
+    await page.addInitScript(watchRows);
+    await page.goto(`${relay.url}/amigo-relay.html`);
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).filter({ hasText: 'look up an order' }).waitFor();
+    assert.match(sockets[0], /^ws:\/\/127\.0\.0\.1:\d+\/relay\/amigo\/v1\/6f1c2a3e-9b7d-4c1e-8a2f-0d3b5e7c9a11\/sessions\/connect\?service_id=.*&tool_events=true&token=[\w.-]+$/);
+    const made = await page.evaluate(() => window.__sockets);
+    assert.ok(made.length >= 1 && made.every((s) => s.protocols === null || s.protocols.length === 0),
+      `no subprotocol toward the relay: ${JSON.stringify(made)}`);
+
+    const before = await page.evaluate(() => window.__rows.agentRowsAdded);
+    await say(page, 'where is my order 1234');
+    await page.locator(sel.agentMessages).filter({ hasText: 'should arrive on Thursday' }).waitFor({ timeout: 20000 });
+    assert.match(await page.locator(sel.activity).innerText(), /lookup order: done/);
+    const tokens = received.filter((f) => f.includes('"event":"token"')).length;
+    assert.ok(tokens > 3, `the answer streamed in (${tokens} tokens)`);
+    assert.equal(await page.evaluate(() => window.__rows.agentRowsAdded) - before, 1, 'one row for the answer');
+
+    // The token expires; Amigo drops the socket; the widget gets a new token by itself and
+    // continues the same thread.
+    await page.waitForTimeout(3500);
+    await fetch(`${amigo.url}/control/sessions/${threads[0]}/close?code=1012`, { method: 'POST' });
+    for (let i = 0; i < 100 && tokenCalls.length < 2; i += 1) await page.waitForTimeout(100);
+    await say(page, 'book a demo tomorrow');
+    await page.locator(sel.agentMessages).filter({ hasText: 'booked for a demo' }).waitFor({ timeout: 20000 });
+    assert.deepEqual(tokenCalls, [200, 200], 'a second token after the first expired');
+    assert.ok(threads.length >= 2 && threads.every((t) => t === threads[0]), `one thread: ${threads}`);
+    assert.equal(await page.locator(sel.agentMessages).count(), 3, 'greeting and two answers, no second greeting');
+
+    // Not in a frame, a response, the page or its storage.
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.documentElement.outerHTML);
+    for (const text of [...received, stored, ...sockets]) assert.ok(!text.includes(AMIGO_KEY), 'the Amigo key reached the page');
+    assert.ok(received.length > 10);
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: path.join(artifacts, 'amigo-relay.png') });
+  } finally {
+    await context.close();
+    relay.stop();
+    amigo.stop();
   }
 });
 

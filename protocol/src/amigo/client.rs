@@ -1,6 +1,12 @@
 //! The Amigo dialect on the widget's side: settings checked before anything is sent, then
 //! one socket that starts or resumes the conversation.
+//!
+//! With `data-relay="true"` the widget goes through Docent's Amigo relay (the contract is
+//! [`super::relay`]): the session starts with `POST /relay/amigo/token`, the site's public
+//! key as bearer, and the socket goes to the relay with the relay's token in its query and
+//! no subprotocol. The relay holds the Amigo key; the page never has it.
 
+use super::relay::{relay_close, socket_path as relay_socket_path, RELAY_OPTION, TOKEN_PATH};
 use super::{
     close, is_token_char, is_uuid, socket_path, ClientMessage, ServerEvent, UserText, AUTH_PROTOCOL,
 };
@@ -21,19 +27,27 @@ pub mod option {
     pub const SERVICE_ID: &str = "service-id";
     pub const ENTITY_ID: &str = "entity-id";
     pub const TOOL_EVENTS: &str = "tool-events";
+    /// `true`: through Docent's relay, which holds the key (see [`super::super::relay`]).
+    pub const RELAY: &str = super::RELAY_OPTION;
 }
 
 /// What the widget keeps of an Amigo session: all it needs to (re)connect. There is no
 /// server-issued id to keep: the thread is resolved by entity + service on every connect.
 /// The key is in it because the socket carries it; it is the page's own key (or short-lived
-/// token) from its `data-public-key`, not a secret the widget was handed.
+/// token) from its `data-public-key`, not a secret the widget was handed. Through the
+/// relay, `key` is the relay's token for this thread (and `relay` is set).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Handle {
     workspace_id: String,
     service_id: String,
     entity_id: String,
     tool_events: bool,
+    /// The relay answers its token as `token` (and the ids, in this same shape), so its
+    /// answer reads as a handle: no second reader in the wasm.
+    #[serde(alias = "token")]
     key: String,
+    #[serde(default)]
+    relay: bool,
 }
 
 impl Handle {
@@ -63,26 +77,44 @@ impl Handle {
         let workspace_id = uuid(option::WORKSPACE_ID, "workspace id")?;
         let service_id = uuid(option::SERVICE_ID, "service id")?;
         let entity_id = uuid(option::ENTITY_ID, "entity id")?;
-        let tool_events = match settings.option(option::TOOL_EVENTS).map(str::trim) {
-            None | Some("") => false,
-            Some(v) if v.eq_ignore_ascii_case("true") => true,
-            Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => {
-                return Err(format!(
-                    "data-tool-events must be `true` or `false`, not `{}`.",
-                    v.chars().take(32).collect::<String>()
-                ))
-            }
-        };
+        let tool_events = flag(settings, option::TOOL_EVENTS)?;
+        let relay = flag(settings, option::RELAY)?;
         let key = settings.key.trim().to_string();
-        check_key(&key)?;
+        if !relay {
+            check_key(&key)?;
+        } else if key.is_empty() {
+            // Sent as a bearer header, not a subprotocol: any public key travels.
+            return Err(
+                "data-public-key is missing: the Amigo relay needs this site's \
+                        public key."
+                    .into(),
+            );
+        }
         Ok(Handle {
             workspace_id,
             service_id,
             entity_id,
             tool_events,
             key,
+            relay,
         })
+    }
+
+    fn session(&self) -> SessionHandle {
+        SessionHandle(serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+/// A `true`/`false` option (any case), `false` when not set.
+fn flag(settings: &Settings, name: &str) -> Result<bool, String> {
+    match settings.option(name).map(str::trim) {
+        None | Some("") => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(format!(
+            "data-{name} must be `true` or `false`, not `{}`.",
+            v.chars().take(32).collect::<String>()
+        )),
     }
 }
 
@@ -125,22 +157,44 @@ impl ClientDialect for Amigo {
 
     fn start(&self, settings: &Settings) -> Start {
         match Handle::from_settings(settings) {
-            Ok(handle) => match serde_json::to_string(&handle) {
-                Ok(json) => Start::Ready(Started {
-                    session: SessionHandle(json),
-                    agent_name: None,
-                    // The greeting arrives over the socket, as a turn stream.
-                    greeting: None,
-                }),
-                Err(e) => Start::Refused(StartFailure::BadSetting(e.to_string())),
-            },
+            // Through the relay: a token first, for this thread (the key is the site's).
+            Ok(handle) if handle.relay => {
+                // A `relay::TokenRequest`, written by hand (the ids are checked UUIDs, nothing
+                // to escape): a serializer for it would weigh more than these bytes.
+                let body = format!(
+                    "{{\"workspace_id\":\"{}\",\"service_id\":\"{}\",\"entity_id\":\"{}\",\
+                     \"tool_events\":{}}}",
+                    handle.workspace_id, handle.service_id, handle.entity_id, handle.tool_events
+                );
+                Start::Call(HttpCall {
+                    path: TOKEN_PATH.into(),
+                    bearer: handle.key,
+                    body: Some(body),
+                })
+            }
+            Ok(handle) => Start::Ready(started(handle.session())),
             Err(text) => Start::Refused(StartFailure::BadSetting(text)),
         }
     }
 
-    /// Never called: [`Amigo::start`] makes no HTTP call.
-    fn started(&self, _status: u16, _body: &str) -> Result<Started, StartFailure> {
-        Err(StartFailure::Unreadable)
+    /// Reads the relay's answer to the token call (only made with `data-relay="true"`).
+    fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure> {
+        match status {
+            200..=299 => {}
+            401 | 403 => return Err(StartFailure::KeyRejected),
+            429 => return Err(StartFailure::Busy),
+            400..=499 => return Err(StartFailure::Http(status)),
+            _ => return Err(StartFailure::ServerTrouble),
+        }
+        // A `relay::RelayToken`, read as a handle (`token` is the key's alias).
+        let mut handle: Handle =
+            serde_json::from_str(body).map_err(|_| StartFailure::Unreadable)?;
+        let ids = [&handle.workspace_id, &handle.service_id, &handle.entity_id];
+        if handle.key.is_empty() || !ids.iter().all(|id| is_uuid(id)) {
+            return Err(StartFailure::Unreadable);
+        }
+        handle.relay = true;
+        Ok(started(handle.session()))
     }
 
     /// Amigo has no call that ends a session; closing the socket is all.
@@ -149,15 +203,26 @@ impl ClientDialect for Amigo {
     }
 
     fn socket(&self, session: &SessionHandle) -> Option<SocketTarget> {
-        let handle = Handle::read(session)?;
-        Some(SocketTarget {
-            path: socket_path(
-                &handle.workspace_id,
-                &handle.service_id,
-                &handle.entity_id,
-                handle.tool_events,
-            ),
-            protocols: vec![AUTH_PROTOCOL.into(), handle.key],
+        let Handle {
+            workspace_id: w,
+            service_id: s,
+            entity_id: e,
+            tool_events,
+            key,
+            relay,
+        } = Handle::read(session)?;
+        Some(if relay {
+            // The relay's token rides in the query (a browser cannot set headers on a
+            // socket); the relay adds `auth, <key>` upstream.
+            SocketTarget {
+                path: relay_socket_path(&w, &s, &e, tool_events, &key),
+                protocols: Vec::new(),
+            }
+        } else {
+            SocketTarget {
+                path: socket_path(&w, &s, &e, tool_events),
+                protocols: vec![AUTH_PROTOCOL.into(), key],
+            }
         })
     }
 
@@ -185,6 +250,7 @@ impl ClientDialect for Amigo {
             option::SERVICE_ID,
             option::ENTITY_ID,
             option::TOOL_EVENTS,
+            option::RELAY,
         ]
     }
 
@@ -212,6 +278,9 @@ impl ClientDialect for Amigo {
             close::NOT_FOUND => (CloseKind::Final, other("not_found")),
             close::RATE_LIMITED => (CloseKind::RateLimited, other("rate_limited")),
             close::UNAVAILABLE => (CloseKind::Retry, other("unavailable")),
+            // Only Docent's relay closes with it (it passes Amigo's own 4401 on as 4001): its
+            // token expired or is not good, so get a new one; the thread continues.
+            relay_close::TOKEN_REJECTED => (CloseKind::NewSession, Some(ErrorCode::InvalidToken)),
             _ => (CloseKind::Retry, None),
         };
         Closed { kind, reason }
@@ -281,6 +350,17 @@ impl Decoder for AmigoDecoder {
     }
 }
 
+/// A session that starts (or resumes) at the socket: the greeting arrives over it.
+fn started(session: SessionHandle) -> Started {
+    Started {
+        session,
+        agent_name: None,
+        greeting: None,
+        // The thread is the entity's and the service's: a new connection continues it.
+        resumed: true,
+    }
+}
+
 fn reply(text: String) -> AgentEvent {
     AgentEvent::Message(AgentMessage {
         text,
@@ -327,6 +407,7 @@ mod tests {
                 session,
                 agent_name: None,
                 greeting: None,
+                ..
             }) => session,
             other => panic!("expected ready, got {other:?}"),
         }
@@ -471,6 +552,106 @@ mod tests {
         let target = Amigo.socket(&handle).unwrap();
         assert!(target.path.starts_with(&format!("/v1/{W}/")));
         assert_eq!(target.protocols, ["auth", "key-1"]);
+    }
+
+    fn relayed(key: &str, extra: &[(&str, &str)]) -> Settings {
+        let mut s = good(key);
+        s.options.push(("relay".into(), "true".into()));
+        s.options
+            .extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        s
+    }
+
+    #[test]
+    fn through_the_relay_the_session_starts_with_a_token_call_and_the_sites_key() {
+        let call = match Amigo.start(&relayed("pk_live_site", &[("tool-events", "true")])) {
+            Start::Call(call) => call,
+            other => panic!("expected a call, got {other:?}"),
+        };
+        assert_eq!(call.path, "/relay/amigo/token");
+        assert_eq!(call.bearer, "pk_live_site");
+        let body = call.body.unwrap();
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"workspace_id": W, "service_id": S, "entity_id": E,
+                "tool_events": true})
+        );
+        // What the relay reads.
+        let request: super::super::relay::TokenRequest = serde_json::from_str(&body).unwrap();
+        assert!(request.tool_events && request.entity_id == E);
+        // Not a subprotocol, so a key a subprotocol could not carry is no problem; a
+        // missing one is said as such.
+        assert!(matches!(
+            Amigo.start(&relayed("pk_live:x", &[])),
+            Start::Call(_)
+        ));
+        assert_eq!(
+            refusal(&relayed("", &[])),
+            "data-public-key is missing: the Amigo relay needs this site's public key."
+        );
+        let mut s = good("k");
+        s.options.push(("relay".into(), "yes".into()));
+        assert_eq!(
+            refusal(&s),
+            "data-relay must be `true` or `false`, not `yes`."
+        );
+        let mut s = good("k");
+        s.options.push(("relay".into(), "FALSE".into()));
+        assert!(matches!(Amigo.start(&s), Start::Ready(_)));
+    }
+
+    fn token_answer(token: &str, ids: [&str; 3]) -> String {
+        serde_json::json!({"token": token, "expires_in": 1800, "workspace_id": ids[0],
+            "service_id": ids[1], "entity_id": ids[2], "tool_events": true})
+        .to_string()
+    }
+
+    #[test]
+    fn the_relays_token_opens_the_relays_socket_without_a_subprotocol() {
+        let started = Amigo
+            .started(200, &token_answer("h.p-y_s+/=", [W, S, E]))
+            .unwrap();
+        assert_eq!((started.agent_name, started.greeting), (None, None));
+        let target = Amigo.socket(&started.session).unwrap();
+        assert_eq!(
+            target.path,
+            format!(
+                "/relay/amigo/v1/{W}/sessions/connect?service_id={S}&entity_id={E}\
+                 &tool_events=true&token=h.p-y_s%2B%2F%3D"
+            )
+        );
+        assert!(target.protocols.is_empty(), "{:?}", target.protocols);
+        // A handle saved before the relay existed reads as a direct one.
+        let old = SessionHandle(format!(
+            "{{\"workspace_id\":\"{W}\",\"service_id\":\"{S}\",\"entity_id\":\"{E}\",\
+             \"tool_events\":false,\"key\":\"k\"}}"
+        ));
+        assert_eq!(Amigo.socket(&old).unwrap().protocols, ["auth", "k"]);
+    }
+
+    #[test]
+    fn each_failed_token_call_is_a_start_failure() {
+        for (status, body, failure) in [
+            (401, "{}", StartFailure::KeyRejected),
+            (
+                403,
+                r#"{"error":{"code":"ORIGIN_NOT_ALLOWED"}}"#,
+                StartFailure::KeyRejected,
+            ),
+            (429, "", StartFailure::Busy),
+            (400, "", StartFailure::Http(400)),
+            (503, "", StartFailure::ServerTrouble),
+            (200, "not json", StartFailure::Unreadable),
+            (200, &token_answer("", [W, S, E]), StartFailure::Unreadable),
+            (
+                200,
+                &token_answer("t", [W, "x", E]),
+                StartFailure::Unreadable,
+            ),
+        ] {
+            assert_eq!(Amigo.started(status, body), Err(failure), "{status} {body}");
+        }
     }
 
     fn frame(event: &str, data: serde_json::Value) -> String {
@@ -691,6 +872,8 @@ mod tests {
             (4100, CloseKind::Final, None),
             (4403, CloseKind::Final, Some(ErrorCode::InvalidToken)),
             (4503, CloseKind::Retry, other("unavailable")),
+            // The relay's token: get a new one.
+            (4401, CloseKind::NewSession, Some(ErrorCode::InvalidToken)),
             (4999, CloseKind::Retry, None),
         ];
         for (code, kind, reason) in table {

@@ -43,6 +43,11 @@
 //! - **Settings**: ids must be canonical hyphenated UUIDs; surrounding whitespace of ids and
 //!   key is dropped. `tool-events` is `true`/`false` (any case), `false` when not set.
 //!   The session handle holds the key, since the socket carries it on every connect.
+//! - **Through Docent's relay** (`data-relay="true"`, for a site that cannot mint
+//!   short-lived tokens for the browser): the session starts with a call for a relay token
+//!   ([`relay`]) and the socket goes to the relay, which adds `auth, <key>` upstream; the
+//!   page never holds the key. The relay's own 4401 (token rejected) asks for a new token
+//!   (`NewSession`: the thread continues); every other code reads as Amigo's.
 
 use crate::dialect::DecodeError;
 use serde::de::DeserializeOwned;
@@ -50,6 +55,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod client;
+pub mod relay;
 mod server;
 pub use client::{Amigo, AmigoDecoder};
 pub use server::{wire_code, AmigoServer};

@@ -36,9 +36,10 @@ pub struct AmigoServer {
 pub fn wire_code(code: &ErrorCode) -> String {
     match code {
         ErrorCode::Other(code) => code.clone(),
-        ErrorCode::InvalidJson | ErrorCode::EmptyMessage | ErrorCode::UnknownType => {
-            error_code::CLIENT_ERROR.into()
-        }
+        ErrorCode::InvalidJson
+        | ErrorCode::EmptyMessage
+        | ErrorCode::UnknownType
+        | ErrorCode::MessageRejected => error_code::CLIENT_ERROR.into(),
         ErrorCode::SessionExpired => error_code::IDLE_TIMEOUT.into(),
         ErrorCode::AuthRequired
         | ErrorCode::InvalidToken

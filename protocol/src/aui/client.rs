@@ -19,6 +19,13 @@
 //! unknown), 403 (`ORIGIN_NOT_ALLOWED`), 429, 502/503/504 (AUI failed or is unreachable);
 //! the relay never copies AUI's words verbatim into them, since they could carry the key.
 //!
+//! **Renew a token.** The same call with `{"product_id", "renew": "<expired token>"}`: a
+//! token this relay signed for this origin, expired less than [`RENEWAL_GRACE_SECS`] ago,
+//! gets a new token for *its* task (`"renewed": true`, no welcome), and AUI is not called:
+//! the task, and the agent's memory of the conversation, go on (seed 000: keep the task_id).
+//! A token past the grace, not this relay's, or from another origin gets a new task instead,
+//! as if `renew` were not there (`"renewed"` absent).
+//!
 //! **Stream.** A WebSocket to `/relay/aui/session?task_id=…&token=…` ([`socket_path`]): a
 //! browser cannot set headers on a socket, so the token rides in the query. The relay checks
 //! the token (signature, expiry, task, origin), opens AUI's
@@ -33,7 +40,7 @@
 //! `Authorization: Bearer <token>` and the same [`MessageRequest`] the socket carries; the
 //! relay forwards it to AUI's `POST /api/v1/external/message` and answers with AUI's body
 //! and status (an [`ExternalTaskMessage`](super::ExternalTaskMessage), or a
-//! [`RestError`] shape): see [`Aui::rest_message`] and
+//! [`RestError`] shape): see [`ClientDialect::post`] and
 //! [`Aui::rest_reply`].
 //!
 //! The handle the conversation keeps is this dialect's own JSON: `{"task_id", "token"}`.
@@ -61,6 +68,9 @@ pub const TASKS_PATH: &str = "/relay/aui/tasks";
 pub const SOCKET_PATH: &str = "/relay/aui/session";
 /// `POST` here (on the relay) sends a message without the socket.
 pub const MESSAGE_PATH: &str = "/relay/aui/message";
+/// How long after it expired a relay token may still be renewed for its task: a visitor
+/// who comes back within a week continues the same conversation.
+pub const RENEWAL_GRACE_SECS: u64 = 7 * 24 * 3600;
 /// The host-page option naming the visitor for AUI (`data-user-id`).
 pub const USER_ID_OPTION: &str = "user-id";
 
@@ -91,6 +101,9 @@ pub struct RelayTaskRequest {
     pub product_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A token of this relay's that expired: a new token for its task, no new task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew: Option<String>,
 }
 
 /// The relay's answer to `POST /relay/aui/tasks`.
@@ -106,6 +119,9 @@ pub struct RelayTask {
     pub welcome_message: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub followup_suggestions: Vec<String>,
+    /// The token renews one for a task that already existed (see [`RelayTaskRequest::renew`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renewed: bool,
 }
 
 /// The relay's error body: `{"error": {"code", "message"}}`.
@@ -153,23 +169,7 @@ impl Aui {
         })
     }
 
-    /// The REST fallback: the call that sends `action` without the socket, for the
-    /// session's task. `None` for actions AUI has no message for.
-    pub fn rest_message(
-        &self,
-        session: &SessionHandle,
-        action: &VisitorAction,
-    ) -> Option<HttpCall> {
-        let handle = Handle::read(session)?;
-        let request = self.request(&handle, action)?;
-        Some(HttpCall {
-            path: MESSAGE_PATH.into(),
-            bearer: handle.token,
-            body: Some(request.to_json()),
-        })
-    }
-
-    /// Reads the answer to [`Aui::rest_message`]: the reply, or the error to show.
+    /// Reads the answer to [`ClientDialect::post`]: the reply, or the error to show.
     pub fn rest_reply(&self, status: u16, body: &str) -> Result<AgentMessage, AgentError> {
         if !(200..300).contains(&status) {
             if let Ok(relay) = serde_json::from_str::<RelayError>(body) {
@@ -221,12 +221,29 @@ impl ClientDialect for Aui {
                 .map(str::trim)
                 .filter(|id| !id.is_empty())
                 .map(str::to_string),
+            renew: None,
         };
         Start::Call(HttpCall {
             path: TASKS_PATH.into(),
             bearer: settings.key.clone(),
             body: serde_json::to_string(&body).ok(),
         })
+    }
+
+    /// The relay gives an expired token's task a new token (seed 000: keep the task_id),
+    /// so the agent keeps the conversation.
+    fn renew(&self, settings: &Settings, expired: &SessionHandle) -> Start {
+        let (Start::Call(mut call), Some(handle)) = (self.start(settings), Handle::read(expired))
+        else {
+            return self.start(settings);
+        };
+        let body = RelayTaskRequest {
+            product_id: settings.product_id.clone(),
+            user_id: None,
+            renew: Some(handle.token),
+        };
+        call.body = serde_json::to_string(&body).ok();
+        Start::Call(call)
     }
 
     fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure> {
@@ -245,6 +262,7 @@ impl ClientDialect for Aui {
             });
         }
         let task: RelayTask = serde_json::from_str(body).map_err(|_| StartFailure::Unreadable)?;
+        let resumed = task.renewed;
         if task.task_id.is_empty() || task.token.is_empty() {
             return Err(StartFailure::Unreadable);
         }
@@ -266,6 +284,7 @@ impl ClientDialect for Aui {
             ),
             agent_name: None,
             greeting,
+            resumed,
         })
     }
 
@@ -298,9 +317,32 @@ impl ClientDialect for Aui {
         &[USER_ID_OPTION]
     }
 
-    /// Seed 000 / PROTOCOLS.md: a message's `context` carries the page's `url`.
-    fn wants_page_context(&self) -> bool {
+    /// Seeds 000/003: a message's `context` carries the page's `url` and the lead's details.
+    fn context(&self, url: &str, lead_details: &[(String, String)]) -> Option<serde_json::Value> {
+        super::message_context(Some(url), lead_details)
+    }
+
+    /// `POST /relay/aui/message`, which the relay forwards to AUI's
+    /// `POST /api/v1/external/message` (seed 000's REST path, "without streaming").
+    fn posts_without_socket(&self) -> bool {
         true
+    }
+
+    fn post(&self, session: &SessionHandle, action: &VisitorAction) -> Option<HttpCall> {
+        let handle = Handle::read(session)?;
+        let request = self.request(&handle, action)?;
+        Some(HttpCall {
+            path: MESSAGE_PATH.into(),
+            bearer: handle.token,
+            body: Some(request.to_json()),
+        })
+    }
+
+    fn posted(&self, status: u16, body: &str) -> Vec<AgentEvent> {
+        vec![match self.rest_reply(status, body) {
+            Ok(message) => AgentEvent::Message(message),
+            Err(error) => AgentEvent::Error(error),
+        }]
     }
 
     fn classify_close(&self, code: u16) -> Closed {
@@ -331,6 +373,9 @@ impl ClientDialect for Aui {
 pub struct AuiDecoder {
     /// The text of the reply in progress that has been passed on, as deltas.
     shown: String,
+    /// The last error refused one message (content moderation): the 1008 close that
+    /// follows it ends this connection, not the task.
+    message_rejected: bool,
 }
 
 impl AuiDecoder {
@@ -360,8 +405,19 @@ impl Decoder for AuiDecoder {
             }
             ServerFrame::Error(payload) => {
                 self.shown.clear();
-                vec![AgentEvent::Error(payload.to_agent_error())]
+                let error = payload.to_agent_error();
+                self.message_rejected = error.code == ErrorCode::MessageRejected;
+                vec![AgentEvent::Error(error)]
             }
+        })
+    }
+
+    /// Seed 000 closes with 1008 after an application error, a refused message among
+    /// them; the task itself is fine, so the next connection goes on with it.
+    fn closed(&self, code: u16) -> Option<Closed> {
+        (self.message_rejected && code == close::POLICY_VIOLATION).then_some(Closed {
+            kind: CloseKind::Retry,
+            reason: None,
         })
     }
 }

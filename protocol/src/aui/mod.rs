@@ -60,8 +60,6 @@ pub mod close {
 pub mod codes {
     /// 401: the network API key was missing or wrong (the relay's problem, not the visitor's).
     pub const NOT_AUTHENTICATED: &str = "NOT_AUTHENTICATED";
-    /// Content moderation refused the visitor's message (400 with `moderation_category`).
-    pub const MESSAGE_REJECTED: &str = "MESSAGE_REJECTED";
     /// 422: the request was not valid.
     pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
     /// 400 without moderation details: the agent could not handle the message.
@@ -495,7 +493,7 @@ impl ErrorPayload {
         };
         let mut error = error_for_status(self.status_code, words.clone());
         if self.moderation_category().is_some() {
-            error.code = ErrorCode::Other(codes::MESSAGE_REJECTED.into());
+            error.code = ErrorCode::MessageRejected;
             error.retryable = false;
             error.fatal = false;
         }

@@ -163,7 +163,7 @@ fn an_error_payload_on_the_socket_becomes_an_error_event() {
     let [AgentEvent::Error(error)] = events.as_slice() else {
         panic!("{events:?}")
     };
-    assert_eq!(error.code, ErrorCode::Other(codes::MESSAGE_REJECTED.into()));
+    assert_eq!(error.code, ErrorCode::MessageRejected);
     assert_eq!(error.message, "Flagged");
     assert!(!error.retryable && !error.fatal);
 
@@ -416,9 +416,11 @@ fn started(aui: &Aui) -> SessionHandle {
         expires_in: Some(900),
         welcome_message: Some("Hi! Looking for an appliance?".into()),
         followup_suggestions: vec!["Microwaves".into()],
+        renewed: false,
     })
     .unwrap();
     let started = aui.started(200, &body).unwrap();
+    assert!(!started.resumed);
     let greeting = started.greeting.unwrap();
     assert_eq!(greeting.text, "Hi! Looking for an appliance?");
     assert_eq!(greeting.suggestions, ["Microwaves"]);
@@ -554,11 +556,20 @@ fn the_rest_fallback_sends_the_same_message_and_reads_the_reply() {
         context: None,
         client_id: None,
     };
-    let call = aui.rest_message(&session, &say).unwrap();
+    assert!(aui.posts_without_socket());
+    let call = aui.post(&session, &say).unwrap();
     assert_eq!(call.path, "/relay/aui/message");
     assert_eq!(call.bearer, "tok.en");
     assert_eq!(call.body, aui.encode(&session, &say));
-    assert_eq!(aui.rest_message(&session, &VisitorAction::Heartbeat), None);
+    assert_eq!(aui.post(&session, &VisitorAction::Heartbeat), None);
+    assert!(matches!(
+        aui.posted(200, &final_frame("Hello"))[..],
+        [AgentEvent::Message(ref m)] if m.text == "Hello"
+    ));
+    assert!(matches!(
+        aui.posted(503, "")[..],
+        [AgentEvent::Error(ref e)] if e.retryable
+    ));
 
     let reply = aui.rest_reply(200, &final_frame("Hello")).unwrap();
     assert_eq!(reply.text, "Hello");
@@ -568,10 +579,7 @@ fn the_rest_fallback_sends_the_same_message_and_reads_the_reply() {
             r#"{"status_code": 400, "description": "d", "message": "m", "extra_data": {"moderation_category": "x"}}"#,
         )
         .unwrap_err();
-    assert_eq!(
-        moderated.code,
-        ErrorCode::Other(codes::MESSAGE_REJECTED.into())
-    );
+    assert_eq!(moderated.code, ErrorCode::MessageRejected);
     let expired = aui
         .rest_reply(
             401,
@@ -611,4 +619,75 @@ fn server_frames_round_trip() {
         MessageRequest::parse(r#"{"text": "x"}"#),
         Err(DecodeError::BadField { .. })
     ));
+}
+
+#[test]
+fn a_refused_message_closes_the_connection_but_not_the_task() {
+    let aui = Aui::new();
+    let refusal = r#"{"status_code": 400, "description": "Bad request", "message": "flagged", "extra_data": {"moderation_category": "harassment"}}"#;
+    let mut decoder = aui.decoder();
+    assert_eq!(
+        decoder.closed(close::POLICY_VIOLATION),
+        None,
+        "nothing refused yet"
+    );
+    let events = decoder.decode(refusal).unwrap();
+    assert!(matches!(
+        events[..],
+        [AgentEvent::Error(ref e)] if e.code == ErrorCode::MessageRejected && !e.fatal
+    ));
+    assert_eq!(
+        decoder.closed(close::POLICY_VIOLATION).map(|c| c.kind),
+        Some(CloseKind::Retry)
+    );
+    // Any other application error's 1008 is the dialect's: final.
+    let mut other = aui.decoder();
+    other
+        .decode(r#"{"status_code": 400, "description": "Bad request", "message": "no such task"}"#)
+        .unwrap();
+    assert_eq!(other.closed(close::POLICY_VIOLATION), None);
+    assert_eq!(
+        aui.classify_close(close::POLICY_VIOLATION).kind,
+        CloseKind::Final
+    );
+}
+
+#[test]
+fn the_context_carries_the_page_and_the_leads_details() {
+    let aui = Aui::new();
+    let lead = [("email".to_string(), "a@b.co".to_string())];
+    assert_eq!(
+        aui.context("https://shop.example/p", &lead),
+        Some(json!({"url": "https://shop.example/p", "lead_details": {"email": "a@b.co"}}))
+    );
+    assert_eq!(
+        aui.context("https://shop.example/p", &[]),
+        Some(json!({"url": "https://shop.example/p"}))
+    );
+}
+
+#[test]
+fn an_expired_token_is_renewed_for_the_same_task() {
+    let aui = Aui::new();
+    let expired = started(&aui);
+    let Start::Call(call) = aui.renew(&settings("pk_test"), &expired) else {
+        panic!("renewing is a call to the relay");
+    };
+    assert_eq!(call.path, client::TASKS_PATH);
+    assert_eq!(call.bearer, "pk_test");
+    let body: serde_json::Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body, json!({"product_id": "microwaves", "renew": "tok.en"}));
+    let answer = r#"{"task_id": "68e78d0dc5a4b19a030d03d6", "token": "new.tok", "renewed": true}"#;
+    let renewed = aui.started(200, answer).unwrap();
+    assert!(renewed.resumed, "the agent keeps the conversation");
+    assert_eq!(renewed.greeting, None);
+    assert_eq!(
+        aui.socket(&renewed.session).unwrap().path,
+        client::socket_path("68e78d0dc5a4b19a030d03d6", "new.tok")
+    );
+    // Without a handle of its own, it starts as new.
+    assert_eq!(
+        aui.renew(&settings("pk_test"), &SessionHandle("x".into())),
+        aui.start(&settings("pk_test"))
+    );
 }

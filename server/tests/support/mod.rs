@@ -2,6 +2,7 @@
 
 use docent_server::agent::{Script, BUILT_IN_SCRIPT};
 use docent_server::dialects::aui::{AuiConfig, AuiState};
+use docent_server::relay::{Relay, RelayConfig};
 use docent_server::{app, AppState, Config};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,11 +17,25 @@ pub async fn start(config: Config) -> SocketAddr {
 }
 
 /// [`start`], with `aui` for the AUI simulator and relay.
+#[allow(dead_code)] // each test file uses the starts it needs
 pub async fn start_with(config: Config, aui: AuiConfig) -> SocketAddr {
+    start_all(config, aui, RelayConfig::default()).await
+}
+
+/// [`start`], with `relay` for the Amigo relay.
+#[allow(dead_code)]
+pub async fn start_relay(config: Config, relay: RelayConfig) -> SocketAddr {
+    start_all(config, AuiConfig::default(), relay).await
+}
+
+async fn start_all(config: Config, aui: AuiConfig, relay: RelayConfig) -> SocketAddr {
     let state = AppState::new(config, Script::parse(BUILT_IN_SCRIPT).unwrap(), SECRET);
     let aui = Arc::new(AuiState::new(aui, SECRET));
+    let relay = Arc::new(Relay::new(relay, SECRET));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(state, aui)).await.unwrap() });
+    aui.set_local_address(addr);
+    relay.set_local_address(addr);
+    tokio::spawn(async move { axum::serve(listener, app(state, aui, relay)).await.unwrap() });
     addr
 }

@@ -29,206 +29,58 @@
 //! 403 `ORIGIN_NOT_ALLOWED`/`TASK_NOT_ALLOWED`, 400 `INVALID_REQUEST`, 429 `RATE_LIMITED`,
 //! 502 `UPSTREAM_REJECTED` (AUI refused the relay), 503/504 `UPSTREAM_UNAVAILABLE`.
 
-use super::outbound::{self, UpstreamError};
-use super::{AuiConfig, AuiState};
+use super::AuiState;
+use crate::relay::outbound::{self, UpstreamError};
+use crate::relay::{
+    close_widget, forward, origin_of, redact, Closes, Forwarding, Grant, TokenProblem,
+};
 use crate::rest::{bearer, error, public_key_ok};
 use crate::sessions::random_bytes;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask, RelayTaskRequest};
-use docent_protocol::aui::{close, codes, Task, MESSAGE_PATH, TASKS_PATH};
-use futures_util::{SinkExt, StreamExt};
-use jsonwebtoken::{decode, encode, DecodingKey, EncodingKey, Header, Validation};
+use docent_protocol::aui::client::{
+    relay_close, relay_codes, RelayTask, RelayTaskRequest, RENEWAL_GRACE_SECS,
+};
+use docent_protocol::aui::{
+    close, codes, upstream_socket_url, Task, API_KEY_HEADER, MESSAGE_PATH, TASKS_PATH,
+};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio_tungstenite::tungstenite::Message as UpMessage;
 
 /// The relay's codes beyond `relay_codes` (same `{"error": {code, message}}` shape).
 pub const TASK_NOT_ALLOWED: &str = "TASK_NOT_ALLOWED";
 pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
 
-/// The audience of relay tokens, so no other token of this server passes for one.
+/// The audience of AUI relay tokens, so no other token of this server passes for one.
 const AUDIENCE: &str = "docent-aui-relay";
 
-/// What a relay token says.
+/// What an AUI relay token reaches: one task.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Claims {
-    /// The task.
+struct TaskScope {
     tid: String,
-    /// The page origin it was issued to ("" when any origin is allowed and none was sent).
-    org: String,
-    aud: String,
-    iat: u64,
-    exp: u64,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum TokenProblem {
-    Invalid,
-    Expired,
-}
-
-/// The relay's signer and its connection count (the only thing it holds, and only for
-/// its own limit).
-pub struct Relay {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    lifetime: Duration,
-    connections: Arc<AtomicUsize>,
-}
-
-impl Relay {
-    pub fn new(config: &AuiConfig, secret: &[u8]) -> Relay {
-        let secret = config
-            .relay_secret
-            .as_ref()
-            .map(|s| s.expose().as_bytes())
-            .unwrap_or(secret);
-        Relay {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            lifetime: config.token_lifetime,
-            connections: Arc::default(),
-        }
-    }
-
-    fn issue(&self, task_id: &str, origin: &str) -> String {
-        let now = unix_now();
-        let claims = Claims {
-            tid: task_id.into(),
-            org: origin.into(),
-            aud: AUDIENCE.into(),
-            iat: now,
-            exp: now + self.lifetime.as_secs(),
-        };
-        encode(&Header::default(), &claims, &self.encoding).expect("HS256 signing cannot fail")
-    }
-
-    fn check(&self, token: &str) -> Result<Claims, TokenProblem> {
-        let mut validation = Validation {
-            leeway: 0,
-            ..Validation::default()
-        };
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "aud"]);
-        decode::<Claims>(token, &self.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
-                _ => TokenProblem::Invalid,
-            })
-    }
-
-    /// Counts a connection while the guard lives; `None` past the limit.
-    fn admit(&self, limit: usize) -> Option<Admitted> {
-        let before = self.connections.fetch_add(1, Ordering::SeqCst);
-        let guard = Admitted(self.connections.clone());
-        (before < limit).then_some(guard)
-    }
-}
-
-struct Admitted(Arc<AtomicUsize>);
-
-impl Drop for Admitted {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn origin_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::ORIGIN)?
-        .to_str()
-        .ok()
-        .map(|o| o.trim().trim_end_matches('/').to_string())
-        .filter(|o| !o.is_empty() && o != "null")
-}
-
-fn is_loopback(origin: &str) -> bool {
-    let Some(rest) = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-    else {
-        return false;
-    };
-    let host = if rest.starts_with("[::1]") {
-        "[::1]"
-    } else {
-        rest.split(':').next().unwrap_or("")
-    };
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
-}
-
-/// Whether the page's origin may use the relay (see [`AuiConfig::allowed_origins`]).
-fn origin_allowed(config: &AuiConfig, origin: Option<&str>) -> bool {
-    if config.allowed_origins.iter().any(|o| o == "*") {
-        return true;
-    }
-    let Some(origin) = origin else {
-        return false;
-    };
-    if config.allowed_origins.is_empty() {
-        return is_loopback(origin);
-    }
-    config
-        .allowed_origins
-        .iter()
-        .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
+fn check(aui: &AuiState, token: &str) -> Result<Grant<TaskScope>, TokenProblem> {
+    aui.relay.check(AUDIENCE, token)
 }
 
 fn origin_refused(origin: Option<&str>) -> Response {
-    let message = match origin {
-        Some(origin) => format!("Pages at {origin} may not use this relay"),
-        None => "This relay serves web pages only: the request has no Origin".to_string(),
-    };
-    error(
-        StatusCode::FORBIDDEN,
-        relay_codes::ORIGIN_NOT_ALLOWED,
-        message,
-    )
-}
-
-/// Replaces every occurrence of the key (should AUI ever echo it) with `***`.
-fn redact(text: &str, key: &str) -> String {
-    if key.is_empty() || !text.contains(key) {
-        text.to_string()
-    } else {
-        text.replace(key, "***")
-    }
+    crate::relay::origin_refused(relay_codes::ORIGIN_NOT_ALLOWED, origin)
 }
 
 /// The key and the upstream base, or the error that says the relay is not set up.
-fn upstream(aui: &AuiState) -> Result<(String, String), &'static str> {
-    let config = &aui.config;
-    let key = config
-        .relay_key
-        .as_ref()
-        .ok_or("The relay has no AUI key configured")?;
-    let base = config
-        .upstream
-        .clone()
-        .or_else(|| aui.local_base())
-        .ok_or("The relay has no AUI upstream configured")?;
-    Ok((key.expose().to_string(), base))
+fn upstream(aui: &AuiState) -> Result<(String, String), String> {
+    aui.relay.upstream("AUI")
 }
 
 fn log(what: &str) {
-    eprintln!("docent-server: aui relay: {what}");
+    crate::relay::log("aui relay", what);
 }
 
 /// The relay cannot reach AUI at all (no key, no upstream): said the same way everywhere.
@@ -263,7 +115,7 @@ pub async fn create_task(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = &aui.config;
+    let config = &aui.relay.config;
     match bearer(&headers) {
         Some(key) if public_key_ok(&state, key) => {}
         _ => {
@@ -275,7 +127,7 @@ pub async fn create_task(
         }
     }
     let origin = origin_of(&headers);
-    if !origin_allowed(config, origin.as_deref()) {
+    if !aui.relay.origin_allowed(origin.as_deref()) {
         return origin_refused(origin.as_deref());
     }
     let request: RelayTaskRequest = match serde_json::from_slice(&body) {
@@ -288,9 +140,30 @@ pub async fn create_task(
             )
         }
     };
+    if let Some(task_id) = request
+        .renew
+        .as_deref()
+        .and_then(|expired| renewable(&aui, expired, origin.as_deref()))
+    {
+        let answer = RelayTask {
+            token: aui.relay.issue(
+                AUDIENCE,
+                &TaskScope {
+                    tid: task_id.clone(),
+                },
+                origin.as_deref().unwrap_or_default(),
+            ),
+            expires_in: Some(config.token_lifetime.as_secs()),
+            task_id,
+            renewed: true,
+            ..RelayTask::default()
+        };
+        return (StatusCode::OK, axum::Json(answer)).into_response();
+    }
+    // Not renewable (too old, not ours, another origin): a new task, as without it.
     let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
-        Err(message) => return unavailable(message),
+        Err(message) => return unavailable(&message),
     };
     let user_id = request
         .user_id
@@ -304,7 +177,7 @@ pub async fn create_task(
     let body = serde_json::json!({ "user_id": user_id }).to_string();
     let answer = outbound::request(
         &base,
-        &key,
+        &[(API_KEY_HEADER, &key)],
         hyper::Method::POST,
         TASKS_PATH,
         Some(body),
@@ -328,7 +201,13 @@ pub async fn create_task(
     };
     let origin = origin.unwrap_or_default();
     let answer = RelayTask {
-        token: aui.relay.issue(&task.id, &origin),
+        token: aui.relay.issue(
+            AUDIENCE,
+            &TaskScope {
+                tid: task.id.clone(),
+            },
+            &origin,
+        ),
         expires_in: Some(config.token_lifetime.as_secs()),
         welcome_message: task.welcome_text().map(|text| redact(&text, &key)),
         followup_suggestions: task
@@ -337,8 +216,20 @@ pub async fn create_task(
             .map(|s| redact(s, &key))
             .collect(),
         task_id: task.id,
+        renewed: false,
     };
     (StatusCode::OK, axum::Json(answer)).into_response()
+}
+
+/// The task of a token this relay signed for `origin` that expired less than the grace
+/// ago (or has not expired).
+fn renewable(aui: &AuiState, expired: &str, origin: Option<&str>) -> Option<String> {
+    let grace = std::time::Duration::from_secs(RENEWAL_GRACE_SECS);
+    let grant = aui
+        .relay
+        .check_for_renewal::<TaskScope>(AUDIENCE, expired, grace)
+        .ok()?;
+    (grant.origin == origin.unwrap_or_default()).then_some(grant.scope.tid)
 }
 
 /// The relay's answer when AUI refused a task call: `None` for a success.
@@ -395,17 +286,17 @@ pub async fn message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = &aui.config;
-    let claims = match bearer(&headers).map(|token| aui.relay.check(token)) {
-        Some(Ok(claims)) => claims,
+    let config = &aui.relay.config;
+    let grant = match bearer(&headers).map(|token| check(&aui, token)) {
+        Some(Ok(grant)) => grant,
         Some(Err(problem)) => return token_refused(problem),
         None => return token_refused(TokenProblem::Invalid),
     };
     let origin = origin_of(&headers);
-    if !origin_allowed(config, origin.as_deref()) || origin.as_deref().unwrap_or("") != claims.org {
+    if !aui.relay.origin_matches(origin.as_deref(), &grant.origin) {
         return origin_refused(origin.as_deref());
     }
-    if task_of(&body).as_deref() != Some(claims.tid.as_str()) {
+    if task_of(&body).as_deref() != Some(grant.scope.tid.as_str()) {
         return error(
             StatusCode::FORBIDDEN,
             TASK_NOT_ALLOWED,
@@ -414,12 +305,12 @@ pub async fn message(
     }
     let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
-        Err(message) => return unavailable(message),
+        Err(message) => return unavailable(&message),
     };
     let body = String::from_utf8_lossy(&body).into_owned();
     let answer = outbound::request(
         &base,
-        &key,
+        &[(API_KEY_HEADER, &key)],
         hyper::Method::POST,
         MESSAGE_PATH,
         Some(body),
@@ -467,28 +358,8 @@ pub async fn session(
     ws.on_upgrade(move |socket| serve(socket, aui, query, origin))
 }
 
-async fn close_widget(mut widget: WebSocket, code: u16, reason: &str) {
-    let reason: String = cut(reason, 123);
-    let _ = widget
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        })))
-        .await;
-}
-
-/// The longest prefix of `text` within `max` bytes.
-fn cut(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
-}
-
 async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin: Option<String>) {
-    let config = aui.config.clone();
-    let Some(_admitted) = aui.relay.admit(config.max_connections) else {
+    let Some(_admitted) = aui.relay.admit() else {
         return close_widget(
             widget,
             relay_close::RATE_LIMITED,
@@ -496,8 +367,8 @@ async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin
         )
         .await;
     };
-    let claims = match query.token.as_deref().map(|t| aui.relay.check(t)) {
-        Some(Ok(claims)) => claims,
+    let grant = match query.token.as_deref().map(|t| check(&aui, t)) {
+        Some(Ok(grant)) => grant,
         Some(Err(TokenProblem::Expired)) => {
             return close_widget(
                 widget,
@@ -515,7 +386,8 @@ async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin
             .await
         }
     };
-    if query.task_id.as_deref() != Some(claims.tid.as_str()) {
+    let task_id = grant.scope.tid;
+    if query.task_id.as_deref() != Some(task_id.as_str()) {
         return close_widget(
             widget,
             relay_close::NOT_ALLOWED,
@@ -523,8 +395,7 @@ async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin
         )
         .await;
     }
-    if !origin_allowed(&config, origin.as_deref()) || origin.as_deref().unwrap_or("") != claims.org
-    {
+    if !aui.relay.origin_matches(origin.as_deref(), &grant.origin) {
         return close_widget(
             widget,
             relay_close::NOT_ALLOWED,
@@ -534,9 +405,11 @@ async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin
     }
     let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
-        Err(message) => return close_widget(widget, relay_close::TRY_AGAIN_LATER, message).await,
+        Err(message) => return close_widget(widget, relay_close::TRY_AGAIN_LATER, &message).await,
     };
-    let upstream = match outbound::socket(&base, &key, config.upstream_timeout).await {
+    let config = &aui.relay.config;
+    let url = upstream_socket_url(&base, &key);
+    let upstream = match outbound::socket(&url, &[], config.upstream_timeout).await {
         Ok(socket) => socket,
         Err(UpstreamError::Refused(status @ (401 | 403))) => {
             log(&format!("AUI refused the relay's key (HTTP {status})"));
@@ -559,148 +432,25 @@ async fn serve(widget: WebSocket, aui: Arc<AuiState>, query: SocketQuery, origin
             .await;
         }
     };
-    forward(widget, upstream, &claims.tid, &key, &config).await;
-}
-
-/// Whether a close code may be sent in a close frame (RFC 6455 §7.4).
-fn sendable(code: u16) -> bool {
-    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
-}
-
-/// Forwards text frames both ways until either side closes.
-async fn forward(
-    mut widget: WebSocket,
-    upstream: outbound::Upstream,
-    task_id: &str,
-    key: &str,
-    config: &AuiConfig,
-) {
-    let (mut up_tx, mut up_rx) = upstream.split();
-    let mut recent: VecDeque<Instant> = VecDeque::new();
-    let window = Duration::from_secs(60);
-    loop {
-        tokio::select! {
-            frame = widget.recv() => match frame {
-                Some(Ok(Message::Text(text))) => {
-                    let now = Instant::now();
-                    while recent.front().is_some_and(|t| now.duration_since(*t) > window) {
-                        recent.pop_front();
-                    }
-                    if recent.len() >= config.max_messages_per_minute as usize {
-                        let _ = up_tx.send(UpMessage::Close(None)).await;
-                        return close_widget(
-                            widget,
-                            relay_close::RATE_LIMITED,
-                            "Too many messages: wait a minute",
-                        )
-                        .await;
-                    }
-                    recent.push_back(now);
-                    if task_of(text.as_bytes()).as_deref() != Some(task_id) {
-                        let _ = up_tx.send(UpMessage::Close(None)).await;
-                        return close_widget(
-                            widget,
-                            relay_close::NOT_ALLOWED,
-                            "A frame named another task than this connection's",
-                        )
-                        .await;
-                    }
-                    if up_tx.send(UpMessage::text(text.as_str())).await.is_err() {
-                        return close_widget(
-                            widget,
-                            relay_close::TRY_AGAIN_LATER,
-                            "The connection to AUI was lost; try again",
-                        )
-                        .await;
-                    }
-                }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
-                    let _ = up_tx.send(UpMessage::Close(None)).await;
-                    return;
-                }
-                // Pings are answered by the socket itself; binary frames are not AUI's.
-                Some(Ok(_)) => {}
-            },
-            frame = up_rx.next() => match frame {
-                Some(Ok(UpMessage::Text(text))) => {
-                    let text = redact(text.as_str(), key);
-                    if widget.send(Message::Text(text.into())).await.is_err() {
-                        let _ = up_tx.send(UpMessage::Close(None)).await;
-                        return;
-                    }
-                }
-                Some(Ok(UpMessage::Close(frame))) => {
-                    let (code, reason) = frame
-                        .map(|f| (u16::from(f.code), redact(f.reason.as_str(), key)))
-                        .unwrap_or((1000, String::new()));
-                    let code = if sendable(code) { code } else { 1000 };
-                    return close_widget(widget, code, &reason).await;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => {
-                    return close_widget(
-                        widget,
-                        relay_close::TRY_AGAIN_LATER,
-                        "The connection to AUI was lost; try again",
-                    )
-                    .await;
-                }
-            },
+    // A widget frame may only speak for the token's task.
+    let same_task = |frame: &str| {
+        if task_of(frame.as_bytes()).as_deref() == Some(task_id.as_str()) {
+            Ok(())
+        } else {
+            Err("A frame named another task than this connection's")
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_origins_are_the_default_and_star_allows_any() {
-        let config = AuiConfig::default();
-        assert!(origin_allowed(&config, Some("http://localhost:8080")));
-        assert!(origin_allowed(&config, Some("http://127.0.0.1")));
-        assert!(origin_allowed(&config, Some("http://[::1]:3000")));
-        assert!(!origin_allowed(&config, Some("https://evil.example")));
-        assert!(!origin_allowed(
-            &config,
-            Some("http://localhost.evil.example")
-        ));
-        assert!(!origin_allowed(&config, None));
-        let config = AuiConfig {
-            allowed_origins: vec!["https://shop.example/".into()],
-            ..AuiConfig::default()
-        };
-        assert!(origin_allowed(&config, Some("https://shop.example")));
-        assert!(!origin_allowed(&config, Some("http://localhost:8080")));
-        let any = AuiConfig {
-            allowed_origins: vec!["*".into()],
-            ..AuiConfig::default()
-        };
-        assert!(origin_allowed(&any, None));
-    }
-
-    #[test]
-    fn tokens_name_their_task_and_expire() {
-        let relay = Relay::new(&AuiConfig::default(), b"s");
-        let token = relay.issue("t1", "http://localhost");
-        let claims = relay.check(&token).unwrap();
-        assert_eq!(
-            (claims.tid.as_str(), claims.org.as_str()),
-            ("t1", "http://localhost")
-        );
-        let other = Relay::new(&AuiConfig::default(), b"other");
-        assert_eq!(other.check(&token).unwrap_err(), TokenProblem::Invalid);
-        let short = Relay::new(
-            &AuiConfig {
-                token_lifetime: Duration::ZERO,
-                ..AuiConfig::default()
-            },
-            b"s",
-        );
-        let token = short.issue("t1", "");
-        std::thread::sleep(Duration::from_millis(1100));
-        assert_eq!(relay.check(&token).unwrap_err(), TokenProblem::Expired);
-        assert_eq!(redact("a KEY b KEY", "KEY"), "a *** b ***");
-        assert_eq!(cut("héllo", 2), "h");
-    }
+    };
+    let how = Forwarding {
+        key: &key,
+        platform: "AUI",
+        max_messages_per_minute: config.max_messages_per_minute,
+        closes: Closes {
+            rate_limited: relay_close::RATE_LIMITED,
+            not_allowed: relay_close::NOT_ALLOWED,
+            try_again_later: relay_close::TRY_AGAIN_LATER,
+        },
+        check: &same_task,
+        pass_close: |code| code,
+    };
+    forward(widget, upstream, how).await;
 }

@@ -1,10 +1,10 @@
-//! The relay's calls to AUI: one REST request over HTTP/1.1 (hyper), or the session socket
-//! (tungstenite), over plain TCP or TLS (feature `tls`, for `https://`/`wss://` bases).
+//! A relay's calls to its platform: one REST request over HTTP/1.1 (hyper), or a socket
+//! (tungstenite), over plain TCP or TLS (feature `tls`, for `https://`/`wss://` bases). The
+//! dialect says which headers carry the credential; nothing here knows a platform.
 //!
 //! Nothing here prints the key or a URL that carries it: errors are reduced to
 //! [`UpstreamError`], which names no address.
 
-use docent_protocol::aui::{upstream_socket_url, API_KEY_HEADER};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -13,13 +13,13 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 
-/// A connection to AUI, plain or encrypted.
+/// A connection to the platform, plain or encrypted.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 pub type Upstream = WebSocketStream<Box<dyn Io>>;
 
-/// Why a call to AUI failed (no addresses, no keys).
+/// Why a call to the platform failed (no addresses, no keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpstreamError {
     /// No connection (refused, DNS, TLS, a dropped connection).
@@ -94,11 +94,11 @@ async fn connect(target: &Target) -> Result<Box<dyn Io>, UpstreamError> {
     }
 }
 
-/// One REST call: `method` `path` (with its query) under `base`, with the key header and
-/// an optional JSON body. Answers the status and the body.
+/// One REST call: `method` `path` (with its query) under `base`, with `headers` (the
+/// credential among them) and an optional JSON body. Answers the status and the body.
 pub async fn request(
     base: &str,
-    key: &str,
+    headers: &[(&str, &str)],
     method: hyper::Method,
     path: &str,
     body: Option<String>,
@@ -117,8 +117,10 @@ pub async fn request(
             .method(method)
             .uri(format!("{}{path}", target.prefix))
             .header(hyper::header::HOST, target.host_header())
-            .header(API_KEY_HEADER, key)
             .header(hyper::header::ACCEPT, "application/json");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
         if body.is_some() {
             builder = builder.header(hyper::header::CONTENT_TYPE, "application/json");
         }
@@ -142,13 +144,40 @@ pub async fn request(
         .map_err(|_| UpstreamError::Timeout)?
 }
 
-/// Opens AUI's session socket with the key in the query (seed 000).
-pub async fn socket(base: &str, key: &str, timeout: Duration) -> Result<Upstream, UpstreamError> {
-    let target = target(base)?;
-    let url = upstream_socket_url(base, key);
+/// `http(s)://host/prefix` + `path` as the `ws(s)://` URL of a socket.
+pub fn socket_url(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let base = if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        base.to_string()
+    };
+    format!("{base}{path}")
+}
+
+/// Opens a socket at `url` (`ws://` or `wss://`) with `headers` added to the handshake (a
+/// credential as `Sec-WebSocket-Protocol`, say).
+pub async fn socket(
+    url: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<Upstream, UpstreamError> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+    let target = target(url)?;
+    let mut request = url
+        .into_client_request()
+        .map_err(|_| UpstreamError::BadBase)?;
+    for (name, value) in headers {
+        let name = HeaderName::try_from(*name).map_err(|_| UpstreamError::BadBase)?;
+        let value = HeaderValue::try_from(*value).map_err(|_| UpstreamError::BadBase)?;
+        request.headers_mut().insert(name, value);
+    }
     let open = async {
         let io = connect(&target).await?;
-        match tokio_tungstenite::client_async(url, io).await {
+        match tokio_tungstenite::client_async(request, io).await {
             Ok((socket, _)) => Ok(socket),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 Err(UpstreamError::Refused(response.status().as_u16()))
@@ -214,15 +243,20 @@ mod tests {
 
     #[test]
     fn bases_are_read_with_their_path_and_default_ports() {
-        let t = target(docent_protocol::aui::GCP_BASE).unwrap();
+        let t = target("https://api.example.com/api/controller").unwrap();
         assert!(t.tls);
-        assert_eq!((t.host.as_str(), t.port), ("data-services.aui.io", 443));
-        assert_eq!(t.prefix, "/api/ia-controller");
-        assert_eq!(t.host_header(), "data-services.aui.io");
+        assert_eq!((t.host.as_str(), t.port), ("api.example.com", 443));
+        assert_eq!(t.prefix, "/api/controller");
+        assert_eq!(t.host_header(), "api.example.com");
         let t = target("http://127.0.0.1:9000/").unwrap();
         assert_eq!((t.tls, t.port, t.prefix.as_str()), (false, 9000, ""));
         assert_eq!(t.host_header(), "127.0.0.1:9000");
         assert!(target("ftp://x").is_err());
+        assert_eq!(
+            socket_url("https://a.example/p/", "/s?x=1"),
+            "wss://a.example/p/s?x=1"
+        );
+        assert_eq!(socket_url("http://127.0.0.1:9", "/s"), "ws://127.0.0.1:9/s");
     }
 
     #[cfg(feature = "tls")]

@@ -27,6 +27,9 @@
 //!   fails that way the first time it is sent in a conversation; sent again, it is answered.
 //!   An error ends its turn: no `done` follows it.
 //! - **Idle timeout** (`--idle-timeout`): `error` `idle_timeout`, then close 1000.
+//!
+//! [`relay`] is Docent's key-holding relay in front of Amigo (this server's Amigo side by
+//! default, or the platform itself), for sites that cannot mint tokens for the browser.
 
 use crate::channels::{Outbound, Turn};
 use crate::connection::{self, Opening};
@@ -47,6 +50,8 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+pub mod relay;
 
 /// Stands for a workspace, service or entity that does not exist (close 4004).
 pub const MISSING: &str = "00000000-0000-0000-0000-000000000000";
