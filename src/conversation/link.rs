@@ -223,7 +223,7 @@ impl Conversation {
     /// fails to get through.
     fn go_over_http(&mut self, now_ms: f64) -> Vec<Effect> {
         self.link.over_http = true;
-        self.notify(texts::NO_LIVE_UPDATES.into());
+        self.notify(texts::get(texts::T::NoLiveUpdates).into());
         self.connect(now_ms)
     }
 
@@ -265,7 +265,7 @@ impl Conversation {
             CloseKind::Final => {
                 self.session = None;
                 self.status = Status::Ended {
-                    reason: texts::CHAT_ENDED.into(),
+                    reason: texts::get(texts::T::ChatEnded).into(),
                 };
                 vec![]
             }
@@ -276,7 +276,7 @@ impl Conversation {
                 self.link.session_worked = false;
                 self.link.renewing = true;
                 self.status = Status::Starting;
-                self.notify(texts::SESSION_RENEWED.into());
+                self.notify(texts::get(texts::T::SessionRenewed).into());
                 vec![expired.map_or(Effect::CreateSession, Effect::RenewSession)]
             }
             CloseKind::NewSession => {
@@ -369,7 +369,7 @@ impl Conversation {
         self.typing = false;
         self.suggestions.clear();
         self.status = Status::Ended {
-            reason: texts::VISITOR_ENDED.into(),
+            reason: texts::get(texts::T::VisitorEnded).into(),
         };
         effects
     }
@@ -789,7 +789,10 @@ mod tests {
             c.typing,
             "no streaming over HTTP: typing shows until the reply"
         );
-        assert_eq!(c.notice.as_ref().unwrap().text, texts::NO_LIVE_UPDATES);
+        assert_eq!(
+            c.notice.as_ref().unwrap().text,
+            texts::get(texts::T::NoLiveUpdates)
+        );
         c.act(unnamed("hi there"), 6.0);
         assert!(!c.typing);
         assert_eq!(delivery(&c, "hello?"), Delivery::Answered);

@@ -276,7 +276,7 @@ impl Conversation {
                 self.agent_event(event, now_ms)
             }
             Event::UnreadableFrame { detail } => {
-                self.notify(texts::UNREADABLE_FRAME.into());
+                self.notify(texts::get(texts::T::UnreadableFrame).into());
                 vec![Effect::Warn(format!(
                     "Docent: skipped an unreadable frame: {detail}"
                 ))]

@@ -138,9 +138,9 @@ impl Conversation {
             effects.extend(self.release_held(0.0));
             self.notify(
                 if delivery == Delivery::Unconfirmed {
-                    texts::MAY_NOT_HAVE_BEEN_DELIVERED
+                    texts::get(texts::T::MayNotHaveBeenDelivered)
                 } else {
-                    texts::NOT_DELIVERED
+                    texts::get(texts::T::NotDelivered)
                 }
                 .into(),
             );
@@ -175,7 +175,7 @@ impl Conversation {
                 self.returned_text = Some((id, message.text));
             }
         }
-        self.notify(texts::MESSAGE_REJECTED.into());
+        self.notify(texts::get(texts::T::MessageRejected).into());
         self.flush(now_ms)
     }
 
@@ -306,7 +306,7 @@ impl Conversation {
             VisitorAction::Heartbeat => return vec![],
             other => self.outbox.unsent.push(other),
         }
-        self.notify(texts::NOT_CONNECTED.into());
+        self.notify(texts::get(texts::T::NotConnected).into());
         if over_http {
             self.typing = false;
             return self.http_failed(now_ms);
@@ -691,7 +691,10 @@ mod tests {
         assert!(effects.contains(&say("which grill?", 3)), "{effects:?}");
         assert_eq!(c.returned_text, Some((2, "you idiot".to_string())));
         assert_eq!(transcript(&c), ["Hi, I'm Ava", "which grill?"]);
-        assert_eq!(c.notice.as_ref().unwrap().text, texts::MESSAGE_REJECTED);
+        assert_eq!(
+            c.notice.as_ref().unwrap().text,
+            texts::get(texts::T::MessageRejected)
+        );
         assert!(!matches!(c.status, Status::Ended { .. }));
     }
 }

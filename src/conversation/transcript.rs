@@ -60,7 +60,7 @@ pub struct Message {
 pub fn check_visitor_text(text: &str, max_chars: usize) -> Result<String, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(texts::EMPTY_MESSAGE.into());
+        return Err(texts::get(texts::T::EmptyMessage).into());
     }
     let count = trimmed.chars().count();
     if count > max_chars {
@@ -124,7 +124,7 @@ impl Conversation {
             }
         };
         if matches!(self.status, Status::Ended { .. }) {
-            self.notify(texts::SEND_AFTER_END.into());
+            self.notify(texts::get(texts::T::SendAfterEnd).into());
             return vec![];
         }
         self.notice = None;

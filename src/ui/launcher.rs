@@ -17,7 +17,7 @@ pub fn Launcher(
             class="docent-launcher"
             data-testid="docent-launcher"
             aria-expanded=move || open.get().to_string()
-            aria-label=move || if open.get() { texts::CLOSE_CHAT } else { texts::OPEN_CHAT }
+            aria-label=move || if open.get() { texts::get(texts::T::CloseChat) } else { texts::get(texts::T::OpenChat) }
             on:click=move |_| on_toggle.run(())
         >
             // Drawn, not an emoji: emoji fonts are missing on many systems.

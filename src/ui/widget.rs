@@ -82,8 +82,12 @@ pub fn ChatWidget(
         let id = finished.get();
         if before.is_some_and(|before| before != id) && id.is_some() {
             let said = state.with_untracked(|c| {
-                c.last_finished_agent_message()
-                    .map(|m| texts::agent_said(&c.agent_name, &m.text))
+                c.last_finished_agent_message().map(|m| {
+                    texts::fill(
+                        texts::T::AgentSaid,
+                        &[("name", &c.agent_name), ("text", &m.text)],
+                    )
+                })
             });
             // Emptied first, so the same words twice are still a change to announce.
             announcement.set(String::new());
@@ -135,7 +139,7 @@ pub fn ChatWidget(
                 }
             }>
             <section class="docent-window" data-testid="docent-window" role="dialog"
-                aria-label=move || texts::chat_with(&agent_name.get()) hidden=move || !open.get()>
+                aria-label=move || texts::fill(texts::T::ChatWith, &[("name", &agent_name.get())]) hidden=move || !open.get()>
                 <div class="docent-header">
                     <span class="docent-header__avatar" aria-hidden="true">
                         {move || agent_name.get().chars().next().unwrap_or('?').to_string()}
@@ -143,9 +147,9 @@ pub fn ChatWidget(
                     <span class="docent-header__title" data-testid="docent-title">{agent_name}</span>
                     <button type="button" class="docent-header__end" data-testid="docent-end"
                         hidden=move || !can_end.get() on:click=move |_| dispatch.run(Event::End)>
-                        {texts::END_CHAT}
+                        {texts::get(texts::T::EndChat)}
                     </button>
-                    <button type="button" class="docent-header__close" aria-label=texts::CLOSE_CHAT
+                    <button type="button" class="docent-header__close" aria-label=texts::get(texts::T::CloseChat)
                         data-testid="docent-close" on:click=move |_| dispatch.run(Event::Close)>
                         "×"
                     </button>
