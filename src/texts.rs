@@ -103,6 +103,10 @@ table! {
     // What the widget's controls are called: their words and the names screen readers say.
     /// The launcher while the chat is closed (also drawn by the loader before the wasm arrives).
     OpenChat "open-chat" "Open chat",
+    /// The launcher while replies wait unread.
+    OpenChatUnread "open-chat-unread" "Open chat ({count} new)",
+    /// The header's toggle that reads replies aloud.
+    ReadAloud "read-aloud" "Read replies aloud",
     /// The launcher while the chat is open, and the window's close button.
     CloseChat "close-chat" "Close chat",
     EndChat "end-chat" "End chat",

@@ -75,6 +75,7 @@ impl Conversation {
     /// The visitor opened the chat window: the first time, a session is created.
     pub(super) fn opened(&mut self) -> Vec<Effect> {
         self.open = true;
+        self.unread = 0;
         if self.status == Status::Idle {
             self.status = Status::Starting;
             return vec![Effect::CreateSession];
@@ -362,7 +363,7 @@ impl Conversation {
 
     /// The visitor ends the chat: the socket closes and the server hears the session is over.
     pub(super) fn end(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::CloseSocket];
+        let mut effects = vec![Effect::CloseSocket, Effect::Hush];
         if let Some(session) = self.session.take() {
             effects.push(Effect::EndSession(session));
         }

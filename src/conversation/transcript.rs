@@ -174,6 +174,14 @@ impl Conversation {
         message.speech = reply.speech;
         self.suggestions = reply.suggestions;
         let mut effects = Vec::new();
+        if self.speaker {
+            // What a voice should say, where the platform gives it (live-demo's `speech`).
+            let said = message.speech.clone().unwrap_or_else(|| message.text.clone());
+            effects.push(Effect::Speak(said));
+        }
+        if !self.open {
+            self.unread += 1;
+        }
         let mut runnable = Vec::new();
         for command in reply.commands {
             match command {
@@ -196,6 +204,46 @@ impl Conversation {
 mod tests {
     use super::*;
     use crate::conversation::test_support::*;
+
+    #[test]
+    fn replies_while_closed_are_counted_until_the_window_opens() {
+        let mut c = connected();
+        c.act(Event::Close, 3.0);
+        c.act(unnamed("one"), 4.0);
+        c.act(delta("two, stream"), 5.0);
+        assert_eq!(c.unread, 1, "a reply still streaming is not yet a reply");
+        c.act(unnamed("two, streamed"), 6.0);
+        assert_eq!(c.unread, 2);
+        c.act(Event::Open, 7.0);
+        assert_eq!(c.unread, 0);
+        c.act(unnamed("three"), 8.0);
+        assert_eq!(c.unread, 0, "seen as it came");
+    }
+
+    #[test]
+    fn with_the_speaker_on_each_reply_is_read_aloud_in_its_spoken_words() {
+        let mut c = connected();
+        assert!(!c.speaker, "off until the visitor turns it on");
+        let reply = |text: &str, speech: Option<&str>| {
+            Event::Agent(AgentEvent::Message(AgentMessage {
+                text: text.into(),
+                speech: speech.map(Into::into),
+                ..AgentMessage::default()
+            }))
+        };
+        assert!(!c
+            .act(reply("quiet", None), 3.0)
+            .iter()
+            .any(|e| matches!(e, Effect::Speak(_))));
+        c.act(Event::Speaker(true), 4.0);
+        let effects = c.act(reply("Here's the **dashboard**", Some("Here is the dashboard")), 5.0);
+        assert!(effects.contains(&Effect::Speak("Here is the dashboard".into())));
+        let effects = c.act(reply("No speech given", None), 6.0);
+        assert!(effects.contains(&Effect::Speak("No speech given".into())));
+        assert_eq!(c.act(Event::Speaker(false), 7.0), [Effect::Hush]);
+        c.act(Event::Speaker(true), 8.0);
+        assert!(c.act(Event::End, 9.0).contains(&Effect::Hush), "ending the chat stops the voice");
+    }
 
     #[test]
     fn streamed_text_then_the_complete_reply_is_one_message() {
