@@ -3,6 +3,7 @@
 //! visitor's choice is remembered for the site, apart from any one conversation.
 
 use super::Chat;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Where the visitor's choice is kept (`localStorage`).

@@ -88,13 +88,10 @@ impl Glance {
         let trouble = |s: &Status| match s {
             Status::Failed { reason } => Some((ErrorKind::Start, reason.clone())),
             Status::Ended { reason } if !by_visitor => Some((ErrorKind::Ended, reason.clone())),
-            Status::Offline => Some((
-                ErrorKind::Connection,
-                texts::get(texts::T::HostOffline).to_string(),
-            )),
+            Status::Offline => Some((ErrorKind::Connection, texts::get(texts::T::HostOffline))),
             Status::Reconnecting { .. } => Some((
                 ErrorKind::Connection,
-                texts::get(texts::T::HostReconnecting).to_string(),
+                texts::get(texts::T::HostReconnecting),
             )),
             _ => None,
         };

@@ -224,7 +224,7 @@ impl Conversation {
     /// fails to get through.
     fn go_over_http(&mut self, now_ms: f64) -> Vec<Effect> {
         self.link.over_http = true;
-        self.notify(texts::get(texts::T::NoLiveUpdates).into());
+        self.notify(texts::get(texts::T::NoLiveUpdates));
         self.connect(now_ms)
     }
 
@@ -266,7 +266,7 @@ impl Conversation {
             CloseKind::Final => {
                 self.session = None;
                 self.status = Status::Ended {
-                    reason: texts::get(texts::T::ChatEnded).into(),
+                    reason: texts::get(texts::T::ChatEnded),
                 };
                 vec![]
             }
@@ -277,14 +277,14 @@ impl Conversation {
                 self.link.session_worked = false;
                 self.link.renewing = true;
                 self.status = Status::Starting;
-                self.notify(texts::get(texts::T::SessionRenewed).into());
+                self.notify(texts::get(texts::T::SessionRenewed));
                 vec![expired.map_or(Effect::CreateSession, Effect::RenewSession)]
             }
             CloseKind::NewSession => {
                 self.session = None;
                 let reason = reason.unwrap_or(ErrorCode::SessionNotFound);
                 self.status = Status::Ended {
-                    reason: explain(&reason).into(),
+                    reason: explain(&reason),
                 };
                 vec![]
             }
@@ -315,7 +315,7 @@ impl Conversation {
     /// ends the chat; anything else is a notice (a fatal one's close then renews the
     /// session).
     pub(super) fn agent_error(&mut self, error: AgentError, now_ms: f64) -> Vec<Effect> {
-        let text = explain(&error.code).to_string();
+        let text = explain(&error.code);
         let warn = Effect::Warn(format!(
             "Docent: the agent reported {}: {}",
             error.code.as_str(),
@@ -370,7 +370,7 @@ impl Conversation {
         self.typing = false;
         self.suggestions.clear();
         self.status = Status::Ended {
-            reason: texts::get(texts::T::VisitorEnded).into(),
+            reason: texts::get(texts::T::VisitorEnded),
         };
         effects
     }
@@ -427,7 +427,7 @@ mod tests {
         assert_eq!(
             c.status,
             Status::Ended {
-                reason: explain(&ErrorCode::InvalidToken).into()
+                reason: explain(&ErrorCode::InvalidToken)
             }
         );
         assert!(!c.can_send());
@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(
             c.status,
             Status::Ended {
-                reason: explain(&ErrorCode::SessionNotFound).into()
+                reason: explain(&ErrorCode::SessionNotFound)
             }
         );
     }

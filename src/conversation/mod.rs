@@ -291,7 +291,7 @@ impl Conversation {
                 self.agent_event(event, now_ms)
             }
             Event::UnreadableFrame { detail } => {
-                self.notify(texts::get(texts::T::UnreadableFrame).into());
+                self.notify(texts::get(texts::T::UnreadableFrame));
                 vec![Effect::Warn(format!(
                     "Docent: skipped an unreadable frame: {detail}"
                 ))]

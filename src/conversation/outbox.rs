@@ -136,14 +136,11 @@ impl Conversation {
         if let Some(delivery) = failed {
             // A message given up on no longer holds back the answers after it.
             effects.extend(self.release_held(0.0));
-            self.notify(
-                if delivery == Delivery::Unconfirmed {
-                    texts::get(texts::T::MayNotHaveBeenDelivered)
-                } else {
-                    texts::get(texts::T::NotDelivered)
-                }
-                .into(),
-            );
+            self.notify(texts::get(if delivery == Delivery::Unconfirmed {
+                texts::T::MayNotHaveBeenDelivered
+            } else {
+                texts::T::NotDelivered
+            }));
         }
         let over_http = self.link.over_http;
         effects.extend(self.outbox.unsent.drain(..).map(|action| {
@@ -175,7 +172,7 @@ impl Conversation {
                 self.returned_text = Some((id, message.text));
             }
         }
-        self.notify(texts::get(texts::T::MessageRejected).into());
+        self.notify(texts::get(texts::T::MessageRejected));
         self.flush(now_ms)
     }
 
@@ -306,7 +303,7 @@ impl Conversation {
             VisitorAction::Heartbeat => return vec![],
             other => self.outbox.unsent.push(other),
         }
-        self.notify(texts::get(texts::T::NotConnected).into());
+        self.notify(texts::get(texts::T::NotConnected));
         if over_http {
             self.typing = false;
             return self.http_failed(now_ms);

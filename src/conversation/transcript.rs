@@ -60,7 +60,7 @@ pub struct Message {
 pub fn check_visitor_text(text: &str, max_chars: usize) -> Result<String, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(texts::get(texts::T::EmptyMessage).into());
+        return Err(texts::get(texts::T::EmptyMessage));
     }
     let count = trimmed.chars().count();
     if count > max_chars {
@@ -124,7 +124,7 @@ impl Conversation {
             }
         };
         if matches!(self.status, Status::Ended { .. }) {
-            self.notify(texts::get(texts::T::SendAfterEnd).into());
+            self.notify(texts::get(texts::T::SendAfterEnd));
             return vec![];
         }
         self.notice = None;
@@ -172,12 +172,15 @@ impl Conversation {
         };
         message.products = reply.products;
         message.speech = reply.speech;
+        // What a voice would say, where the platform gives it (live-demo's `speech`).
+        let spoken = message
+            .speech
+            .clone()
+            .unwrap_or_else(|| message.text.clone());
         self.suggestions = reply.suggestions;
         let mut effects = Vec::new();
         if self.speaker {
-            // What a voice should say, where the platform gives it (live-demo's `speech`).
-            let said = message.speech.clone().unwrap_or_else(|| message.text.clone());
-            effects.push(Effect::Speak(said));
+            effects.push(Effect::Speak(spoken));
         }
         if !self.open {
             self.unread += 1;
@@ -236,13 +239,19 @@ mod tests {
             .iter()
             .any(|e| matches!(e, Effect::Speak(_))));
         c.act(Event::Speaker(true), 4.0);
-        let effects = c.act(reply("Here's the **dashboard**", Some("Here is the dashboard")), 5.0);
+        let effects = c.act(
+            reply("Here's the **dashboard**", Some("Here is the dashboard")),
+            5.0,
+        );
         assert!(effects.contains(&Effect::Speak("Here is the dashboard".into())));
         let effects = c.act(reply("No speech given", None), 6.0);
         assert!(effects.contains(&Effect::Speak("No speech given".into())));
         assert_eq!(c.act(Event::Speaker(false), 7.0), [Effect::Hush]);
         c.act(Event::Speaker(true), 8.0);
-        assert!(c.act(Event::End, 9.0).contains(&Effect::Hush), "ending the chat stops the voice");
+        assert!(
+            c.act(Event::End, 9.0).contains(&Effect::Hush),
+            "ending the chat stops the voice"
+        );
     }
 
     #[test]
