@@ -717,7 +717,11 @@ mod tests {
         let effects = c.act(Event::End, 1.0);
         assert_eq!(
             effects,
-            [Effect::CloseSocket, Effect::EndSession(handle("s1", "t1"))]
+            [
+                Effect::CloseSocket,
+                Effect::Hush,
+                Effect::EndSession(handle("s1", "t1"))
+            ]
         );
         assert!(matches!(c.status, Status::Ended { .. }));
         assert_eq!(c.messages.len(), 1);
