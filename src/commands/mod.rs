@@ -47,21 +47,21 @@ pub fn page_name(url: &str) -> String {
 }
 
 /// What the visitor is told while a command runs.
+/// (The target's name is read off the selector, in English: `#deal-name` is "the deal name".)
 pub fn describe(command: &PageCommand) -> String {
+    use crate::texts::{fill, T};
+    let on = |t: T, selector: &str| fill(t, &[("target", &friendly_target(selector))]);
     match command {
-        PageCommand::Navigate { url } => format!("Opening the {} page…", page_name(url)),
-        PageCommand::Click { selector } => format!("Clicking {}…", friendly_target(selector)),
-        PageCommand::Type { selector, .. } => format!("Typing into {}…", friendly_target(selector)),
-        PageCommand::Highlight { selector } => {
-            format!("Showing you {}…", friendly_target(selector))
-        }
-        PageCommand::Scroll { selector } => format!("Scrolling to {}…", friendly_target(selector)),
-        PageCommand::Wait { selector, .. } => {
-            format!("Waiting for {}…", friendly_target(selector))
-        }
-        PageCommand::Select { selector, option } => {
-            format!("Choosing “{option}” in {}…", friendly_target(selector))
-        }
+        PageCommand::Navigate { url } => fill(T::Opening, &[("page", &page_name(url))]),
+        PageCommand::Click { selector } => on(T::Clicking, selector),
+        PageCommand::Type { selector, .. } => on(T::TypingInto, selector),
+        PageCommand::Highlight { selector } => on(T::Showing, selector),
+        PageCommand::Scroll { selector } => on(T::ScrollingTo, selector),
+        PageCommand::Wait { selector, .. } => on(T::WaitingFor, selector),
+        PageCommand::Select { selector, option } => fill(
+            T::Choosing,
+            &[("option", option), ("target", &friendly_target(selector))],
+        ),
     }
 }
 

@@ -112,7 +112,9 @@ pub fn print(assets: &[Asset]) {
 }
 
 /// The loader is fetched before anything else on every page of the site: it stays tiny.
-pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024;
+/// 3.25 KiB: 3 KiB until it chose the visitor's language and fetched its table (+~290 B),
+/// which it must, to fetch the table beside the wasm rather than after it.
+pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024 + 256;
 
 pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
     let loader = assets
