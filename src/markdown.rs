@@ -112,6 +112,35 @@ pub fn parse(text: &str) -> Vec<Op<'_>> {
 
 /// Whether a link may keep its target: only `http:`, `https:` and `mailto:` URLs. Entities
 /// are never decoded, so `&#106;avascript:` is not a scheme this lets through either.
+/// The words of `text` without its markup, for a screen reader's announcement or a voice
+/// (`**bold**` would otherwise be read out as stars).
+pub fn plain(text: &str) -> String {
+    let mut words = String::with_capacity(text.len());
+    let mut open = Vec::new();
+    for op in parse(text) {
+        let apart = match op {
+            Op::Text(t) => {
+                words.push_str(t);
+                false
+            }
+            Op::Open(tag) => {
+                open.push(tag);
+                false
+            }
+            // Blocks end apart from what follows; spans (bold, links) run on.
+            Op::Close => !matches!(
+                open.pop(),
+                Some(Tag::Strong | Tag::Emphasis | Tag::Code | Tag::Link(_))
+            ),
+            Op::Break => true,
+        };
+        if apart && !words.is_empty() && !words.ends_with(' ') {
+            words.push(' ');
+        }
+    }
+    words.trim_end().to_string()
+}
+
 pub fn safe_link(url: &str) -> bool {
     ["http://", "https://", "mailto:"].iter().any(|scheme| {
         url.get(..scheme.len())
@@ -446,6 +475,20 @@ fn could_become_marker(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words_leave_the_markup_out() {
+        assert_eq!(
+            plain("Here's the **dashboard**, see [it](https://x.example)."),
+            "Here's the dashboard, see it."
+        );
+        assert_eq!(plain("- one\n- two"), "one two");
+        assert_eq!(
+            plain("<b>raw</b>"),
+            "<b>raw</b>",
+            "raw HTML stays as the text it is"
+        );
+    }
 
     /// The ops drawn as HTML-like text, to compare in tests.
     fn html(ops: &[Op]) -> String {

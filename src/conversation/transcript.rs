@@ -176,7 +176,7 @@ impl Conversation {
         let spoken = message
             .speech
             .clone()
-            .unwrap_or_else(|| message.text.clone());
+            .unwrap_or_else(|| crate::markdown::plain(&message.text));
         self.suggestions = reply.suggestions;
         let mut effects = Vec::new();
         if self.speaker {

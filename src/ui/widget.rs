@@ -88,7 +88,10 @@ pub fn ChatWidget(
                 c.last_finished_agent_message().map(|m| {
                     texts::fill(
                         texts::T::AgentSaid,
-                        &[("name", &c.agent_name), ("text", &m.text)],
+                        &[
+                            ("name", &c.agent_name),
+                            ("text", &crate::markdown::plain(&m.text)),
+                        ],
                     )
                 })
             });
