@@ -33,7 +33,10 @@ pub const LAZY_FILE: &str = "executor.js";
 /// for AUI, 171,847 for Amigo measured). Markdown in agent messages (+4.1 to 4.6 KB) was
 /// paid for by dropping core's float printing (-6.3 to 6.6 KB): 176,386 / 179,077 / 169,675
 /// before accessibility; 180,621 / 188,917 / 174,358 after merging it (AUI over, as on main).
-pub const BUDGET_BROTLI_BYTES: usize = 180 * 1024;
+/// 192 KiB since languages (every text from one table, `Intl` counts) and voice (speech
+/// synthesis, the unread badge) landed on top: 187,190 / 195,266 / 180,873 measured. Raised,
+/// not paid for: where those 6.5 KB go is the first question of the size work (issue 16).
+pub const BUDGET_BROTLI_BYTES: usize = 192 * 1024;
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
 /// the same bytes under other names).
