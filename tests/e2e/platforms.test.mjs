@@ -414,10 +414,10 @@ test('Amigo: up to 10,000 characters go; 10,001 are refused in the composer and 
     const long = 'a'.repeat(10_001);
     await page.fill(sel.input, long);
     await page.press(sel.input, 'Enter');
-    await page.locator('.docent-composer__hint').filter({ hasText: '10001 characters' }).waitFor();
+    await page.locator('.docent-composer__hint').filter({ hasText: '10,001 characters' }).waitFor();
     assert.equal(await page.inputValue(sel.input), long, 'the text is kept');
     assert.equal(await page.locator(sel.visitorMessages).count(), 0);
-    assert.match(await page.locator('.docent-composer__count').innerText(), /10001 \/ 10000/);
+    assert.match(await page.locator('.docent-composer__count').innerText(), /10,001 \/ 10,000/);
     await page.fill(sel.input, 'b'.repeat(10_000));
     await page.press(sel.input, 'Enter');
     await page.locator(sel.visitorMessages).first().waitFor();
