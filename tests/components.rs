@@ -496,7 +496,7 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
 
     status.set(Status::Connected);
     notice.set(Some(Notice {
-        text: explain(&ErrorCode::UnknownType).into(),
+        text: explain(&ErrorCode::UnknownType),
     }));
     settle().await;
     assert!(visible(&line));
@@ -518,13 +518,27 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
 #[wasm_bindgen_test]
 async fn the_launcher_says_whether_the_chat_is_open() {
     let open = RwSignal::new(false);
+    let unread = RwSignal::new(0usize);
     let host = mount(
-        move || view! { <Launcher open=open on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> },
+        move || view! { <Launcher open=open unread=unread on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> },
     );
     let button = find(&host, "[data-testid='docent-launcher']");
+    let badge = find(&host, "[data-testid='docent-unread']");
     assert_eq!(
         button.get_attribute("aria-expanded").as_deref(),
         Some("false")
+    );
+    assert!(
+        badge.has_attribute("hidden"),
+        "no badge without unread replies"
+    );
+    unread.set(2);
+    settle().await;
+    assert!(!badge.has_attribute("hidden"));
+    assert_eq!(text(&badge), "2");
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Open chat (2 new)")
     );
     click(&button);
     settle().await;
