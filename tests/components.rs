@@ -146,11 +146,11 @@ async fn composer_refuses_oversized_text_and_keeps_it() {
     let huge = "y".repeat(docent::conversation::MAX_VISITOR_CHARS + 5);
     type_into(&input, &huge);
     settle().await;
-    assert!(text(&find(&host, ".docent-composer__count")).contains("4005 / 4000"));
+    assert!(text(&find(&host, ".docent-composer__count")).contains("4,005 / 4,000"));
     click(&find(&host, "[data-testid='docent-send']"));
     settle().await;
     assert!(sent.get_untracked().is_empty());
-    assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4000"));
+    assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4,000"));
     assert_eq!(
         input.unchecked_ref::<HtmlTextAreaElement>().value(),
         huge,
