@@ -156,7 +156,7 @@ pub fn ChatWidget(
                             aria-pressed=move || speaker.get().to_string() aria-label=texts::get(texts::T::ReadAloud)
                             on:click=move |_| dispatch.run(Event::Speaker(!speaker.get_untracked()))>
                             // A loudspeaker, struck through while off.
-                            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none"
+                            <svg class="docent-header__icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none"
                                 stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
                                 <path d="M4 9h4l5-4v14l-5-4H4z"/>
                                 <path d=move || if speaker.get() { "M16 9a4 4 0 0 1 0 6" } else { "M16 9l5 6M21 9l-5 6" }/>
