@@ -35,6 +35,9 @@ USAGE: docent-server [OPTIONS]
                            POST /control/sessions/{id}/expire   expire it now
                            POST /control/refuse?ms=N            refuse new sockets for N ms
                            GET  /control/faults                 frames sent, drops, malformed frames
+                         and, for `cargo xtask bench`, a visitor message `#bench_stream N C`
+                         on AUI or Amigo is answered with C characters streamed in N
+                         updates, without pauses
 
 FAULT INJECTION (all off by default)
   --drop-every N         drop the socket (no close frame) after every N frames sent
