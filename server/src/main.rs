@@ -318,6 +318,11 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
+    // Frames go out at once: with Nagle's algorithm a reply written right after another
+    // small frame waited for the browser's delayed ACK (~40 ms a turn, `cargo xtask bench`).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     if let Err(e) = axum::serve(listener, app(state, aui, amigo))
         .with_graceful_shutdown(shutdown)
         .await
