@@ -228,7 +228,8 @@ async function open(browser, name, { throttle = 1, bytes = null } = {}) {
   if (bytes) {
     page.on('response', async (r) => {
       const url = new URL(r.url());
-      if (url.pathname.endsWith('.html') || !url.protocol.startsWith('http')) return;
+      // The widget's files only: not the page, nor the agent's API answers.
+      if (url.pathname.endsWith('.html') || !url.protocol.startsWith('http') || /^\/(api|relay|control)\//.test(url.pathname)) return;
       bytes.push(r.body().then((b) => ({ path: url.pathname, body: b })).catch(() => null));
     });
   }
