@@ -6,6 +6,10 @@
   // One widget build per platform (`data-dialect`), so a site downloads only its own codec.
   var FILES = { app: 'docent-app.js', wasm: 'docent-app_bg.wasm', css: 'docent.css',
     aui: ['docent-app-aui.js', 'docent-app-aui_bg.wasm'], amigo: ['docent-app-amigo.js', 'docent-app-amigo_bg.wasm'] };
+  // Languages besides English (fetched only by visitors who need one), and those written
+  // right to left. `cargo xtask dist` fills in the hashed names.
+  var LOCALES = { de: 'docent-de.json', he: 'docent-he.json' };
+  var RTL = ['he'];
   var EVENTS = ['ready', 'open', 'close', 'message', 'lead', 'error'];
   var LOADS = ['idle', 'open', 'eager'];
   var ICON = '<svg class="docent-launcher__icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M4 5h16v11H9l-5 4z"/></svg>';
@@ -42,13 +46,36 @@
   // { productId: "x", allowedOrigins: ["a", "b"], open: true } -> kebab-case strings
   function fromInit(given) {
     var found = {};
+    var kebab = function (key) { return key.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); }); };
     Object.keys(given || {}).forEach(function (key) {
       var value = given[key];
       if (value === undefined || value === null) return;
-      var name = key.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); });
-      found[name] = Array.isArray(value) ? value.join(' ') : String(value);
+      // { texts: { sendMessage: "…" } } -> "text-send-message"
+      if (key === 'texts') for (var t in value) found['text-' + kebab(t)] = String(value[t]);
+      else
+      found[kebab(key)] = Array.isArray(value) ? value.join(' ') : String(value);
     });
     return found;
+  }
+
+  // The visitor's language: data-locale, else the browser's; English unless shipped.
+  function language() {
+    var lang = String(options.locale || navigator.language || 'en').toLowerCase().split('-')[0];
+    return LOCALES[lang] ? lang : 'en';
+  }
+
+  // The locale's words under the page's own (`text-…` options); English if it cannot load.
+  function words() {
+    var file = LOCALES[language()];
+    return !file ? Promise.resolve(options) : fetch(url(file)).then(function (r) { return r.json(); }).then(function (table) {
+      var merged = {}, name;
+      for (name in table) merged['text-' + name] = table[name];
+      for (name in options) merged[name] = options[name];
+      return merged;
+    }, function (error) {
+      warn('the ' + file + ' texts could not be loaded (' + error + '); English is used.');
+      return options;
+    });
   }
 
   function pick(name, allowed) {
@@ -68,13 +95,15 @@
     var mine = host;
     var own = FILES[String(options.dialect || '').trim()];
     if (!Array.isArray(own)) own = [FILES.app, FILES.wasm];
+    var texts = words();
     loading = import(url(own[0]))
       .then(function (app) {
-        return app.default({ module_or_path: url(own[1]) }).then(function () { return app; });
+        return app.default({ module_or_path: url(own[1]) }).then(function () { return texts; })
+          .then(function (given) { return [app, given]; });
       })
-      .then(function (app) {
+      .then(function (loaded) {
         if (host !== mine) return; // destroyed (or restarted) while loading
-        widget = app.mount(host, options);
+        widget = loaded[0].mount(host, loaded[1]);
         var calls = queue;
         queue = [];
         calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
@@ -149,6 +178,9 @@
     var when = pick('load', LOADS);
     var theme = pick('theme', ['auto', 'light', 'dark']);
     if (theme !== 'auto') host.setAttribute('data-theme', theme);
+    var lang = language();
+    host.setAttribute('lang', lang);
+    if (RTL.indexOf(lang) >= 0) host.setAttribute('dir', 'rtl');
     watchPhone();
     if (styles !== 'none') {
       link = document.createElement('link');

@@ -190,6 +190,57 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
     );
 }
 
+/// An agent's markdown streamed a byte at a time ends as the same nodes as the whole text
+/// shown at once (the open tail is taken away and redrawn at each piece, never left behind),
+/// the paragraph first drawn is still the one shown, and links get only safe targets.
+#[wasm_bindgen_test]
+async fn streamed_markdown_ends_as_the_whole_text_drawn_at_once() {
+    let whole = "Hi **there**, see [docs](https://x.io) and [bad](javascript:alert(1)).\n\n\
+                 - one *two*\n- `three`\n\n```\n<b>x</b>\n```\n3. go\n4. on **half";
+    let mut shown = vec![message(1, Author::Agent, "")];
+    let streamed = Transcript::of(&shown);
+    let at_once = Transcript::of(&[message(1, Author::Agent, whole)]);
+    let host = mount(move || {
+        view! {
+            <div id="streamed"><MessageList transcript=streamed typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/></div>
+            <div id="at-once"><MessageList transcript=at_once typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/></div>
+        }
+    });
+    settle().await;
+    let mut first_paragraph = None;
+    for end in 1..=whole.len() {
+        shown[0].text = whole[..end].to_string();
+        streamed.sync(&shown);
+        if first_paragraph.is_none() && end > 20 {
+            first_paragraph = host.query_selector("#streamed p").unwrap();
+        }
+    }
+    settle().await;
+    let html = |id: &str| find(&host, &format!("#{id} .docent-message__text")).inner_html();
+    assert_eq!(html("streamed"), html("at-once"));
+    assert!(html("at-once").contains("<ol start=\"3\"><li>go</li><li>on **half</li></ol>"));
+    assert_eq!(
+        host.query_selector("#streamed p").unwrap(),
+        first_paragraph,
+        "the first paragraph was drawn again"
+    );
+    let links = find_all(&host, "#streamed a");
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        links[0].get_attribute("href").as_deref(),
+        Some("https://x.io")
+    );
+    assert_eq!(
+        links[0].get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(links[0].get_attribute("target").as_deref(), Some("_blank"));
+    assert!(
+        host.query_selector("#streamed b").unwrap().is_none(),
+        "markup was rendered"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn a_message_that_could_not_be_delivered_offers_retry() {
     let retried = RwSignal::new(Vec::<u64>::new());

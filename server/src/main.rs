@@ -31,6 +31,9 @@ USAGE: docent-server [OPTIONS]
                          one is lost), no reactions to iframe_event
   --control              enable the control endpoints (for tests):
                            GET  /control/sessions/{id}          what a session recorded
+                           POST /control/sessions/{id}/say      the agent says {text, suggestions?}
+                         and the AUI simulator and Amigo answer `echo: X` with X (as text,
+                         suggestion and product card; as text and tool name)
                            POST /control/sessions/{id}/close?code=N   close its socket with code N
                            POST /control/sessions/{id}/expire   expire it now
                            POST /control/refuse?ms=N            refuse new sockets for N ms
@@ -130,6 +133,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         }
         if flag == "--control" {
             options.config.control = true;
+            options.aui.echo = true;
             continue;
         }
         if flag == "--seed-only" {

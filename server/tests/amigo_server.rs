@@ -560,6 +560,29 @@ async fn a_key_offered_without_auth_selects_no_protocol_and_the_handshake_fails(
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
 
+/// With `--control`, `echo: X` runs a tool named X and answers X, markup and all (the
+/// widget's XSS test sends its payloads this way); without it, `echo:` is an ordinary message.
+#[tokio::test]
+async fn with_control_an_echo_names_the_tool_and_says_the_payload() {
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr, &entity(), true).await;
+    let payload = "<img src=x onerror=alert(1)> **b**";
+    say(&mut socket, &format!("echo: {payload}")).await;
+    let frames = turn(&mut socket).await;
+    assert_eq!(frames[1]["data"]["tool_name"], payload);
+    assert_eq!(frames[frames.len() - 2]["data"]["text"], payload);
+
+    let addr = start(Config {
+        control: false,
+        ..quick()
+    })
+    .await;
+    let (mut socket, _) = open(addr, &entity(), true).await;
+    say(&mut socket, &format!("echo: {payload}")).await;
+    let frames = turn(&mut socket).await;
+    assert_ne!(frames[frames.len() - 2]["data"]["text"], payload);
+}
+
 #[tokio::test]
 async fn with_control_a_bench_stream_is_c_characters_in_n_tokens_and_without_it_an_ordinary_reply()
 {

@@ -45,7 +45,7 @@ impl Chat {
                     },
                 },
                 Err(_) => Event::SessionFailed {
-                    reason: texts::UNREACHABLE.into(),
+                    reason: texts::get(texts::T::Unreachable),
                 },
             };
             self.dispatch(event);

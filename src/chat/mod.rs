@@ -8,7 +8,8 @@
 //! - [`storage`]: the conversation across reloads;
 //! - [`tour`]: page commands in the demo iframe, one after another;
 //! - [`demo_watch`]: what the visitor does in the demo on their own;
-//! - [`host`]: `docent:…` DOM events for the host page.
+//! - [`host`]: `docent:…` DOM events for the host page;
+//! - [`voice`]: replies read aloud, where the browser can.
 //!
 //! Timers and listeners are undone through the reactive owner the chat was made in
 //! (`on_cleanup`), so disposing of the widget's owner tears all of it down.
@@ -18,6 +19,7 @@ mod host;
 mod link;
 mod storage;
 mod tour;
+mod voice;
 
 use crate::conversation::{Conversation, Effect, Event, Platform, Snapshot, MAX_VISITOR_CHARS};
 use crate::dialects;
@@ -89,7 +91,12 @@ impl Chat {
             max_text_chars: dialect.max_text_chars().unwrap_or(MAX_VISITOR_CHARS),
             posts: dialect.posts_without_socket(),
         };
-        chat.state.update_untracked(|c| c.fit(platform));
+        let (can_speak, speaker) = chat.voice_setup();
+        chat.state.update_untracked(|c| {
+            c.fit(platform);
+            c.can_speak = can_speak;
+            c.speaker = speaker;
+        });
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
         let heartbeat = dialect.heartbeat_ms().and_then(|ms| {
@@ -172,6 +179,9 @@ impl Chat {
         if !self.alive() {
             return;
         }
+        if let Event::Speaker(on) = event {
+            self.remember_speaker(on);
+        }
         let now = js_sys::Date::now();
         let effects = self
             .state
@@ -226,6 +236,8 @@ impl Chat {
             Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
             Effect::Announce(event) => self.announce(event),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
+            Effect::Speak(text) => self.speak(&text),
+            Effect::Hush => self.hush(),
         }
     }
 }

@@ -75,6 +75,7 @@ impl Conversation {
     /// The visitor opened the chat window: the first time, a session is created.
     pub(super) fn opened(&mut self) -> Vec<Effect> {
         self.open = true;
+        self.unread = 0;
         if self.status == Status::Idle {
             self.status = Status::Starting;
             return vec![Effect::CreateSession];
@@ -223,7 +224,7 @@ impl Conversation {
     /// fails to get through.
     fn go_over_http(&mut self, now_ms: f64) -> Vec<Effect> {
         self.link.over_http = true;
-        self.notify(texts::NO_LIVE_UPDATES.into());
+        self.notify(texts::get(texts::T::NoLiveUpdates));
         self.connect(now_ms)
     }
 
@@ -265,7 +266,7 @@ impl Conversation {
             CloseKind::Final => {
                 self.session = None;
                 self.status = Status::Ended {
-                    reason: texts::CHAT_ENDED.into(),
+                    reason: texts::get(texts::T::ChatEnded),
                 };
                 vec![]
             }
@@ -276,14 +277,14 @@ impl Conversation {
                 self.link.session_worked = false;
                 self.link.renewing = true;
                 self.status = Status::Starting;
-                self.notify(texts::SESSION_RENEWED.into());
+                self.notify(texts::get(texts::T::SessionRenewed));
                 vec![expired.map_or(Effect::CreateSession, Effect::RenewSession)]
             }
             CloseKind::NewSession => {
                 self.session = None;
                 let reason = reason.unwrap_or(ErrorCode::SessionNotFound);
                 self.status = Status::Ended {
-                    reason: explain(&reason).into(),
+                    reason: explain(&reason),
                 };
                 vec![]
             }
@@ -314,7 +315,7 @@ impl Conversation {
     /// ends the chat; anything else is a notice (a fatal one's close then renews the
     /// session).
     pub(super) fn agent_error(&mut self, error: AgentError, now_ms: f64) -> Vec<Effect> {
-        let text = explain(&error.code).to_string();
+        let text = explain(&error.code);
         let warn = Effect::Warn(format!(
             "Docent: the agent reported {}: {}",
             error.code.as_str(),
@@ -362,14 +363,14 @@ impl Conversation {
 
     /// The visitor ends the chat: the socket closes and the server hears the session is over.
     pub(super) fn end(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::CloseSocket];
+        let mut effects = vec![Effect::CloseSocket, Effect::Hush];
         if let Some(session) = self.session.take() {
             effects.push(Effect::EndSession(session));
         }
         self.typing = false;
         self.suggestions.clear();
         self.status = Status::Ended {
-            reason: texts::VISITOR_ENDED.into(),
+            reason: texts::get(texts::T::VisitorEnded),
         };
         effects
     }
@@ -426,7 +427,7 @@ mod tests {
         assert_eq!(
             c.status,
             Status::Ended {
-                reason: explain(&ErrorCode::InvalidToken).into()
+                reason: explain(&ErrorCode::InvalidToken)
             }
         );
         assert!(!c.can_send());
@@ -450,7 +451,7 @@ mod tests {
         assert_eq!(
             c.status,
             Status::Ended {
-                reason: explain(&ErrorCode::SessionNotFound).into()
+                reason: explain(&ErrorCode::SessionNotFound)
             }
         );
     }
@@ -716,7 +717,11 @@ mod tests {
         let effects = c.act(Event::End, 1.0);
         assert_eq!(
             effects,
-            [Effect::CloseSocket, Effect::EndSession(handle("s1", "t1"))]
+            [
+                Effect::CloseSocket,
+                Effect::Hush,
+                Effect::EndSession(handle("s1", "t1"))
+            ]
         );
         assert!(matches!(c.status, Status::Ended { .. }));
         assert_eq!(c.messages.len(), 1);
@@ -789,7 +794,10 @@ mod tests {
             c.typing,
             "no streaming over HTTP: typing shows until the reply"
         );
-        assert_eq!(c.notice.as_ref().unwrap().text, texts::NO_LIVE_UPDATES);
+        assert_eq!(
+            c.notice.as_ref().unwrap().text,
+            texts::get(texts::T::NoLiveUpdates)
+        );
         c.act(unnamed("hi there"), 6.0);
         assert!(!c.typing);
         assert_eq!(delivery(&c, "hello?"), Delivery::Answered);

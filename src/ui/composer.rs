@@ -40,7 +40,7 @@ pub fn Composer(
     };
     let near_limit = move || {
         let count = text.with(|t| t.chars().count());
-        (count > max * 9 / 10).then(|| format!("{count} / {max}"))
+        (count > max * 9 / 10).then(|| format!("{} / {}", texts::number(count), texts::number(max)))
     };
     view! {
         <form class="docent-composer" data-testid="docent-composer"
@@ -49,8 +49,8 @@ pub fn Composer(
                 class="docent-composer__input"
                 data-testid="docent-input"
                 rows="1"
-                placeholder=texts::TYPE_A_MESSAGE
-                aria-label=texts::MESSAGE
+                placeholder=texts::get(texts::T::TypeAMessage)
+                aria-label=texts::get(texts::T::Message)
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 disabled=disabled
                 prop:value=move || text.get()
@@ -67,8 +67,8 @@ pub fn Composer(
                 }
             ></textarea>
             <button type="submit" class="docent-composer__send" data-testid="docent-send"
-                disabled=disabled aria-label=texts::SEND_MESSAGE>
-                {texts::SEND}
+                disabled=disabled aria-label=texts::get(texts::T::SendMessage)>
+                {texts::get(texts::T::Send)}
             </button>
             <div class="docent-composer__hint" role="alert" hidden=move || problem.with(Option::is_none)>
                 {move || problem.get()}

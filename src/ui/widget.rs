@@ -25,6 +25,9 @@ pub fn ChatWidget(
     let max_chars = state.with_untracked(|c| c.platform.max_text_chars);
     let activity = Memo::new(move |_| state.with(|c| c.activity.clone()));
     let returned = Memo::new(move |_| state.with(|c| c.returned_text.clone()));
+    let unread = Memo::new(move |_| state.with(|c| c.unread));
+    let speaker = Memo::new(move |_| state.with(|c| c.speaker));
+    let can_speak = state.with_untracked(|c| c.can_speak);
     let suggestions = Memo::new(move |_| {
         state.with(|c| {
             if c.can_send() {
@@ -82,8 +85,15 @@ pub fn ChatWidget(
         let id = finished.get();
         if before.is_some_and(|before| before != id) && id.is_some() {
             let said = state.with_untracked(|c| {
-                c.last_finished_agent_message()
-                    .map(|m| texts::agent_said(&c.agent_name, &m.text))
+                c.last_finished_agent_message().map(|m| {
+                    texts::fill(
+                        texts::T::AgentSaid,
+                        &[
+                            ("name", &c.agent_name),
+                            ("text", &crate::markdown::plain(&m.text)),
+                        ],
+                    )
+                })
             });
             // Emptied first, so the same words twice are still a change to announce.
             announcement.set(String::new());
@@ -135,17 +145,29 @@ pub fn ChatWidget(
                 }
             }>
             <section class="docent-window" data-testid="docent-window" role="dialog"
-                aria-label=move || texts::chat_with(&agent_name.get()) hidden=move || !open.get()>
+                aria-label=move || texts::fill(texts::T::ChatWith, &[("name", &agent_name.get())]) hidden=move || !open.get()>
                 <div class="docent-header">
                     <span class="docent-header__avatar" aria-hidden="true">
                         {move || agent_name.get().chars().next().unwrap_or('?').to_string()}
                     </span>
                     <span class="docent-header__title" data-testid="docent-title">{agent_name}</span>
+                    {can_speak.then(|| view! {
+                        <button type="button" class="docent-header__speaker" data-testid="docent-speaker"
+                            aria-pressed=move || speaker.get().to_string() aria-label=texts::get(texts::T::ReadAloud)
+                            on:click=move |_| dispatch.run(Event::Speaker(!speaker.get_untracked()))>
+                            // A loudspeaker, struck through while off.
+                            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none"
+                                stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                                <path d="M4 9h4l5-4v14l-5-4H4z"/>
+                                <path d=move || if speaker.get() { "M16 9a4 4 0 0 1 0 6" } else { "M16 9l5 6M21 9l-5 6" }/>
+                            </svg>
+                        </button>
+                    })}
                     <button type="button" class="docent-header__end" data-testid="docent-end"
                         hidden=move || !can_end.get() on:click=move |_| dispatch.run(Event::End)>
-                        {texts::END_CHAT}
+                        {texts::get(texts::T::EndChat)}
                     </button>
-                    <button type="button" class="docent-header__close" aria-label=texts::CLOSE_CHAT
+                    <button type="button" class="docent-header__close" aria-label=texts::get(texts::T::CloseChat)
                         data-testid="docent-close" on:click=move |_| dispatch.run(Event::Close)>
                         "×"
                     </button>
@@ -163,7 +185,7 @@ pub fn ChatWidget(
                 <SuggestionChips suggestions=suggestions on_pick=pick/>
                 <Composer on_send=send disabled=ended max_chars=max_chars returned=returned/>
             </section>
-            <Launcher open=open on_toggle=toggle/>
+            <Launcher open=open unread=unread on_toggle=toggle/>
         </div>
     }
 }

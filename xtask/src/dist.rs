@@ -30,6 +30,9 @@ pub const BUILDS: [(&str, &str); 3] = [
     ("amigo", "docent-app-amigo"),
 ];
 
+/// The languages shipped besides English (`locales/<lang>.json`; the loader's `LOCALES`).
+pub const LOCALES: [&str; 2] = ["de", "he"];
+
 /// The files a visitor may download, by their stable names, each with the platform whose
 /// build it belongs to (`None`: every visitor's).
 pub fn shipped() -> Vec<(String, Option<&'static str>)> {
@@ -70,6 +73,11 @@ pub fn build() -> Result<(), String> {
     let css = String::from_utf8(read(&root().join("style/docent.css"))?)
         .map_err(|_| "style/docent.css is not UTF-8".to_string())?;
     files.push(("docent.css".to_string(), slim_css(&css).into_bytes()));
+    // Languages besides English: fetched by the loader only for visitors who need one.
+    for lang in LOCALES {
+        let words = read(&root().join(format!("locales/{lang}.json")))?;
+        files.push((format!("docent-{lang}.json"), words));
+    }
     let hashed: Vec<(String, String)> = files
         .iter()
         .map(|(name, bytes)| (name.clone(), hashed_name(name, bytes)))

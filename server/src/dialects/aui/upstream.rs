@@ -419,7 +419,10 @@ fn answer(state: &AuiState, request: &MessageRequest, base: &str) -> Result<Advi
         receiver: Some(agent()),
         ..ExternalTaskMessage::default()
     });
-    let advice = adviser::advise(&request.text, &record.shown, base);
+    let advice = match request.text.strip_prefix("echo: ") {
+        Some(payload) if state.config.echo => adviser::echo(payload),
+        _ => adviser::advise(&request.text, &record.shown, base),
+    };
     record.shown = advice.shown.clone();
     Ok(advice)
 }
