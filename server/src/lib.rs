@@ -16,6 +16,7 @@
 //! no platform.
 
 pub mod agent;
+pub mod bench;
 pub mod channels;
 pub mod connection;
 pub mod dialects;

@@ -453,6 +453,37 @@ async fn the_simulator_socket_streams_cumulative_text_then_the_final_message() {
 }
 
 #[tokio::test]
+async fn with_control_a_bench_stream_is_c_characters_in_n_cumulative_updates() {
+    let control = docent_server::Config {
+        control: true,
+        ..Default::default()
+    };
+    let sim = start_with(control, simulator_config()).await;
+    let task = simulator_task(sim, "bench").await;
+    let path = format!("/api/v1/external/session?network_api_key={KEY}");
+    let mut socket = connect(sim, &path, None).await;
+    say(&mut socket, &task, "#bench_stream 300 1200").await;
+    let (updates, message) = answer(&mut socket).await;
+    assert_eq!(updates.len(), 300);
+    assert_eq!(message.text.len(), 1200);
+    // Each update holds the one before; the last (trimmed, as every update is) is the message.
+    assert_eq!(updates.last().unwrap(), message.text.trim_end());
+    assert!(updates.windows(2).all(|p| p[1].starts_with(&p[0])));
+
+    // Without `--control` the marker is only words: the adviser's usual answer.
+    let sim = start(simulator_config()).await;
+    let task = simulator_task(sim, "bench").await;
+    let mut socket = connect(sim, &path, None).await;
+    say(&mut socket, &task, "#bench_stream 300 1200").await;
+    let (updates, message) = answer(&mut socket).await;
+    assert!(
+        updates.len() < 300 && message.text.len() != 1200,
+        "{}",
+        message.text
+    );
+}
+
+#[tokio::test]
 async fn the_simulator_socket_closes_1008_with_the_payload_for_a_bad_key() {
     let sim = start(simulator_config()).await;
     for path in [

@@ -49,6 +49,7 @@ use docent_protocol::{Ending, ErrorCode, Outgoing, Reply, ServerDialect, ToolAct
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 pub mod relay;
@@ -395,6 +396,11 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
             Turn::Visitor { text, fate, .. } => (text, fate, false),
             Turn::Reaction(reply) => (reply.text, TurnFate::Answer, true),
         };
+        // `#bench_stream N C` (only with `--control`): C characters in N tokens, no pauses.
+        let bench = (state.config.control && !greeting)
+            .then(|| crate::bench::request(&text))
+            .flatten()
+            .map(|(updates, chars)| crate::bench::pieces(updates, chars));
         let (plan, injected) = if greeting {
             (
                 Plan {
@@ -410,6 +416,16 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
                 _ => plan(&text),
             };
             (plan, injected.map(|(_, error)| error))
+        };
+        let (plan, token_pause) = match &bench {
+            Some(pieces) => (
+                Plan {
+                    tool: None,
+                    answer: pieces.concat(),
+                },
+                Duration::ZERO,
+            ),
+            None => (plan, token_pause),
         };
         if !greeting {
             say(Outgoing::Thinking {
@@ -440,7 +456,10 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
             activity.input = None;
             say(Outgoing::Tool(activity));
         }
-        let pieces: Vec<&str> = tokens(&plan.answer).collect();
+        let pieces: Vec<&str> = match &bench {
+            Some(pieces) => pieces.iter().map(String::as_str).collect(),
+            None => tokens(&plan.answer).collect(),
+        };
         if let Some(error) = injected {
             // Interrupted halfway through the answer.
             for piece in &pieces[..pieces.len() / 2] {
