@@ -234,6 +234,34 @@ impl Relay {
         origin_allowed(&self.config.allowed_origins, origin)
     }
 
+    /// Admits a page asking for a token: it sends the site's public key (`Authorization:
+    /// Bearer pk_…`) and comes from an allowed `Origin`. Its origin, or the answer refusing
+    /// it (401 `KEY_REJECTED`, 403 `ORIGIN_NOT_ALLOWED`: the codes of both platforms' relays).
+    pub fn admit_page(
+        &self,
+        state: &crate::state::AppState,
+        headers: &HeaderMap,
+    ) -> Result<Option<String>, Box<Response>> {
+        match crate::rest::bearer(headers) {
+            Some(key) if crate::rest::public_key_ok(state, key) => {}
+            _ => {
+                return Err(Box::new(crate::rest::error(
+                    StatusCode::UNAUTHORIZED,
+                    "KEY_REJECTED",
+                    "Send this site's public key as `Authorization: Bearer pk_…`",
+                )))
+            }
+        }
+        let origin = origin_of(headers);
+        if !self.origin_allowed(origin.as_deref()) {
+            return Err(Box::new(origin_refused(
+                "ORIGIN_NOT_ALLOWED",
+                origin.as_deref(),
+            )));
+        }
+        Ok(origin)
+    }
+
     /// Whether a token's origin is this page's, and the page's origin is still allowed.
     pub fn origin_matches(&self, origin: Option<&str>, granted: &str) -> bool {
         self.origin_allowed(origin) && origin.unwrap_or("") == granted

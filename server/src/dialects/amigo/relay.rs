@@ -26,7 +26,7 @@
 
 use crate::relay::outbound::{self, UpstreamError};
 use crate::relay::{close_widget, forward, origin_of, Closes, Forwarding, Relay, TokenProblem};
-use crate::rest::{bearer, error, public_key_ok};
+use crate::rest::error;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -101,20 +101,10 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match bearer(&headers) {
-        Some(key) if public_key_ok(&state, key) => {}
-        _ => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                relay_codes::KEY_REJECTED,
-                "Send this site's public key as `Authorization: Bearer pk_…`",
-            )
-        }
-    }
-    let origin = origin_of(&headers);
-    if !relay.origin_allowed(origin.as_deref()) {
-        return crate::relay::origin_refused(relay_codes::ORIGIN_NOT_ALLOWED, origin.as_deref());
-    }
+    let origin = match relay.admit_page(&state, &headers) {
+        Ok(origin) => origin,
+        Err(refused) => return *refused,
+    };
     let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
         return invalid(
             "The body must be {\"workspace_id\", \"service_id\", \"entity_id\", \

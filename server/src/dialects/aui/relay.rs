@@ -34,7 +34,7 @@ use crate::relay::outbound::{self, UpstreamError};
 use crate::relay::{
     close_widget, forward, origin_of, redact, Closes, Forwarding, Grant, TokenProblem,
 };
-use crate::rest::{bearer, error, public_key_ok};
+use crate::rest::{bearer, error};
 use crate::sessions::random_bytes;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -116,20 +116,10 @@ pub async fn create_task(
     body: Bytes,
 ) -> Response {
     let config = &aui.relay.config;
-    match bearer(&headers) {
-        Some(key) if public_key_ok(&state, key) => {}
-        _ => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                relay_codes::KEY_REJECTED,
-                "Send this site's public key as `Authorization: Bearer pk_…`",
-            )
-        }
-    }
-    let origin = origin_of(&headers);
-    if !aui.relay.origin_allowed(origin.as_deref()) {
-        return origin_refused(origin.as_deref());
-    }
+    let origin = match aui.relay.admit_page(&state, &headers) {
+        Ok(origin) => origin,
+        Err(refused) => return *refused,
+    };
     let request: RelayTaskRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(_) => {
