@@ -82,6 +82,22 @@ table! {
     WaitingFor "waiting-for" "Waiting for {target}…",
     Choosing "choosing" "Choosing “{option}” in {target}…",
     TourStep "tour-step" "Step {step} of {total} · {doing}",
+    /// An element of the demo page, named from its selector's own words (`#deal-name`).
+    TheTarget "the-target" "the {name}",
+    /// An element whose selector has no words to name it by.
+    ThatPart "that-part" "that part of the page",
+    /// The demo's start page (`/`, `index.html`).
+    HomePage "home-page" "home",
+    // Why a page command could not be carried out (after "One step of the demo didn't work:").
+    NotASelector "not-a-selector" "`{selector}` is not a valid CSS selector",
+    NothingMatches "nothing-matches" "nothing on the demo page matches `{selector}`",
+    CannotBeClicked "cannot-be-clicked" "{target} cannot be clicked",
+    NotATextField "not-a-text-field" "{target} is not a text field",
+    NotADropdown "not-a-dropdown" "{target} is not a dropdown",
+    HasNoOption "has-no-option" "{target} has no option “{option}”",
+    DidNotAppear "did-not-appear" "{target} did not appear within {seconds} s",
+    NoPageBody "no-page-body" "the demo page has no body",
+    CouldNotCarryOut "could-not-carry-out" "the demo page could not carry it out",
     Stop "stop" "Stop",
     // The connection, on the status line.
     Starting "starting" "Starting the chat…",

@@ -5,11 +5,13 @@
 pub mod bridge;
 pub mod dom;
 
+use crate::texts::{fill, get, T};
 use docent_protocol::bridge::Failure;
 use docent_protocol::PageCommand;
 
-/// A name for the element a selector points at, in the visitor's words:
-/// `[data-testid='pipeline-chart']` → "pipeline chart", `#deal-name` → "deal name".
+/// A name for the element a selector points at, from the selector's own words (the site's,
+/// so not translated) in the visitor's language's frame: `[data-testid='pipeline-chart']` →
+/// "the pipeline chart", `#deal-name` → "the deal name".
 pub fn friendly_target(selector: &str) -> String {
     let candidates = [
         selector.rsplit_once("data-testid=").map(|(_, rest)| rest),
@@ -21,16 +23,10 @@ pub fn friendly_target(selector: &str) -> String {
             .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
             .next()
             .unwrap_or("")
-            .to_string()
     });
-    let words = name
-        .filter(|n| !n.is_empty())
-        .map(|n| n.replace(['-', '_'], " "))
-        .unwrap_or_else(|| "that part of the page".into());
-    if words.starts_with("that ") {
-        words
-    } else {
-        format!("the {words}")
+    match name.filter(|n| !n.is_empty()) {
+        Some(name) => fill(T::TheTarget, &[("name", &name.replace(['-', '_'], " "))]),
+        None => get(T::ThatPart),
     }
 }
 
@@ -40,16 +36,14 @@ pub fn page_name(url: &str) -> String {
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let stem = last.split('.').next().unwrap_or("");
     if stem.is_empty() || stem == "index" {
-        "home".into()
+        get(T::HomePage)
     } else {
         stem.replace(['-', '_'], " ")
     }
 }
 
 /// What the visitor is told while a command runs.
-/// (The target's name is read off the selector, in English: `#deal-name` is "the deal name".)
 pub fn describe(command: &PageCommand) -> String {
-    use crate::texts::{fill, T};
     let on = |t: T, selector: &str| fill(t, &[("target", &friendly_target(selector))]);
     match command {
         PageCommand::Navigate { url } => fill(T::Opening, &[("page", &page_name(url))]),
@@ -69,29 +63,30 @@ pub fn describe(command: &PageCommand) -> String {
 /// executor's failure code, so both ways to it (same-origin and bridge) say the same words.
 pub fn explain(command: &PageCommand, failure: Failure) -> String {
     let selector = command.selector().unwrap_or_default();
-    let target = || friendly_target(selector);
+    let target = friendly_target(selector);
+    let about = |t: T| fill(t, &[("selector", selector), ("target", &target)]);
     match (failure, command) {
-        (Failure::BadSelector, _) => format!("`{selector}` is not a valid CSS selector"),
-        (Failure::NoMatch, _) => format!("nothing on the demo page matches `{selector}`"),
-        (Failure::NotClickable, _) => format!("{} cannot be clicked", target()),
-        (Failure::NotTextField, _) => format!("{} is not a text field", target()),
-        (Failure::NotDropdown, _) => format!("{} is not a dropdown", target()),
-        (Failure::NoOption, PageCommand::Select { option, .. }) => {
-            format!("{} has no option “{}”", target(), option.trim())
-        }
+        (Failure::BadSelector, _) => about(T::NotASelector),
+        (Failure::NoMatch, _) => about(T::NothingMatches),
+        (Failure::NotClickable, _) => about(T::CannotBeClicked),
+        (Failure::NotTextField, _) => about(T::NotATextField),
+        (Failure::NotDropdown, _) => about(T::NotADropdown),
+        (Failure::NoOption, PageCommand::Select { option, .. }) => fill(
+            T::HasNoOption,
+            &[("target", &target), ("option", option.trim())],
+        ),
         (Failure::Timeout, PageCommand::Wait { timeout_ms, .. }) => {
             // Tenths of a second in integers: formatting an f64 would bring core's float
             // printing into the wasm (~4.5 KB brotli) for this one sentence.
             let tenths = (timeout_ms + 50) / 100;
-            format!(
-                "{} did not appear within {}.{} s",
-                target(),
-                tenths / 10,
-                tenths % 10
+            let seconds = format!("{}.{}", tenths / 10, tenths % 10);
+            fill(
+                T::DidNotAppear,
+                &[("target", &target), ("seconds", &seconds)],
             )
         }
-        (Failure::NoBody, _) => "the demo page has no body".into(),
-        _ => "the demo page could not carry it out".into(),
+        (Failure::NoBody, _) => get(T::NoPageBody),
+        _ => get(T::CouldNotCarryOut),
     }
 }
 
@@ -228,5 +223,48 @@ mod tests {
             Some("a".into())
         );
         assert_eq!(stable_selector(&[]), None);
+    }
+
+    #[test]
+    fn steps_and_failures_are_told_in_the_visitors_language() {
+        let german: Vec<(String, String)> = serde_json::from_str::<
+            std::collections::BTreeMap<String, String>,
+        >(include_str!("../../locales/de.json"))
+        .unwrap()
+        .into_iter()
+        .collect();
+        for (name, words) in &german {
+            assert!(crate::texts::set(name, words), "{name}");
+        }
+        let click = PageCommand::Click {
+            selector: "#deal-name".into(),
+        };
+        let chart = PageCommand::Highlight {
+            selector: "div > span".into(),
+        };
+        let wait = PageCommand::Wait {
+            selector: "#never".into(),
+            timeout_ms: 300,
+        };
+        let told = [
+            describe(&click),
+            describe(&chart),
+            explain(&click, Failure::NotClickable),
+            explain(&wait, Failure::Timeout),
+            explain(&click, Failure::NoBody),
+            page_name("/"),
+        ];
+        crate::texts::reset();
+        assert_eq!(
+            told,
+            [
+                "Klick auf „deal name“…",
+                "Ich zeige Ihnen diesen Teil der Seite…",
+                "„deal name“ lässt sich nicht anklicken",
+                "„never“ ist nicht innerhalb von 0.3 s erschienen",
+                "die Demo-Seite hat keinen Inhalt",
+                "Start",
+            ]
+        );
     }
 }
