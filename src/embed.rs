@@ -22,6 +22,7 @@ pub const OPTIONS: &[&str] = &[
     "load",
     "theme",
     "locale",
+    "sound",
 ];
 
 /// Options named `text-<name>` carry the words for one text (`crate::texts::TABLE`): the
@@ -58,6 +59,9 @@ pub struct Config {
     pub persist: Persist,
     /// How long a kept conversation stays usable, in hours (`persist-hours`, default 24).
     pub persist_hours: f64,
+    /// A short sound tells of a reply that comes while the chat is closed or the page is in
+    /// the background (`sound`, off by default).
+    pub sound: bool,
     /// Required options the page did not give (the chat says it is not set up).
     pub missing: Vec<&'static str>,
     /// The options only the chosen dialect reads (`workspace-id`, …), as given.
@@ -96,6 +100,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             persist: Persist::Tab,
             persist_hours: 24.0,
+            sound: false,
             missing: Vec::new(),
             dialect_options: Vec::new(),
         }
@@ -228,6 +233,17 @@ impl Config {
                     "open",
                     other,
                     "should be true or false; the chat starts closed.",
+                ),
+            }
+        }
+        if let Some(sound) = get("sound") {
+            match sound.trim() {
+                "true" | "" => config.sound = true,
+                "false" => config.sound = false,
+                other => refuse(
+                    "sound",
+                    other,
+                    "should be true or false; the chat stays silent.",
                 ),
             }
         }
@@ -411,8 +427,10 @@ mod tests {
             ),
             ("persist", "local"),
             ("persist-hours", "2"),
+            ("sound", "true"),
         ]);
         assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(config.sound);
         assert_eq!(config.server, "https://agent.example");
         assert_eq!(config.product_id, "crm");
         assert_eq!(config.public_key, "pk_live_abc");
@@ -438,15 +456,17 @@ mod tests {
             ("demo-frame", "   "),
             ("persist", "forever"),
             ("persist-hours", "-3"),
+            ("sound", "loud"),
         ];
         pairs.extend(REQUIRED_GIVEN);
         let (config, warnings) = read(&pairs);
         assert_eq!(config, defaults_with_required());
-        assert_eq!(warnings.len(), 7, "{warnings:?}");
+        assert_eq!(warnings.len(), 8, "{warnings:?}");
         for (warning, option) in warnings.iter().zip([
             "data-server / server",
             "data-dialect / dialect",
             "data-open / open",
+            "data-sound / sound",
             "data-position / position",
             "data-demo-frame / demoFrame",
             "data-persist / persist",

@@ -21,7 +21,7 @@ mod storage;
 mod tour;
 mod voice;
 
-use crate::conversation::{Conversation, Effect, Event, Platform, Snapshot, MAX_VISITOR_CHARS};
+use crate::conversation::{Conversation, Effect, Event, Platform, MAX_VISITOR_CHARS};
 use crate::dialects;
 use crate::embed::Config;
 use crate::transport::Socket;
@@ -55,9 +55,11 @@ pub struct Chat {
     tour: StoredValue<Tour>,
     /// Saving failed once already (said once in the console, not on every event).
     save_failed: StoredValue<bool>,
-    /// What was saved last, so events that change nothing worth keeping (ticks, pongs)
-    /// cost no serialization and no storage write.
-    last_saved: StoredValue<Option<Snapshot>>,
+    /// The save mark of what was saved last (`Conversation::save_mark`), so events that
+    /// change nothing worth keeping (ticks, pongs) cost no serialization and no write.
+    saved_mark: StoredValue<Option<u64>>,
+    /// The save that will write the latest changes, if one is scheduled.
+    save_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
     /// The reactive owner the chat was made in: what undoes its timers and listeners is
     /// registered there, and runs when that owner is cleaned up.
     owner: StoredValue<Owner>,
@@ -80,7 +82,8 @@ impl Chat {
             host: StoredValue::new_local(host),
             tour: StoredValue::new(Tour::default()),
             save_failed: StoredValue::new(false),
-            last_saved: StoredValue::new(None),
+            saved_mark: StoredValue::new(None),
+            save_timer: StoredValue::new_local(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             reconnect_timer: StoredValue::new_local(None),
             destroyed: StoredValue::new(false),
@@ -92,10 +95,12 @@ impl Chat {
             posts: dialect.posts_without_socket(),
         };
         let (can_speak, speaker) = chat.voice_setup();
+        let sound = chat.config.with_value(|c| c.sound);
         chat.state.update_untracked(|c| {
             c.fit(platform);
             c.can_speak = can_speak;
             c.speaker = speaker;
+            c.sound = sound;
         });
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
@@ -115,6 +120,7 @@ impl Chat {
             chat.on_destroy(move || timer.clear());
         }
         chat.watch_connectivity();
+        chat.save_before_leaving();
         chat
     }
 
@@ -149,6 +155,7 @@ impl Chat {
         if self.destroyed.get_value() {
             return;
         }
+        self.save_now();
         self.destroyed.set_value(true);
         self.tour.update_value(|t| {
             t.queue.clear();
@@ -188,7 +195,7 @@ impl Chat {
             .try_update(|c| c.apply(event, now))
             .unwrap_or_default();
         self.show_messages();
-        self.save(now);
+        self.save_soon();
         for effect in effects {
             self.run(effect);
         }
@@ -238,6 +245,7 @@ impl Chat {
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
             Effect::Speak(text) => self.speak(&text),
             Effect::Hush => self.hush(),
+            Effect::Chime => voice::chime(),
         }
     }
 }

@@ -1,10 +1,17 @@
-//! The conversation across reloads: saved in the storage the host page chose after each
-//! event that changed something worth keeping, restored when the chat starts.
+//! The conversation across reloads: saved in the storage the host page chose a moment after
+//! events that changed something worth keeping, and at once when the page is left or
+//! hidden; restored when the chat starts.
 
 use super::Chat;
-use crate::conversation::{Conversation, Snapshot};
+use crate::conversation::Conversation;
 use crate::embed::Persist;
 use leptos::prelude::*;
+use std::time::Duration;
+use wasm_bindgen::closure::Closure;
+
+/// How long a change waits to be written, so that the events of one moment are written
+/// once (and off the path of the event that changed it).
+const SAVE_DELAY_MS: u64 = 200;
 
 impl Chat {
     /// The storage the host page chose, if the browser allows it.
@@ -56,28 +63,53 @@ impl Chat {
         }
     }
 
-    pub(super) fn save(self, now: f64) {
+    /// Notes that the conversation may have changed: if it did in something worth keeping,
+    /// it is written a moment later ([`SAVE_DELAY_MS`]), once for all the events of that
+    /// moment (a visitor message, its acknowledgement and the reply's first frames), and
+    /// away from the event that changed it: the reply is on screen before its save begins.
+    /// Leaving the page or hiding it writes at once ([`Chat::save_before_leaving`]).
+    pub(super) fn save_soon(self) {
+        if self.save_timer.with_value(Option::is_some) || !self.worth_saving() {
+            return;
+        }
+        let timer = set_timeout_with_handle(
+            move || {
+                self.save_timer.set_value(None);
+                self.save_now();
+            },
+            Duration::from_millis(SAVE_DELAY_MS),
+        )
+        .ok();
+        self.save_timer.set_value(timer);
+    }
+
+    /// Whether the conversation holds something not saved yet. A message still streaming
+    /// in is saved once, when it is complete: not per update.
+    fn worth_saving(self) -> bool {
         if self.config.with_value(|c| c.persist) == Persist::Off {
+            return false;
+        }
+        let mark = self
+            .state
+            .with_untracked(|c| (!c.is_streaming()).then(|| c.save_mark()));
+        mark.is_some() && mark != self.saved_mark.get_value()
+    }
+
+    /// Writes the conversation now, if it changed since it was last written.
+    pub(super) fn save_now(self) {
+        if let Some(timer) = self.save_timer.try_update_value(Option::take).flatten() {
+            timer.clear();
+        }
+        if !self.worth_saving() {
             return;
         }
-        // A message still streaming in is saved once, when it is complete: not per update.
-        if self.state.with_untracked(Conversation::is_streaming) {
-            return;
-        }
-        let snapshot = self.state.with_untracked(|c| c.snapshot(now));
-        let unchanged = self.last_saved.with_value(|last| {
-            last.as_ref().is_some_and(|l| {
-                Snapshot {
-                    saved_at_ms: now,
-                    ..l.clone()
-                } == snapshot
-            })
+        let (mark, saved) = self.state.with_untracked(|c| {
+            (
+                c.save_mark(),
+                serde_json::to_string(&c.snapshot(js_sys::Date::now())).ok(),
+            )
         });
-        if unchanged {
-            return;
-        }
-        let saved = serde_json::to_string(&snapshot).ok();
-        self.last_saved.set_value(Some(snapshot));
+        self.saved_mark.set_value(Some(mark));
         let stored = match (self.storage(), saved) {
             (Some(storage), Some(text)) => storage.set_item(&self.storage_key(), &text).is_ok(),
             _ => false,
@@ -86,5 +118,19 @@ impl Chat {
             self.save_failed.set_value(true);
             web_sys::console::warn_1(&"Docent: could not save the conversation (storage full or disabled); it will not survive a reload.".into());
         }
+    }
+
+    /// Writes what waits to be written when the visitor leaves the page (`pagehide`: a
+    /// reload, a link, the tab closed) or hides it (a phone may end a hidden page without
+    /// telling it).
+    pub(super) fn save_before_leaving(self) {
+        let leaving = Closure::<dyn FnMut()>::new(move || self.save_now());
+        let hidden = Closure::<dyn FnMut()>::new(move || {
+            if document().hidden() {
+                self.save_now();
+            }
+        });
+        self.listen(&window(), "pagehide", leaving.into_js_value());
+        self.listen(&document(), "visibilitychange", hidden.into_js_value());
     }
 }

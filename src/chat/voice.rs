@@ -1,10 +1,26 @@
 //! Reading replies aloud with the browser's own speech synthesis, where there is one (not
 //! every browser has it: then the speaker toggle is not shown and nothing else changes). The
-//! visitor's choice is remembered for the site, apart from any one conversation.
+//! visitor's choice is remembered for the site, apart from any one conversation. And the
+//! notification sound, made by the browser's Web Audio in `sound.js`, a module imported the
+//! first time it plays, so sites that leave the sound off never download it.
 
 use super::Chat;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(module = "/src/commands/load.js")]
+extern "C" {
+    /// Plays the sound of the module at `url`, importing it on first use.
+    #[wasm_bindgen(js_name = chime)]
+    fn chime_from(url: &str);
+}
+
+/// Plays the notification sound (a browser that will not play it yet, before the visitor
+/// has touched the page, stays silent: that is not an error).
+pub(super) fn chime() {
+    chime_from(&wasm_bindgen::link_to!(module = "/src/chat/sound.js"));
+}
 
 /// Where the visitor's choice is kept (`localStorage`).
 const SPEAKER_KEY: &str = "docent:speaker";

@@ -1,7 +1,8 @@
-// The widget's way to the executor (executor.js): imported on the first page command, so a
-// site without a demo never downloads it. The wasm passes the executor's URL (from
-// wasm-bindgen's `link_to!`, next to this file in dist/snippets/), since a dynamic
-// `import()` can only be written in JS. Shipped without its comment lines (see executor.js).
+// The widget's way to the modules only some visitors need, imported on first use: the
+// page-command executor (executor.js), at the first page command, so a site without a demo
+// never downloads it; the notification sound (sound.js), at the first sound. The wasm
+// passes each module's URL (from wasm-bindgen's `link_to!`, beside this file in
+// dist/snippets/), since a dynamic `import()` can only be written in JS. Shipped without its comment lines (see executor.js).
 
 let executor = null;
 let loaded = null;
@@ -19,4 +20,10 @@ export function run(url, win, command, cancelled) {
 /** Removes the executor's highlight; before the first command there is none. */
 export function clearHighlight() {
   if (loaded) loaded.clearHighlight();
+}
+
+/** Plays the notification sound, importing sound.js first if need be (a failed import is
+ * tried again next time; a sound that cannot play is not worth an error). */
+export function chime(url) {
+  import(url).then((module) => module.chime(), () => {});
 }

@@ -51,7 +51,8 @@ pub(super) struct Link {
     /// When the last frame arrived, for the watchdog.
     last_frame_at: f64,
     offline: bool,
-    hidden: bool,
+    /// The page is in a background tab (or minimised).
+    pub(super) hidden: bool,
     /// A reconnect came due while the tab was hidden or offline: it waits for them.
     reconnect_deferred: bool,
     /// Sockets in a row that closed before they opened.

@@ -144,6 +144,8 @@ pub enum Effect {
     Warn(String),
     /// Read this aloud (the visitor turned the speaker on).
     Speak(String),
+    /// Play the notification sound (the site turned it on, and the reply came unseen).
+    Chime,
     /// Stop reading aloud.
     Hush,
 }
@@ -174,6 +176,9 @@ pub struct Conversation {
     pub speaker: bool,
     /// The browser can read aloud (the shell says), so the speaker toggle is offered.
     pub can_speak: bool,
+    /// A short sound tells of a reply that comes while the window is closed or the page is
+    /// in the background (the site's choice, `data-sound`; off by default).
+    pub sound: bool,
     /// The agent message that streamed text is growing, until the complete reply ends it.
     streaming: Option<u64>,
     next_id: u64,
@@ -235,6 +240,7 @@ impl Conversation {
             unread: 0,
             speaker: false,
             can_speak: false,
+            sound: false,
             streaming: None,
             next_id: 1,
             outbox: Outbox::default(),
@@ -331,7 +337,7 @@ impl Conversation {
             Event::StartNew => {
                 let open = self.open;
                 let platform = self.platform;
-                let (speaker, can_speak) = (self.speaker, self.can_speak);
+                let (speaker, can_speak, sound) = (self.speaker, self.can_speak, self.sound);
                 *self = Conversation {
                     open,
                     next_id: self.next_id,
@@ -340,6 +346,7 @@ impl Conversation {
                 self.platform = platform;
                 self.speaker = speaker;
                 self.can_speak = can_speak;
+                self.sound = sound;
                 self.status = Status::Starting;
                 vec![Effect::CreateSession]
             }

@@ -23,6 +23,30 @@ pub struct Snapshot {
     pub lead_details: Vec<(String, String)>,
 }
 
+/// FNV-1a over 64-bit words and text: small, and enough to tell "changed" from "same".
+struct Mark(u64);
+
+impl Default for Mark {
+    fn default() -> Mark {
+        Mark(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Mark {
+    fn add(&mut self, word: u64) {
+        for byte in word.to_le_bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        for byte in text.bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.add(text.len() as u64);
+    }
+}
+
 /// 2: the session is the dialect's own handle.
 const SNAPSHOT_VERSION: u32 = 2;
 
@@ -41,6 +65,41 @@ impl Conversation {
             next_id: self.next_id,
             lead_details: self.lead_details.clone(),
         }
+    }
+
+    /// A fingerprint of what [`Conversation::snapshot`] holds (bar the time), made without
+    /// copying any text: while it stays the same, there is nothing new to save. A message's
+    /// text counts by its length and `rewrites` (text only grows, or is replaced and
+    /// counted), so a long conversation costs a few integers per message per event, where a
+    /// copy to compare would cost all of its text.
+    pub fn save_mark(&self) -> u64 {
+        let mut mark = Mark::default();
+        mark.text(&self.agent_name);
+        mark.text(self.session.as_ref().map_or("", |s| s.0.as_str()));
+        mark.add(u64::from(self.open) | u64::from(self.link.session_worked) << 1);
+        mark.add(u64::from(self.outbox.server_acks) | u64::from(self.session.is_some()) << 1);
+        mark.add(self.next_id);
+        for suggestion in &self.suggestions {
+            mark.text(suggestion);
+        }
+        mark.add(u64::MAX);
+        for (field, value) in &self.lead_details {
+            mark.text(field);
+            mark.text(value);
+        }
+        for m in &self.messages {
+            mark.add(m.id);
+            mark.add(m.text.len() as u64);
+            mark.add(u64::from(m.rewrites) << 32 | u64::from(m.attempts));
+            mark.add(
+                m.delivery as u64
+                    | (m.author as u64) << 8
+                    | u64::from(m.client_id.is_some()) << 16
+                    | (m.products.len() as u64) << 24,
+            );
+            mark.add(m.speech.as_ref().map_or(u64::MAX, |s| s.len() as u64));
+        }
+        mark.0
     }
 
     /// Rebuilds a conversation from saved text, unless it is unreadable, of another
@@ -140,5 +199,41 @@ mod tests {
         assert!(Conversation::restore(&old, 100_000.0, 60_000.0)
             .unwrap_err()
             .contains("expired"));
+    }
+
+    #[test]
+    fn the_save_mark_changes_with_what_is_saved_and_only_with_it() {
+        let mut c = connected();
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        let mut last = c.save_mark();
+        let mut changed = |c: &Conversation, what: &str, expected: bool| {
+            let mark = c.save_mark();
+            assert_eq!(mark != last, expected, "{what}");
+            last = mark;
+        };
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.5);
+        changed(&c, "a second pong changes nothing saved", false);
+        c.act(Event::HeartbeatDue, 2.0);
+        changed(&c, "nor a heartbeat", false);
+        c.act(Event::VisitorSays("hello".into()), 3.0);
+        changed(&c, "a new message", true);
+        c.act(delta("Hel"), 4.0);
+        changed(&c, "streamed text", true);
+        c.act(delta("lo"), 5.0);
+        changed(&c, "more streamed text", true);
+        c.messages.last_mut().unwrap().delivery = Delivery::Failed;
+        changed(&c, "a delivery", true);
+        c.messages.last_mut().unwrap().rewrites += 1;
+        changed(&c, "a text replaced by one as long", true);
+        c.act(Event::Close, 6.0);
+        changed(&c, "the window closed", true);
+        c.suggestions = vec!["Pricing".into()];
+        changed(&c, "suggestions", true);
+        c.suggestions = vec!["Pricinh".into()];
+        changed(&c, "a suggestion's words", true);
+        c.lead_details = vec![("email".into(), "a@b.co".into())];
+        changed(&c, "lead details", true);
+        c.typing = !c.typing;
+        changed(&c, "typing is not saved", false);
     }
 }

@@ -185,6 +185,9 @@ impl Conversation {
         if !self.open {
             self.unread += 1;
         }
+        if self.sound && (!self.open || self.link.hidden) {
+            effects.push(Effect::Chime);
+        }
         let mut runnable = Vec::new();
         for command in reply.commands {
             match command {
@@ -221,6 +224,29 @@ mod tests {
         assert_eq!(c.unread, 0);
         c.act(unnamed("three"), 8.0);
         assert_eq!(c.unread, 0, "seen as it came");
+    }
+
+    #[test]
+    fn the_sound_tells_only_of_replies_that_come_unseen_and_only_where_the_site_wants_it() {
+        let mut c = connected();
+        let chimes = |effects: Vec<Effect>| effects.iter().filter(|e| **e == Effect::Chime).count();
+        c.act(Event::Close, 3.0);
+        assert_eq!(chimes(c.act(unnamed("off by default"), 4.0)), 0);
+        c.sound = true;
+        assert_eq!(chimes(c.act(delta("streaming, not yet a reply"), 5.0)), 0);
+        assert_eq!(
+            chimes(c.act(unnamed("streaming, now a reply"), 6.0)),
+            1,
+            "closed"
+        );
+        c.act(Event::Open, 7.0);
+        assert_eq!(chimes(c.act(unnamed("seen as it came"), 8.0)), 0);
+        c.act(Event::Hidden(true), 9.0);
+        assert_eq!(chimes(c.act(unnamed("open in a background tab"), 10.0)), 1);
+        c.act(Event::Hidden(false), 11.0);
+        assert_eq!(chimes(c.act(unnamed("back in view"), 12.0)), 0);
+        c.act(Event::StartNew, 13.0);
+        assert!(c.sound, "a new chat keeps the site's choice");
     }
 
     #[test]

@@ -264,23 +264,30 @@ test('an expired session starts a fresh one, keeps the transcript and says so', 
 
 test('storage that is corrupted or full is survived with a warning', async () => {
   const server = await startServer(['--script', echoScript(), '--reply-delay', '5']);
-  for (const [what, init, warning] of [
-    ['corrupted', () => sessionStorage.setItem('docent:pipewise-crm', '{corrupt'), 'starting a new conversation'],
-    ['full', () => { Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); }; }, 'could not save the conversation'],
-  ]) {
-    const { page, context, errors } = await openPage(browser);
-    const warnings = [];
-    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
-    try {
-      await page.addInitScript(init);
-      await open(page, server.url);
-      await say(page, `with ${what} storage`);
-      await page.locator(sel.agentMessages).filter({ hasText: `Echo: with ${what} storage` }).waitFor();
-      assert.ok(warnings.some((w) => w.includes(warning)), `${what}: ${warnings.join(' | ')}`);
-      assert.deepEqual(errors, [], what);
-    } finally {
-      await context.close();
+  try {
+    for (const [what, init, warning] of [
+      ['corrupted', () => sessionStorage.setItem('docent:pipewise-crm', '{corrupt'), 'starting a new conversation'],
+      ['full', () => { Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); }; }, 'could not save the conversation'],
+    ]) {
+      const { page, context, errors } = await openPage(browser);
+      const warnings = [];
+      page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+      try {
+        await page.addInitScript(init);
+        await open(page, server.url);
+        await say(page, `with ${what} storage`);
+        await page.locator(sel.agentMessages).filter({ hasText: `Echo: with ${what} storage` }).waitFor();
+        // A change is written a moment after it (200 ms), so the warning may follow the reply.
+        for (let waited = 0; waited < 3000 && !warnings.some((w) => w.includes(warning)); waited += 100) {
+          await page.waitForTimeout(100);
+        }
+        assert.ok(warnings.some((w) => w.includes(warning)), `${what}: ${warnings.join(' | ')}`);
+        assert.deepEqual(errors, [], what);
+      } finally {
+        await context.close();
+      }
     }
+  } finally {
+    server.stop();
   }
-  server.stop();
 });

@@ -8,7 +8,8 @@
 //!                                one build per platform; the loader fetches the page's one
 //! dist/docent.css                the default theme
 //! dist/snippets/…                JS modules the glue imports: `load.js` (always, with the glue)
-//!                                and the page-command `executor.js` (only on the first command)
+//!                                and, imported on first use, the page-command `executor.js`
+//!                                and the notification `sound.js`
 //! dist/<name>.<hash>.<ext>       each of them again under a content hash (cache forever)
 //! dist/manifest.json             stable name -> hashed name, bytes, SRI integrity
 //! ```
