@@ -45,13 +45,18 @@ pub fn MessageList(
             ));
         }
     };
+    // One scroll per frame however many updates came in it (a fast stream brings several):
+    // each scroll reads the list's height, which makes the browser lay it out again.
+    let scroll_due = StoredValue::new(false);
     Effect::new(move |_| {
         transcript.track();
         typing.track();
         activity.track();
-        if follow.get_value() {
+        if follow.get_value() && !scroll_due.get_value() {
+            scroll_due.set_value(true);
             // After this tick's DOM updates, so the new row's height is known.
             request_animation_frame(move || {
+                scroll_due.set_value(false);
                 if let Some(el) = list.get_untracked() {
                     el.set_scroll_top(el.scroll_height());
                 }

@@ -425,6 +425,10 @@ async function stream(browser, server, name, updates, chars) {
     // sampled while the message grows: CDP's cumulative TaskDuration against updates handled.
     await cdp.send('Performance.enable');
     const samples = [];
+    // Layouts the browser made while the message grew: unlike times, a count that the
+    // machine's load barely moves (each forced layout, each frame's own).
+    const layouts = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'LayoutCount').value;
+    const layoutsBefore = await layouts();
     let streaming = true;
     const sampling = (async () => {
       while (streaming) {
@@ -448,6 +452,7 @@ async function stream(browser, server, name, updates, chars) {
     await sleep(300);
     streaming = false;
     await sampling;
+    const layoutCount = (await layouts()) - layoutsBefore;
     // Busy ms per update over the first and the last fifth of the updates.
     const busyPer = (from, to) => {
       const at = (n) => samples.reduce((best, s) => (Math.abs(s[0] - n) < Math.abs(best[0] - n) ? s : best), samples[0]);
@@ -466,6 +471,7 @@ async function stream(browser, server, name, updates, chars) {
       busyTotalMs: samples.length ? samples.at(-1)[1] - samples[0][1] : null,
       busyPerUpdateFirstFifth: busyPer(0, updates / 5),
       busyPerUpdateLastFifth: busyPer((updates * 4) / 5, updates),
+      layouts: layoutCount,
     };
   } finally {
     await context.close();
@@ -568,12 +574,12 @@ function render(r) {
     lines.push(`\nmemory of the conversation page (JS heap + wasm, MiB): ${mem}`);
   }
   if (!r.streaming || !Object.keys(r.streaming).length) return lines.join('\n');
-  lines.push('\nStreaming one message to 20,000 characters (ms). handler: per update, from the socket handler\'s start until the microtasks it queued ran; main thread busy: CDP TaskDuration over the stream (handlers, effects, animation frames, style, layout, paint), and per update handled in the first and the last fifth of the updates:\n');
-  lines.push('| | updates | handler p50 | p95 | max | first tenth p50 | last tenth p50 | main thread busy, ms | per update, first fifth | last fifth | wall, ms |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('\nStreaming one message to 20,000 characters (ms). handler: per update, from the socket handler\'s start until the microtasks it queued ran; main thread busy: CDP TaskDuration over the stream (handlers, effects, animation frames, style, layout, paint), and per update handled in the first and the last fifth of the updates; layouts: how many the browser made (CDP LayoutCount), a count the load barely moves:\n');
+  lines.push('| | updates | handler p50 | p95 | max | first tenth p50 | last tenth p50 | main thread busy, ms | per update, first fifth | last fifth | wall, ms | layouts |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const f = (x, d = 2) => (x == null ? '—' : x.toFixed(d));
   for (const [k, s] of Object.entries(r.streaming)) {
-    lines.push(`| ${k.replace(/ \d+$/, '')} | ${s.frames} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.max, 1)} | ${f(s.firstTenthP50)} | ${f(s.lastTenthP50)} | ${f(s.busyTotalMs, 0)} | ${f(s.busyPerUpdateFirstFifth)} | ${f(s.busyPerUpdateLastFifth)} | ${s.wallMs} |`);
+    lines.push(`| ${k.replace(/ \d+$/, '')} | ${s.frames} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.max, 1)} | ${f(s.firstTenthP50)} | ${f(s.lastTenthP50)} | ${f(s.busyTotalMs, 0)} | ${f(s.busyPerUpdateFirstFifth)} | ${f(s.busyPerUpdateLastFifth)} | ${s.wallMs} | ${s.layouts} |`);
   }
   return lines.join('\n');
 }
