@@ -8,7 +8,8 @@
 //! - [`storage`]: the conversation across reloads;
 //! - [`tour`]: page commands in the demo iframe, one after another;
 //! - [`demo_watch`]: what the visitor does in the demo on their own;
-//! - [`host`]: `docent:…` DOM events for the host page.
+//! - [`host`]: `docent:…` DOM events for the host page;
+//! - [`tabs`]: one conversation in every tab of the site (a leader, followers).
 //!
 //! Timers and listeners are undone through the reactive owner the chat was made in
 //! (`on_cleanup`), so disposing of the widget's owner tears all of it down.
@@ -17,9 +18,12 @@ mod demo_watch;
 mod host;
 mod link;
 mod storage;
+mod tabs;
 mod tour;
 
-use crate::conversation::{Conversation, Effect, Event, Platform, Snapshot, MAX_VISITOR_CHARS};
+use crate::conversation::{
+    Conversation, Effect, Event, HostEvent, Platform, Snapshot, MAX_VISITOR_CHARS,
+};
 use crate::dialects;
 use crate::embed::Config;
 use crate::transport::Socket;
@@ -63,6 +67,8 @@ pub struct Chat {
     reconnect_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
     /// Set by [`Chat::destroy`]: late callbacks (an HTTP answer, a timer) change nothing.
     destroyed: StoredValue<bool>,
+    /// This tab among the site's other tabs; `None` when it works alone.
+    tabs: StoredValue<Option<tabs::TabLink>, LocalStorage>,
 }
 
 impl Chat {
@@ -82,8 +88,16 @@ impl Chat {
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             reconnect_timer: StoredValue::new_local(None),
             destroyed: StoredValue::new(false),
+            tabs: StoredValue::new_local(None),
         };
-        chat.restore();
+        // The saved conversation shows at once; it is continued here only if this tab
+        // leads (when another tab does, that tab's state replaces it).
+        let restored = chat.restore();
+        if !chat.join_tabs() {
+            for effect in restored {
+                chat.run(effect);
+            }
+        }
         let platform = Platform {
             keep_alive: dialect.heartbeat_ms().is_some(),
             max_text_chars: dialect.max_text_chars().unwrap_or(MAX_VISITOR_CHARS),
@@ -143,6 +157,7 @@ impl Chat {
             return;
         }
         self.destroyed.set_value(true);
+        self.leave_tabs();
         self.tour.update_value(|t| {
             t.queue.clear();
             t.generation += 1;
@@ -167,11 +182,22 @@ impl Chat {
         self.config.get_value()
     }
 
-    /// Applies an event and runs what it calls for.
+    /// Applies an event and runs what it calls for; in a tab that follows another, shows
+    /// it here or asks the leader.
     pub fn dispatch(self, event: Event) {
         if !self.alive() {
             return;
         }
+        if self.following() {
+            return self.follow_event(event);
+        }
+        let event = self.own_event(event);
+        self.apply(event, false);
+    }
+
+    /// Leader (or alone): applies an event, of this tab or asked by another (`asked`: the
+    /// asking tab tells its own host page of a lead), and runs what it calls for.
+    fn apply(self, event: Event, asked: bool) {
         let now = js_sys::Date::now();
         let effects = self
             .state
@@ -179,8 +205,11 @@ impl Chat {
             .unwrap_or_default();
         self.show_messages();
         self.save(now);
+        self.share(now);
         for effect in effects {
-            self.run(effect);
+            if !(asked && matches!(effect, Effect::Announce(HostEvent::Lead(_)))) {
+                self.run(effect);
+            }
         }
     }
 
@@ -213,8 +242,9 @@ impl Chat {
                 }
             }
             Effect::EndSession(session) => self.end_session(&session),
-            Effect::RunCommands(commands) => self.run_commands(commands),
+            Effect::RunCommands(commands) => self.route_commands(commands),
             Effect::CancelCommands => {
+                self.cancel_everywhere();
                 self.tour.update_value(|t| {
                     t.queue.clear();
                     t.generation += 1;

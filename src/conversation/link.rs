@@ -10,7 +10,7 @@ use docent_protocol::{
 };
 
 /// The connection, as the visitor sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// The chat was never opened: nothing has been created yet.
     Idle,
@@ -72,9 +72,9 @@ impl Link {
 }
 
 impl Conversation {
-    /// The visitor opened the chat window: the first time, a session is created.
-    pub(super) fn opened(&mut self) -> Vec<Effect> {
-        self.open = true;
+    /// The chat window opened (here or in another tab): the first time, a session is
+    /// created.
+    pub(super) fn start(&mut self) -> Vec<Effect> {
         if self.status == Status::Idle {
             self.status = Status::Starting;
             return vec![Effect::CreateSession];

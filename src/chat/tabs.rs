@@ -1,0 +1,322 @@
+//! One conversation in every tab of the site: the browser's part. The tabs of one site
+//! configuration share a `BroadcastChannel` and a Web Lock of the same name; the tab that
+//! holds the lock leads (runs the conversation and the socket), the others follow. The
+//! rules (what a follower asks, what it shows, how a tab takes over, where page commands
+//! run) are `conversation::tabs`'s; this file only carries notes and holds the lock.
+//! Where either API is missing, the tab works alone.
+
+use super::Chat;
+use crate::conversation::{Ask, Conversation, Effect, Event, Note, Shared, Tabs};
+use docent_protocol::PageCommand;
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// This tab's place among the site's tabs.
+pub(super) struct TabLink {
+    channel: web_sys::BroadcastChannel,
+    /// This tab's id, random per page.
+    me: u32,
+    leading: bool,
+    /// Leader: the tabs heard from. Follower: unused.
+    tabs: Tabs,
+    /// Follower: the leader's latest state, to take over from; and that leader's id.
+    latest: Option<Shared>,
+    leader: u32,
+    /// Leader: what was broadcast last, so an unchanged state is not sent again.
+    sent: Option<Shared>,
+    /// Resolving it releases the lock (on destroy).
+    release: Option<js_sys::Function>,
+}
+
+impl Chat {
+    /// Joins the site's other tabs as a follower, and asks for the lock that makes this tab
+    /// the leader (granted at once if no tab holds it). False if the browser has no
+    /// `BroadcastChannel` or Web Locks: the tab then works alone.
+    pub(super) fn join_tabs(self) -> bool {
+        let name = self
+            .config
+            .with_value(|c| format!("docent|{}|{}", c.server, c.storage_key()));
+        let Ok(channel) = web_sys::BroadcastChannel::new(&name) else {
+            return false;
+        };
+        let navigator = window().navigator();
+        let locks = js_sys::Reflect::get(&navigator, &"locks".into()).unwrap_or_default();
+        let request = js_sys::Reflect::get(&locks, &"request".into()).unwrap_or_default();
+        let Some(request) = request.dyn_ref::<js_sys::Function>() else {
+            channel.close();
+            return false;
+        };
+        let heard =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let note = e
+                    .data()
+                    .as_string()
+                    .and_then(|t| serde_json::from_str(&t).ok());
+                if let Some(note) = note {
+                    self.heard(note);
+                }
+            });
+        channel.set_onmessage(Some(heard.into_js_value().unchecked_ref()));
+        let me = (js_sys::Math::random() * 4e9) as u32;
+        self.tabs.set_value(Some(TabLink {
+            channel,
+            me,
+            leading: false,
+            tabs: Tabs::default(),
+            latest: None,
+            leader: 0,
+            sent: None,
+            release: None,
+        }));
+        // Held until the tab goes (or the widget is destroyed): the promise never settles.
+        let granted = Closure::once_into_js(move || -> JsValue {
+            let mut release = None;
+            let held = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+            match release {
+                Some(release) if self.alive() => self.lead(release),
+                Some(release) => drop(release.call0(&JsValue::NULL)),
+                None => {}
+            }
+            held.into()
+        });
+        let _ = request.call2(&locks, &name.into(), &granted);
+        self.tell(Note::Ask(me, Ask::Shown(!document().hidden())));
+        let gone = Closure::<dyn FnMut()>::new(move || self.tell_gone());
+        self.listen(&window(), "pagehide", gone.into_js_value());
+        true
+    }
+
+    /// Whether this tab follows another (false when it leads or works alone).
+    pub(super) fn following(self) -> bool {
+        self.tabs
+            .with_value(|t| t.as_ref().is_some_and(|t| !t.leading))
+    }
+
+    fn me(self) -> u32 {
+        self.tabs.with_value(|t| t.as_ref().map_or(0, |t| t.me))
+    }
+
+    /// Says something to the site's other tabs.
+    fn tell(self, note: Note) {
+        let Ok(text) = serde_json::to_string(&note) else {
+            return;
+        };
+        self.tabs.with_value(|t| {
+            if let Some(t) = t {
+                let _ = t.channel.post_message(&text.into());
+            }
+        });
+    }
+
+    fn tell_gone(self) {
+        self.tell(Note::Gone(self.me()));
+    }
+
+    /// The lock is this tab's: it leads from the latest state it saw (the old leader's, or
+    /// its own), as a reload would.
+    fn lead(self, release: js_sys::Function) {
+        let now = js_sys::Date::now();
+        let hidden = document().hidden();
+        let latest = self
+            .tabs
+            .try_update_value(|t| {
+                let t = t.as_mut()?;
+                t.leading = true;
+                t.release = Some(release);
+                t.tabs.shown(t.me, !hidden);
+                t.latest.take()
+            })
+            .flatten();
+        let effects = self.state.try_update(|c| {
+            let latest = latest.unwrap_or_else(|| c.shared(now));
+            let (next, effects) = Conversation::take_over(latest, c.open, now);
+            let platform = c.platform;
+            *c = next;
+            c.fit(platform);
+            effects
+        });
+        self.show_messages();
+        self.save(now);
+        self.share(now);
+        for effect in effects.unwrap_or_default() {
+            self.run(effect);
+        }
+    }
+
+    /// Leader: tells the followers the state, if it changed.
+    pub(super) fn share(self, now: f64) {
+        let Some((me, sent)) = self.tabs.with_value(|t| {
+            t.as_ref()
+                .filter(|t| t.leading)
+                .map(|t| (t.me, t.sent.clone()))
+        }) else {
+            return;
+        };
+        let shared = self.state.with_untracked(|c| c.shared(now));
+        if let Some(mut sent) = sent {
+            sent.saved.saved_at_ms = now;
+            if sent == shared {
+                return;
+            }
+        }
+        self.tabs.update_value(|t| {
+            if let Some(t) = t {
+                t.sent = Some(shared.clone());
+            }
+        });
+        self.tell(Note::State(me, shared));
+    }
+
+    /// A follower's own event: shown here (its window) or asked of the leader.
+    pub(super) fn follow_event(self, event: Event) {
+        let now = js_sys::Date::now();
+        let Some((effects, ask)) = self.state.try_update(|c| c.follower_event(event, now)) else {
+            return;
+        };
+        for effect in effects {
+            self.run(effect);
+        }
+        if let Some(ask) = ask {
+            self.tell(Note::Ask(self.me(), ask));
+        }
+    }
+
+    /// Leader: an event of its own tab passes through here, which keeps count of where the
+    /// visitor is (a hidden leader is not "hidden" while a follower is in view).
+    pub(super) fn own_event(self, event: Event) -> Event {
+        self.tabs
+            .try_update_value(|t| match (t.as_mut(), event) {
+                (Some(t), Event::Hidden(hidden)) => {
+                    t.tabs.shown(t.me, !hidden);
+                    Event::Hidden(!t.tabs.any_shown())
+                }
+                (Some(t), Event::VisitorSays(text)) => {
+                    t.tabs.said(t.me);
+                    Event::VisitorSays(text)
+                }
+                (_, event) => event,
+            })
+            .unwrap_or(Event::Tick)
+    }
+
+    /// Leader: runs page commands in the tab the visitor is looking at.
+    pub(super) fn route_commands(self, commands: Vec<PageCommand>) {
+        let to = self.tabs.with_value(|t| {
+            t.as_ref()
+                .filter(|t| t.leading)
+                .map(|t| t.tabs.commands_tab(t.me))
+                .filter(|tab| *tab != t.as_ref().map_or(0, |t| t.me))
+        });
+        match to {
+            Some(tab) => self.tell(Note::Run(
+                tab,
+                commands.iter().map(PageCommand::to_wire).collect(),
+            )),
+            None => self.run_commands(commands),
+        }
+    }
+
+    /// Leader: page commands stop in every tab.
+    pub(super) fn cancel_everywhere(self) {
+        if !self.following() {
+            self.tell(Note::Cancel);
+        }
+    }
+
+    fn heard(self, note: Note) {
+        if !self.alive() {
+            return;
+        }
+        let leading = self
+            .tabs
+            .with_value(|t| t.as_ref().is_some_and(|t| t.leading));
+        match note {
+            Note::State(leader, shared) if !leading => self.follow_state(leader, shared),
+            Note::Ask(tab, ask) if leading => self.asked(tab, ask),
+            Note::Gone(tab) if leading => self.tabs.update_value(|t| {
+                if let Some(t) = t {
+                    t.tabs.gone(tab);
+                }
+            }),
+            Note::Run(tab, wire) if tab == self.me() => {
+                let commands = wire.iter().filter_map(|c| PageCommand::from_wire(c).ok());
+                self.run_commands(commands.collect());
+            }
+            Note::Cancel => self.run(Effect::CancelCommands),
+            _ => {}
+        }
+    }
+
+    /// Follower: shows the leader's state; a new leader hears that this tab is here.
+    fn follow_state(self, leader: u32, shared: Shared) {
+        let (me, first, new_leader) = self
+            .tabs
+            .try_update_value(|t| {
+                let t = t.as_mut()?;
+                let first = t.latest.is_none() && t.leader == 0;
+                let new_leader = std::mem::replace(&mut t.leader, leader) != leader;
+                t.latest = Some(shared.clone());
+                Some((t.me, first, new_leader))
+            })
+            .flatten()
+            .unwrap_or_default();
+        if new_leader {
+            self.tell(Note::Ask(me, Ask::Shown(!document().hidden())));
+        }
+        let Some((effects, ask)) = self.state.try_update(|c| c.follow(shared)) else {
+            return;
+        };
+        self.show_messages();
+        self.save(js_sys::Date::now());
+        // The history a new tab finds is not news to its host page.
+        if !first {
+            for effect in effects {
+                self.run(effect);
+            }
+        }
+        if let Some(ask) = ask {
+            self.tell(Note::Ask(me, ask));
+        }
+    }
+
+    /// Leader: what a follower asks.
+    fn asked(self, tab: u32, ask: Ask) {
+        let shown = self
+            .tabs
+            .try_update_value(|t| {
+                let t = t.as_mut()?;
+                match &ask {
+                    Ask::Shown(shown) => {
+                        t.tabs.shown(tab, *shown);
+                        // A tab that just arrived needs the whole state.
+                        t.sent = None;
+                        return Some(Some(t.tabs.any_shown()));
+                    }
+                    Ask::Say(_) => t.tabs.said(tab),
+                    _ => {}
+                }
+                Some(None)
+            })
+            .flatten()
+            .flatten();
+        let event = match (shown, ask.into_event()) {
+            (Some(any), _) => Event::Hidden(!any),
+            (None, Some(event)) => event,
+            (None, None) => return,
+        };
+        self.apply(event, true);
+    }
+
+    /// Undoes joining: the lock passes to another tab, which takes over.
+    pub(super) fn leave_tabs(self) {
+        self.tell_gone();
+        if let Some(t) = self.tabs.try_update_value(Option::take).flatten() {
+            t.channel.set_onmessage(None);
+            t.channel.close();
+            if let Some(release) = t.release {
+                let _ = release.call0(&JsValue::NULL);
+            }
+        }
+    }
+}

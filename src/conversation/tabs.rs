@@ -1,0 +1,488 @@
+//! One conversation in every tab of a site. One tab, the leader (the browser's lock picks
+//! it), runs the conversation and the connection; the others follow: they show the leader's
+//! state ([`Shared`], broadcast after each change) and hand the visitor's doings to the
+//! leader ([`Ask`]). The rules here are pure; the shell (`chat/tabs.rs`) carries the notes.
+//!
+//! - A follower keeps its own window open or closed; all else it shows is the leader's.
+//! - A follower asks; it never connects. What the visitor says or does becomes an `Ask`,
+//!   the connection's events (it has none) are dropped.
+//! - Hand-over: when the leader goes, the next leader continues from its latest copy as a
+//!   reload continues a saved conversation: what was on its way goes again (answered once),
+//!   a half-streamed reply is dropped (it comes again whole), an ended chat stays ended.
+//! - Page commands run in the tab the visitor is looking at ([`Tabs::commands_tab`]).
+
+use super::{host, Conversation, Effect, Event, HostEvent, LeadFormState, Notice, Snapshot};
+use super::{Status, TourStep};
+use crate::texts;
+use docent_protocol::{LeadField, LeadForm, PageEvent};
+use serde::{Deserialize, Serialize};
+
+/// A lead form as followers get it: its fields' names (each field is rebuilt from its
+/// name, as every platform's is), the call to action (text, page), and whether it was sent.
+pub type SharedLead = (Vec<String>, Option<String>, Option<String>, bool);
+
+/// What a follower shows: the leader's state, as the leader last broadcast it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shared {
+    /// The transcript with deliveries, the session and what a reload keeps.
+    pub saved: Snapshot,
+    pub status: Status,
+    pub typing: bool,
+    pub notice: Option<String>,
+    pub lead: Option<SharedLead>,
+    /// The tour: step, of how many, doing what.
+    pub tour: Option<(usize, usize, String)>,
+    pub activity: Option<String>,
+    pub returned: Option<(u64, String)>,
+    /// The agent message still streaming in, if one is.
+    pub streaming: Option<u64>,
+}
+
+/// What a follower asks the leader to do: the visitor's doings, and its tour's progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Ask {
+    /// Start the session (a follower's visitor opened the chat).
+    Start,
+    Say(String),
+    RetryMessage(u64),
+    Lead(Vec<(String, String)>),
+    Retry,
+    End,
+    StartNew,
+    Stop,
+    /// The tab is shown (`true`) or hidden.
+    Shown(bool),
+    Activity(PageEvent),
+    CommandStarted(usize, usize, String),
+    CommandFailed(String, Option<String>, String),
+    CommandsDone,
+}
+
+/// What one tab tells the others over the site's channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Note {
+    /// From a tab: what it asks (or, with `Shown`, that it is here).
+    Ask(u32, Ask),
+    /// From the leader (`0`): its state after a change.
+    State(u32, Shared),
+    /// From the leader: page commands (their wire form) for one tab to run.
+    Run(u32, Vec<serde_json::Value>),
+    /// From the leader: stop running page commands, whichever tab runs them.
+    Cancel,
+    /// From a tab: it is closing.
+    Gone(u32),
+}
+
+impl Ask {
+    /// The event the leader applies for it (`Shown` is the leader's to count, not an event).
+    pub fn into_event(self) -> Option<Event> {
+        Some(match self {
+            Ask::Start => Event::Start,
+            Ask::Say(text) => Event::VisitorSays(text),
+            Ask::RetryMessage(id) => Event::RetryMessage(id),
+            Ask::Lead(values) => Event::LeadSubmitted(values),
+            Ask::Retry => Event::Retry,
+            Ask::End => Event::End,
+            Ask::StartNew => Event::StartNew,
+            Ask::Stop => Event::StopCommands,
+            Ask::Activity(event) => Event::VisitorActivity(event),
+            Ask::CommandStarted(step, total, description) => Event::CommandStarted {
+                step,
+                total,
+                description,
+            },
+            Ask::CommandFailed(action, selector, error) => Event::CommandFailed {
+                action,
+                selector,
+                error,
+            },
+            Ask::CommandsDone => Event::CommandsDone,
+            Ask::Shown(_) => return None,
+        })
+    }
+}
+
+impl Conversation {
+    /// What followers are shown.
+    pub fn shared(&self, now_ms: f64) -> Shared {
+        Shared {
+            saved: self.snapshot(now_ms),
+            status: self.status.clone(),
+            typing: self.typing,
+            notice: self.notice.as_ref().map(|n| n.text.clone()),
+            lead: self.lead_form.as_ref().map(|l| {
+                let names = l.form.fields.iter().map(|f| f.name.clone()).collect();
+                let form = &l.form;
+                (
+                    names,
+                    form.cta_text.clone(),
+                    form.cta_url.clone(),
+                    l.submitted,
+                )
+            }),
+            tour: self
+                .tour
+                .as_ref()
+                .map(|t| (t.step, t.total, t.doing.clone())),
+            activity: self.activity.clone(),
+            returned: self.returned_text.clone(),
+            streaming: self.streaming,
+        }
+    }
+
+    /// A follower's own event: its window opening and closing is its own (the first
+    /// opening asks the leader to start the session); what the visitor says or does goes
+    /// to the leader; the rest (connection, timers) has nothing to do in a follower. The
+    /// effects are only the host page's events, which the follower tells itself.
+    pub fn follower_event(&mut self, event: Event, now_ms: f64) -> (Vec<Effect>, Option<Ask>) {
+        let ask = match event {
+            Event::Open | Event::Close => {
+                let start = event == Event::Open && self.status == Status::Idle;
+                let effects = self.apply(event, now_ms);
+                let told = effects
+                    .into_iter()
+                    .filter(|e| matches!(e, Effect::Announce(_)))
+                    .collect();
+                return (told, start.then_some(Ask::Start));
+            }
+            Event::Hidden(hidden) => Ask::Shown(!hidden),
+            Event::VisitorSays(text) => Ask::Say(text),
+            Event::RetryMessage(id) => Ask::RetryMessage(id),
+            Event::LeadSubmitted(values) => {
+                // The host page of the tab where the visitor sent it hears of it.
+                let unsent = self.lead_form.as_ref().is_some_and(|l| !l.submitted);
+                let told = unsent.then(|| Effect::Announce(HostEvent::Lead(values.clone())));
+                return (told.into_iter().collect(), Some(Ask::Lead(values)));
+            }
+            Event::Retry => Ask::Retry,
+            Event::End => Ask::End,
+            Event::StartNew => Ask::StartNew,
+            Event::StopCommands => Ask::Stop,
+            Event::VisitorActivity(event) => Ask::Activity(event),
+            Event::CommandStarted {
+                step,
+                total,
+                description,
+            } => Ask::CommandStarted(step, total, description),
+            Event::CommandFailed {
+                action,
+                selector,
+                error,
+            } => Ask::CommandFailed(action, selector, error),
+            Event::CommandsDone => Ask::CommandsDone,
+            _ => return (vec![], None),
+        };
+        (vec![], Some(ask))
+    }
+
+    /// Shows the leader's state, keeping this tab's window as it is; the effects are the
+    /// host page's events for what changed. An open window on a chat that never started
+    /// asks the leader to start it (its first ask may have come before there was a leader).
+    pub fn follow(&mut self, shared: Shared) -> (Vec<Effect>, Option<Ask>) {
+        let before = host::Glance::of(self);
+        let saved = shared.saved;
+        self.agent_name = saved.agent_name;
+        self.session = saved.session;
+        self.messages = saved.messages;
+        self.suggestions = saved.suggestions;
+        self.next_id = saved.next_id;
+        self.lead_details = saved.lead_details;
+        self.link.session_worked = saved.session_worked;
+        self.outbox.server_acks = saved.server_acks;
+        self.status = shared.status;
+        self.typing = shared.typing;
+        self.notice = shared.notice.map(|text| Notice { text });
+        self.follow_lead(shared.lead);
+        self.tour = shared
+            .tour
+            .map(|(step, total, doing)| TourStep { step, total, doing });
+        self.activity = shared.activity;
+        self.returned_text = shared.returned;
+        self.streaming = shared.streaming;
+        let by_visitor =
+            matches!(&self.status, Status::Ended { reason } if reason == texts::VISITOR_ENDED);
+        let told = before.host_events(self, by_visitor);
+        let start = self.open && self.status == Status::Idle;
+        (
+            told.into_iter().map(Effect::Announce).collect(),
+            start.then_some(Ask::Start),
+        )
+    }
+
+    /// This tab becomes the leader, from `latest` (what the old leader showed last, or this
+    /// tab's own state): as a reload restores a saved conversation, with this tab's window
+    /// open or not. Effects reconnect the session (or start one, if the window is open and
+    /// there was none); an ended chat stays ended.
+    pub fn take_over(latest: Shared, open: bool, now_ms: f64) -> (Conversation, Vec<Effect>) {
+        let mut saved = latest.saved;
+        saved.open = open;
+        // A reply cut off mid-stream comes again whole: the answer to a message resent.
+        if let Some(id) = latest.streaming {
+            saved.messages.retain(|m| m.id != id);
+        }
+        let ended = matches!(latest.status, Status::Ended { .. });
+        if ended {
+            saved.session = None;
+        }
+        let (mut c, effects) = Conversation::from_snapshot(saved, now_ms);
+        // The lead form stays as it was (a reload loses it; a hand-over need not).
+        c.follow_lead(latest.lead);
+        if ended {
+            c.status = latest.status;
+            return (c, vec![]);
+        }
+        (c, effects)
+    }
+
+    fn follow_lead(&mut self, lead: Option<SharedLead>) {
+        self.lead_form = lead.map(|(names, cta_text, cta_url, submitted)| LeadFormState {
+            form: LeadForm {
+                fields: names.iter().map(|n| LeadField::from_name(n)).collect(),
+                cta_text,
+                cta_url,
+            },
+            submitted,
+        });
+    }
+}
+
+/// The tabs the leader has heard from, for where page commands run and whether anyone is
+/// looking (a hidden leader must not hold back a reconnect while a follower is in view).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tabs {
+    /// Each tab and whether it is shown, the most recently shown last.
+    seen: Vec<(u32, bool)>,
+    /// The tab whose visitor sent the latest message.
+    sender: Option<u32>,
+}
+
+impl Tabs {
+    /// A tab is here, shown or hidden.
+    pub fn shown(&mut self, tab: u32, shown: bool) {
+        self.seen.retain(|(t, _)| *t != tab);
+        self.seen.push((tab, shown));
+    }
+
+    pub fn gone(&mut self, tab: u32) {
+        self.seen.retain(|(t, _)| *t != tab);
+        if self.sender == Some(tab) {
+            self.sender = None;
+        }
+    }
+
+    /// The visitor sent a message from `tab`.
+    pub fn said(&mut self, tab: u32) {
+        self.sender = Some(tab);
+    }
+
+    /// Whether any tab is in view.
+    pub fn any_shown(&self) -> bool {
+        self.seen.iter().any(|(_, shown)| *shown)
+    }
+
+    /// Where page commands run: in the tab whose visitor sent the latest message if it is
+    /// in view, else in the tab shown most recently; never in a background tab while one is
+    /// in view. With none in view, the sender's (or `me`, the leader).
+    pub fn commands_tab(&self, me: u32) -> u32 {
+        let shown = |tab: u32| self.seen.contains(&(tab, true));
+        match self.sender {
+            Some(tab) if shown(tab) => tab,
+            sender => self
+                .seen
+                .iter()
+                .rev()
+                .find(|(_, shown)| *shown)
+                .map(|(tab, _)| *tab)
+                .or(sender)
+                .unwrap_or(me),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::test_support::*;
+    use crate::conversation::Delivery;
+
+    /// What a follower last saw of `leader`, through the wire (JSON) as it travels.
+    fn seen(leader: &Conversation, now: f64) -> Shared {
+        let note = serde_json::to_string(&Note::State(1, leader.shared(now))).unwrap();
+        match serde_json::from_str(&note).unwrap() {
+            Note::State(_, shared) => shared,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn texts(c: &Conversation) -> Vec<(&str, Delivery)> {
+        c.messages
+            .iter()
+            .map(|m| (m.text.as_str(), m.delivery))
+            .collect()
+    }
+
+    #[test]
+    fn a_follower_shows_the_leaders_state_but_keeps_its_own_window() {
+        let mut leader = connected();
+        leader.act(Event::VisitorSays("Create a deal".into()), 3.0);
+        leader.act(Event::Agent(AgentEvent::Typing(true)), 4.0);
+        let mut follower = Conversation::default();
+        let (told, ask) = follower.follow(seen(&leader, 5.0));
+        assert_eq!(ask, None, "its window is closed: nothing to start");
+        assert!(!follower.open);
+        assert_eq!(texts(&follower), texts(&leader));
+        assert!(follower.typing);
+        assert_eq!(follower.status, Status::Connected);
+        assert_eq!(told.len(), 2, "each message is news to its host page, once");
+        let (told, _) = follower.follow(seen(&leader, 6.0));
+        assert_eq!(told, [], "nothing new");
+    }
+
+    #[test]
+    fn a_follower_asks_and_never_connects() {
+        let mut follower = Conversation::default();
+        let (told, ask) = follower.follower_event(Event::Open, 1.0);
+        assert_eq!(told, [Effect::Announce(HostEvent::Open)]);
+        assert_eq!(ask, Some(Ask::Start), "the leader starts the session");
+        for quiet in [
+            Event::Tick,
+            Event::HeartbeatDue,
+            Event::ReconnectDue,
+            Event::Online(true),
+        ] {
+            assert_eq!(follower.follower_event(quiet, 2.0), (vec![], None));
+        }
+        let (told, ask) = follower.follower_event(Event::VisitorSays("hi".into()), 3.0);
+        assert_eq!((told, ask), (vec![], Some(Ask::Say("hi".into()))));
+        assert!(
+            follower.messages.is_empty(),
+            "shown when the leader says so"
+        );
+        assert_eq!(
+            Ask::Say("hi".into()).into_event(),
+            Some(Event::VisitorSays("hi".into()))
+        );
+        assert_eq!(Ask::Shown(true).into_event(), None);
+        // A leader that had not started when the first ask went: asked again.
+        let (_, ask) = follower.follow(seen(&Conversation::default(), 4.0));
+        assert_eq!(ask, Some(Ask::Start));
+    }
+
+    #[test]
+    fn leader_gone_before_the_reply_the_message_goes_again_once() {
+        let mut leader = connected();
+        leader.act(Event::VisitorSays("Show contacts".into()), 3.0);
+        let latest = seen(&leader, 4.0);
+        // The leader tab closes; a follower with its window open takes over.
+        let (mut next, effects) = Conversation::take_over(latest, true, 5.0);
+        assert_eq!(
+            effects,
+            [Effect::Connect(handle("s1", "t1"))],
+            "same session"
+        );
+        assert_eq!(
+            next.act(Event::SocketOpened, 6.0),
+            [say("Show contacts", 2)]
+        );
+        next.act(reply_to("Here are your contacts", 2), 7.0);
+        let shown: Vec<_> = next.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            shown,
+            ["Hi, I'm Ava", "Show contacts", "Here are your contacts"]
+        );
+        assert!(next.open);
+    }
+
+    #[test]
+    fn leader_gone_after_the_reply_nothing_goes_again() {
+        let mut leader = connected();
+        leader.act(Event::VisitorSays("Show contacts".into()), 3.0);
+        leader.act(reply_to("Here are your contacts", 2), 4.0);
+        let (mut next, effects) = Conversation::take_over(seen(&leader, 5.0), false, 6.0);
+        assert_eq!(effects, [Effect::Connect(handle("s1", "t1"))]);
+        assert_eq!(next.act(Event::SocketOpened, 7.0), [], "nothing to resend");
+        assert_eq!(texts(&next), texts(&leader));
+        assert!(!next.open, "the new leader's window stays as it was");
+    }
+
+    #[test]
+    fn leader_gone_mid_stream_the_cut_reply_comes_again_whole() {
+        let mut leader = connected();
+        leader.act(Event::VisitorSays("advice".into()), 3.0);
+        leader.act(
+            Event::Agent(AgentEvent::TextDelta("Half of it".into())),
+            4.0,
+        );
+        let latest = seen(&leader, 5.0);
+        assert_eq!(latest.streaming, Some(3));
+        let (mut next, _) = Conversation::take_over(latest, true, 6.0);
+        assert_eq!(next.act(Event::SocketOpened, 7.0), [say("advice", 2)]);
+        next.act(reply_to("All of it", 2), 8.0);
+        let shown: Vec<_> = next.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(shown, ["Hi, I'm Ava", "advice", "All of it"]);
+    }
+
+    #[test]
+    fn an_ended_chat_stays_ended_after_a_hand_over() {
+        let mut leader = connected();
+        leader.act(Event::End, 3.0);
+        let (next, effects) = Conversation::take_over(seen(&leader, 4.0), true, 5.0);
+        assert_eq!(effects, []);
+        assert!(matches!(next.status, Status::Ended { .. }));
+        // Without a leader yet, a tab alone takes over from its own state: a fresh one
+        // opened starts a session.
+        let mut alone = Conversation::default();
+        alone.follower_event(Event::Open, 1.0);
+        let (_, effects) = Conversation::take_over(alone.shared(1.0), alone.open, 2.0);
+        assert_eq!(effects, [Effect::CreateSession]);
+    }
+
+    #[test]
+    fn the_lead_form_and_tour_follow() {
+        let mut leader = connected();
+        leader.act(
+            Event::Agent(AgentEvent::LeadForm(LeadForm {
+                fields: vec![LeadField::from_name("email")],
+                cta_text: Some("Book".into()),
+                cta_url: None,
+            })),
+            3.0,
+        );
+        leader.act(
+            Event::CommandStarted {
+                step: 1,
+                total: 2,
+                description: "Opening deals".into(),
+            },
+            4.0,
+        );
+        let mut follower = Conversation::default();
+        follower.follow(seen(&leader, 5.0));
+        assert_eq!(follower.lead_form, leader.lead_form);
+        assert_eq!(follower.tour, leader.tour);
+        let lead = vec![("email".to_string(), "a@b.co".to_string())];
+        let (told, ask) = follower.follower_event(Event::LeadSubmitted(lead.clone()), 6.0);
+        assert_eq!(told, [Effect::Announce(HostEvent::Lead(lead.clone()))]);
+        assert_eq!(ask, Some(Ask::Lead(lead)));
+    }
+
+    #[test]
+    fn page_commands_run_where_the_visitor_is_looking() {
+        let mut tabs = Tabs::default();
+        let (leader, a, b) = (1, 2, 3);
+        tabs.shown(leader, false);
+        tabs.shown(a, false);
+        tabs.shown(b, true);
+        assert_eq!(tabs.commands_tab(leader), b, "the one in view");
+        tabs.said(a);
+        assert_eq!(tabs.commands_tab(leader), b, "never a background tab");
+        tabs.shown(a, true);
+        tabs.shown(b, false);
+        assert_eq!(tabs.commands_tab(leader), a, "the sender, in view");
+        tabs.shown(a, false);
+        assert_eq!(tabs.commands_tab(leader), a, "none in view: the sender's");
+        assert!(!tabs.any_shown());
+        tabs.gone(a);
+        assert_eq!(tabs.commands_tab(leader), leader);
+    }
+}
