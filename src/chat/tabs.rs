@@ -6,7 +6,7 @@
 //! Where either API is missing, the tab works alone.
 
 use super::Chat;
-use crate::conversation::{Ask, Conversation, Effect, Event, Note, Shared, Tabs};
+use crate::conversation::{Ask, Asks, Conversation, Effect, Event, Note, Shared, Tabs};
 use docent_protocol::PageCommand;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -20,9 +20,11 @@ pub(super) struct TabLink {
     leading: bool,
     /// Leader: the tabs heard from. Follower: unused.
     tabs: Tabs,
-    /// Follower: the leader's latest state, to take over from; and that leader's id.
-    latest: Option<Shared>,
+    /// Follower: the leader's latest state and acks, to take over from; that leader's id;
+    /// and this tab's asks not yet seen done.
+    latest: Option<(Shared, Vec<(u32, u32)>)>,
     leader: u32,
+    asks: Asks,
     /// Leader: what was broadcast last, so an unchanged state is not sent again.
     sent: Option<Shared>,
     /// Resolving it releases the lock (on destroy).
@@ -66,6 +68,7 @@ impl Chat {
             tabs: Tabs::default(),
             latest: None,
             leader: 0,
+            asks: Asks::default(),
             sent: None,
             release: None,
         }));
@@ -81,7 +84,7 @@ impl Chat {
             held.into()
         });
         let _ = request.call2(&locks, &name.into(), &granted);
-        self.tell(Note::Ask(me, Ask::Shown(!document().hidden())));
+        self.ask(Ask::Shown(!document().hidden()));
         let gone = Closure::<dyn FnMut()>::new(move || self.tell_gone());
         self.listen(&window(), "pagehide", gone.into_js_value());
         true
@@ -109,6 +112,19 @@ impl Chat {
         });
     }
 
+    /// Follower: asks the leader, and keeps the ask until the leader shows it done.
+    fn ask(self, ask: Ask) {
+        let asked = self.tabs.try_update_value(|t| {
+            t.as_mut().map(|t| {
+                let (n, ask) = t.asks.push(ask);
+                Note::Ask(t.me, n, ask)
+            })
+        });
+        if let Some(Some(note)) = asked {
+            self.tell(note);
+        }
+    }
+
     fn tell_gone(self) {
         self.tell(Note::Gone(self.me()));
     }
@@ -118,16 +134,21 @@ impl Chat {
     fn lead(self, release: js_sys::Function) {
         let now = js_sys::Date::now();
         let hidden = document().hidden();
-        let latest = self
+        let (latest, mine) = self
             .tabs
             .try_update_value(|t| {
                 let t = t.as_mut()?;
                 t.leading = true;
                 t.release = Some(release);
                 t.tabs.shown(t.me, !hidden);
-                t.latest.take()
+                let latest = t.latest.take().map(|(shared, acks)| {
+                    t.tabs.acks = acks;
+                    shared
+                });
+                Some((latest, t.asks.take()))
             })
-            .flatten();
+            .flatten()
+            .unwrap_or_default();
         let effects = self.state.try_update(|c| {
             let latest = latest.unwrap_or_else(|| c.shared(now));
             let (next, effects) = Conversation::take_over(latest, c.open, now);
@@ -142,14 +163,20 @@ impl Chat {
         for effect in effects.unwrap_or_default() {
             self.run(effect);
         }
+        // What this tab asked the old leader, which may not have done it.
+        for ask in mine {
+            if let Some(event) = ask.into_event() {
+                self.apply(self.own_event(event), true);
+            }
+        }
     }
 
     /// Leader: tells the followers the state, if it changed.
     pub(super) fn share(self, now: f64) {
-        let Some((me, sent)) = self.tabs.with_value(|t| {
+        let Some((me, sent, acks)) = self.tabs.with_value(|t| {
             t.as_ref()
                 .filter(|t| t.leading)
-                .map(|t| (t.me, t.sent.clone()))
+                .map(|t| (t.me, t.sent.clone(), t.tabs.acks.clone()))
         }) else {
             return;
         };
@@ -165,7 +192,7 @@ impl Chat {
                 t.sent = Some(shared.clone());
             }
         });
-        self.tell(Note::State(me, shared));
+        self.tell(Note::State(me, shared, acks));
     }
 
     /// A follower's own event: shown here (its window) or asked of the leader.
@@ -178,7 +205,7 @@ impl Chat {
             self.run(effect);
         }
         if let Some(ask) = ask {
-            self.tell(Note::Ask(self.me(), ask));
+            self.ask(ask);
         }
     }
 
@@ -232,8 +259,10 @@ impl Chat {
             .tabs
             .with_value(|t| t.as_ref().is_some_and(|t| t.leading));
         match note {
-            Note::State(leader, shared) if !leading => self.follow_state(leader, shared),
-            Note::Ask(tab, ask) if leading => self.asked(tab, ask),
+            Note::State(leader, shared, acks) if !leading => {
+                self.follow_state(leader, shared, acks)
+            }
+            Note::Ask(tab, n, ask) if leading => self.asked(tab, n, ask),
             Note::Gone(tab) if leading => self.tabs.update_value(|t| {
                 if let Some(t) = t {
                     t.tabs.gone(tab);
@@ -249,20 +278,27 @@ impl Chat {
     }
 
     /// Follower: shows the leader's state; a new leader hears that this tab is here.
-    fn follow_state(self, leader: u32, shared: Shared) {
-        let (me, first, new_leader) = self
+    fn follow_state(self, leader: u32, shared: Shared, acks: Vec<(u32, u32)>) {
+        let (me, first, again) = self
             .tabs
             .try_update_value(|t| {
                 let t = t.as_mut()?;
                 let first = t.latest.is_none() && t.leader == 0;
+                t.asks.done(t.me, &acks);
                 let new_leader = std::mem::replace(&mut t.leader, leader) != leader;
-                t.latest = Some(shared.clone());
-                Some((t.me, first, new_leader))
+                t.latest = Some((shared.clone(), acks));
+                // A new leader hears again what the last one may not have done, and that
+                // this tab is here.
+                let mut again = if new_leader { t.asks.waiting() } else { vec![] };
+                if new_leader {
+                    again.push(t.asks.push(Ask::Shown(!document().hidden())));
+                }
+                Some((t.me, first, again))
             })
             .flatten()
             .unwrap_or_default();
-        if new_leader {
-            self.tell(Note::Ask(me, Ask::Shown(!document().hidden())));
+        for (n, ask) in again {
+            self.tell(Note::Ask(me, n, ask));
         }
         let Some((effects, ask)) = self.state.try_update(|c| c.follow(shared)) else {
             return;
@@ -276,36 +312,38 @@ impl Chat {
             }
         }
         if let Some(ask) = ask {
-            self.tell(Note::Ask(me, ask));
+            self.ask(ask);
         }
     }
 
-    /// Leader: what a follower asks.
-    fn asked(self, tab: u32, ask: Ask) {
-        let shown = self
+    /// Leader: what a follower asks (each ask once, however often it is asked).
+    fn asked(self, tab: u32, n: u32, ask: Ask) {
+        let event = self
             .tabs
             .try_update_value(|t| {
                 let t = t.as_mut()?;
-                match &ask {
+                if !t.tabs.fresh(tab, n) {
+                    return None;
+                }
+                match ask {
                     Ask::Shown(shown) => {
-                        t.tabs.shown(tab, *shown);
+                        t.tabs.shown(tab, shown);
                         // A tab that just arrived needs the whole state.
                         t.sent = None;
-                        return Some(Some(t.tabs.any_shown()));
+                        Some(Event::Hidden(!t.tabs.any_shown()))
                     }
-                    Ask::Say(_) => t.tabs.said(tab),
-                    _ => {}
+                    ask => {
+                        if matches!(ask, Ask::Say(_)) {
+                            t.tabs.said(tab);
+                        }
+                        ask.into_event()
+                    }
                 }
-                Some(None)
             })
-            .flatten()
             .flatten();
-        let event = match (shown, ask.into_event()) {
-            (Some(any), _) => Event::Hidden(!any),
-            (None, Some(event)) => event,
-            (None, None) => return,
-        };
-        self.apply(event, true);
+        if let Some(event) = event {
+            self.apply(event, true);
+        }
     }
 
     /// Undoes joining: the lock passes to another tab, which takes over.

@@ -31,7 +31,7 @@ pub use host::{ErrorKind, HostEvent};
 pub use lead::{lead_field_problem, LeadFormState};
 pub use link::Status;
 pub use snapshot::Snapshot;
-pub use tabs::{Ask, Note, Shared, Tabs};
+pub use tabs::{Ask, Asks, Note, Shared, Tabs};
 pub use tour::TourStep;
 pub use transcript::{check_visitor_text, Author, Delivery, Message, MAX_VISITOR_CHARS};
 

@@ -61,10 +61,11 @@ pub enum Ask {
 /// What one tab tells the others over the site's channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Note {
-    /// From a tab: what it asks (or, with `Shown`, that it is here).
-    Ask(u32, Ask),
-    /// From the leader (`0`): its state after a change.
-    State(u32, Shared),
+    /// From a tab: what it asks, numbered (or, with `Shown`, that it is here).
+    Ask(u32, u32, Ask),
+    /// From the leader: its state after a change, and up to which number it has done each
+    /// tab's asks.
+    State(u32, Shared, Vec<(u32, u32)>),
     /// From the leader: page commands (their wire form) for one tab to run.
     Run(u32, Vec<serde_json::Value>),
     /// From the leader: stop running page commands, whichever tab runs them.
@@ -254,9 +255,27 @@ pub struct Tabs {
     seen: Vec<(u32, bool)>,
     /// The tab whose visitor sent the latest message.
     sender: Option<u32>,
+    /// Each tab's asks done, up to which number (kept across hand-overs).
+    pub acks: Vec<(u32, u32)>,
 }
 
 impl Tabs {
+    /// Ask number `n` of `tab`: true the first time. A follower asks the next leader again
+    /// what the last one may not have had, so an ask is done once, whichever leader has it.
+    pub fn fresh(&mut self, tab: u32, n: u32) -> bool {
+        match self.acks.iter_mut().find(|(t, _)| *t == tab) {
+            Some((_, done)) if *done >= n => false,
+            Some((_, done)) => {
+                *done = n;
+                true
+            }
+            None => {
+                self.acks.push((tab, n));
+                true
+            }
+        }
+    }
+
     /// A tab is here, shown or hidden.
     pub fn shown(&mut self, tab: u32, shown: bool) {
         self.seen.retain(|(t, _)| *t != tab);
@@ -299,6 +318,40 @@ impl Tabs {
     }
 }
 
+/// A follower's asks that no leader has shown as done yet: asked again of the next leader,
+/// or done by this tab itself if it becomes the leader.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Asks {
+    last: u32,
+    waiting: Vec<(u32, Ask)>,
+}
+
+impl Asks {
+    /// Numbers an ask and keeps it until it is seen done.
+    pub fn push(&mut self, ask: Ask) -> (u32, Ask) {
+        self.last += 1;
+        self.waiting.push((self.last, ask.clone()));
+        (self.last, ask)
+    }
+
+    /// The leader has done `me`'s asks up to the number in `acks`.
+    pub fn done(&mut self, me: u32, acks: &[(u32, u32)]) {
+        if let Some((_, n)) = acks.iter().find(|(t, _)| *t == me) {
+            self.waiting.retain(|(m, _)| m > n);
+        }
+    }
+
+    /// The asks still waiting, to ask a new leader again.
+    pub fn waiting(&self) -> Vec<(u32, Ask)> {
+        self.waiting.clone()
+    }
+
+    /// The asks still waiting, for this tab to do now that it leads.
+    pub fn take(&mut self) -> Vec<Ask> {
+        self.waiting.drain(..).map(|(_, ask)| ask).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,9 +360,9 @@ mod tests {
 
     /// What a follower last saw of `leader`, through the wire (JSON) as it travels.
     fn seen(leader: &Conversation, now: f64) -> Shared {
-        let note = serde_json::to_string(&Note::State(1, leader.shared(now))).unwrap();
+        let note = serde_json::to_string(&Note::State(1, leader.shared(now), vec![])).unwrap();
         match serde_json::from_str(&note).unwrap() {
-            Note::State(_, shared) => shared,
+            Note::State(_, shared, _) => shared,
             other => panic!("{other:?}"),
         }
     }
@@ -484,5 +537,31 @@ mod tests {
         assert!(!tabs.any_shown());
         tabs.gone(a);
         assert_eq!(tabs.commands_tab(leader), leader);
+    }
+
+    #[test]
+    fn an_ask_the_old_leader_missed_is_done_once_by_the_next() {
+        // Tab 7 asks twice; the old leader does the first, then goes.
+        let mut follower = Asks::default();
+        let first = follower.push(Ask::Say("one".into()));
+        let second = follower.push(Ask::Say("two".into()));
+        let mut old = Tabs::default();
+        assert!(old.fresh(7, first.0));
+        follower.done(7, &old.acks);
+        assert_eq!(follower.waiting(), std::slice::from_ref(&second));
+        // The next leader inherits what the old one had done, and is asked again.
+        let mut next = Tabs {
+            acks: old.acks.clone(),
+            ..Tabs::default()
+        };
+        assert!(!next.fresh(7, first.0), "done already: not again");
+        assert!(next.fresh(7, second.0));
+        assert!(!next.fresh(7, second.0), "asked twice, done once");
+        follower.done(7, &next.acks);
+        assert_eq!(follower.take(), []);
+        // A follower that becomes the leader itself does what is still waiting.
+        let mut own = Asks::default();
+        own.push(Ask::Say("three".into()));
+        assert_eq!(own.take(), [Ask::Say("three".into())]);
     }
 }
