@@ -51,11 +51,11 @@ impl Chat {
         };
         let heard =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let note = e
-                    .data()
-                    .as_string()
-                    .and_then(|t| serde_json::from_str(&t).ok());
-                if let Some(note) = note {
+                let words: Vec<String> = js_sys::Array::from(&e.data())
+                    .iter()
+                    .filter_map(|w| w.as_string())
+                    .collect();
+                if let Some(note) = Note::read(&words) {
                     self.heard(note);
                 }
             });
@@ -102,12 +102,10 @@ impl Chat {
 
     /// Says something to the site's other tabs.
     fn tell(self, note: Note) {
-        let Ok(text) = serde_json::to_string(&note) else {
-            return;
-        };
+        let words: js_sys::Array = note.words().into_iter().map(JsValue::from).collect();
         self.tabs.with_value(|t| {
             if let Some(t) = t {
-                let _ = t.channel.post_message(&text.into());
+                let _ = t.channel.post_message(&words);
             }
         });
     }
@@ -269,7 +267,9 @@ impl Chat {
                 }
             }),
             Note::Run(tab, wire) if tab == self.me() => {
-                let commands = wire.iter().filter_map(|c| PageCommand::from_wire(c).ok());
+                // The codec's own reader (checked again: a note is input like any other).
+                let commands = docent_protocol::command::commands_from_wire(&wire).into_iter();
+                let commands = commands.filter_map(Result::ok);
                 self.run_commands(commands.collect());
             }
             Note::Cancel => self.run(Effect::CancelCommands),

@@ -10,7 +10,7 @@ use docent_protocol::{
 };
 
 /// The connection, as the visitor sees it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     /// The chat was never opened: nothing has been created yet.
     Idle,

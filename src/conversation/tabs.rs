@@ -15,14 +15,14 @@ use super::{host, Conversation, Effect, Event, HostEvent, LeadFormState, Notice,
 use super::{Status, TourStep};
 use crate::texts;
 use docent_protocol::{LeadField, LeadForm, PageEvent};
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// A lead form as followers get it: its fields' names (each field is rebuilt from its
 /// name, as every platform's is), the call to action (text, page), and whether it was sent.
 pub type SharedLead = (Vec<String>, Option<String>, Option<String>, bool);
 
 /// What a follower shows: the leader's state, as the leader last broadcast it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Shared {
     /// The transcript with deliveries, the session and what a reload keeps.
     pub saved: Snapshot,
@@ -39,7 +39,7 @@ pub struct Shared {
 }
 
 /// What a follower asks the leader to do: the visitor's doings, and its tour's progress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
     /// Start the session (a follower's visitor opened the chat).
     Start,
@@ -58,8 +58,8 @@ pub enum Ask {
     CommandsDone,
 }
 
-/// What one tab tells the others over the site's channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What one tab tells the others over the site's channel, as text ([`Note::encode`]).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Note {
     /// From a tab: what it asks, numbered (or, with `Shown`, that it is here).
     Ask(u32, u32, Ask),
@@ -74,7 +74,252 @@ pub enum Note {
     Gone(u32),
 }
 
+// Notes travel as lists of strings (a JS array), read and written by hand: serde's derived
+// code for these types weighed 12 KB of wasm (brotli), and JSON built by hand 8 KB. The
+// transcript goes as the snapshot's own JSON (its serde code is in the wasm for storage).
+// An absent text is "", a present one "+text"; a number is its digits; yes is "1".
+
+fn put(out: &mut Vec<String>, text: &Option<String>) {
+    out.push(text.as_ref().map_or(String::new(), |t| ["+", t].concat()));
+}
+
+/// A reader of a note's words, in order.
+struct Words<'a>(std::slice::Iter<'a, String>);
+
+impl Words<'_> {
+    fn word(&mut self) -> &str {
+        self.0.next().map_or("", String::as_str)
+    }
+    fn text(&mut self) -> Option<String> {
+        self.word().strip_prefix('+').map(str::to_string)
+    }
+    fn number(&mut self) -> u64 {
+        self.word().parse().unwrap_or_default()
+    }
+    fn yes(&mut self) -> bool {
+        self.word() == "1"
+    }
+}
+
+impl Note {
+    pub fn words(&self) -> Vec<String> {
+        let head = |code: &str, tab: &u32| vec![code.to_string(), tab.to_string()];
+        match self {
+            Note::Ask(from, n, ask) => {
+                let mut out = head("a", from);
+                out.push(n.to_string());
+                ask.write(&mut out);
+                out
+            }
+            Note::State(leader, shared, acks) => {
+                let mut out = head("s", leader);
+                out.push(acks.len().to_string());
+                for (tab, n) in acks {
+                    out.extend([tab.to_string(), n.to_string()]);
+                }
+                shared.write(&mut out);
+                out
+            }
+            Note::Run(to, commands) => {
+                let mut out = head("r", to);
+                out.extend(commands.iter().map(Value::to_string));
+                out
+            }
+            Note::Cancel => head("c", &0),
+            Note::Gone(from) => head("g", from),
+        }
+    }
+
+    /// The note in `words`, or `None` if they are not one (another version's, say).
+    pub fn read(words: &[String]) -> Option<Note> {
+        let mut w = Words(words.iter());
+        let code = w.word().to_string();
+        let tab = w.number() as u32;
+        Some(match code.as_str() {
+            "a" => Note::Ask(tab, w.number() as u32, Ask::read(&mut w)?),
+            "s" => {
+                let acks = (0..w.number())
+                    .map(|_| (w.number() as u32, w.number() as u32))
+                    .collect();
+                Note::State(tab, Shared::read(&mut w)?, acks)
+            }
+            "r" => Note::Run(
+                tab,
+                w.0.filter_map(|c| serde_json::from_str(c).ok()).collect(),
+            ),
+            "c" => Note::Cancel,
+            "g" => Note::Gone(tab),
+            _ => return None,
+        })
+    }
+}
+
+impl Shared {
+    fn write(&self, out: &mut Vec<String>) {
+        let (status, in_ms, reason) = match &self.status {
+            Status::Idle => (0, 0, None),
+            Status::Starting => (1, 0, None),
+            Status::Connecting => (2, 0, None),
+            Status::Connected => (3, 0, None),
+            Status::Reconnecting { in_ms } => (4, *in_ms, None),
+            Status::Offline => (5, 0, None),
+            Status::Failed { reason } => (6, 0, Some(reason.clone())),
+            Status::Ended { reason } => (7, 0, Some(reason.clone())),
+        };
+        out.push(serde_json::to_string(&self.saved).unwrap_or_default());
+        out.extend([status.to_string(), in_ms.to_string()]);
+        put(out, &reason);
+        out.push(if self.typing { "1" } else { "" }.into());
+        put(out, &self.notice);
+        put(out, &self.activity);
+        let (step, total) = self.tour.as_ref().map_or((0, 0), |t| (t.0, t.1));
+        put(out, &self.tour.as_ref().map(|t| t.2.clone()));
+        out.extend([step.to_string(), total.to_string()]);
+        let (id, returned) = self.returned.clone().unzip();
+        put(out, &returned);
+        out.extend([id.unwrap_or_default().to_string()]);
+        put(out, &self.streaming.map(|id| id.to_string()));
+        if let Some((names, text, url, sent)) = &self.lead {
+            out.push(if *sent { "1" } else { "" }.into());
+            put(out, text);
+            put(out, url);
+            out.extend(names.iter().cloned());
+        }
+    }
+
+    fn read(w: &mut Words) -> Option<Shared> {
+        let saved = serde_json::from_str(w.word()).ok()?;
+        let (status, in_ms, reason) = (w.number(), w.number() as u32, w.text());
+        let reason = reason.unwrap_or_default();
+        let status = match status {
+            0 => Status::Idle,
+            1 => Status::Starting,
+            2 => Status::Connecting,
+            3 => Status::Connected,
+            4 => Status::Reconnecting { in_ms },
+            5 => Status::Offline,
+            6 => Status::Failed { reason },
+            _ => Status::Ended { reason },
+        };
+        let typing = w.yes();
+        let notice = w.text();
+        let activity = w.text();
+        let tour = w
+            .text()
+            .map(|doing| (w.number() as usize, w.number() as usize, doing));
+        if tour.is_none() {
+            w.number();
+            w.number();
+        }
+        let returned = w.text().map(|text| (w.number(), text));
+        if returned.is_none() {
+            w.number();
+        }
+        let streaming = w.text().and_then(|id| id.parse().ok());
+        let lead = (w.0.len() > 0).then(|| {
+            let sent = w.yes();
+            let (text, url) = (w.text(), w.text());
+            (w.0.by_ref().cloned().collect(), text, url, sent)
+        });
+        Some(Shared {
+            saved,
+            status,
+            typing,
+            notice,
+            lead,
+            tour,
+            activity,
+            returned,
+            streaming,
+        })
+    }
+}
+
 impl Ask {
+    fn write(&self, out: &mut Vec<String>) {
+        let mut word = |w: &str| out.push(w.to_string());
+        match self {
+            Ask::Start => word("start"),
+            Ask::Say(text) => {
+                word("say");
+                word(text);
+            }
+            Ask::RetryMessage(id) => {
+                word("retry-message");
+                word(&id.to_string());
+            }
+            Ask::Lead(values) => {
+                word("lead");
+                for (name, value) in values {
+                    word(name);
+                    word(value);
+                }
+            }
+            Ask::Retry => word("retry"),
+            Ask::End => word("end"),
+            Ask::StartNew => word("start-new"),
+            Ask::Stop => word("stop"),
+            Ask::Shown(shown) => word(if *shown { "shown" } else { "hidden" }),
+            Ask::Activity(e) => {
+                word("activity");
+                word(&e.event);
+                for field in [&e.selector, &e.url, &e.action, &e.error] {
+                    put(out, field);
+                }
+            }
+            Ask::CommandStarted(step, total, doing) => {
+                word("command-started");
+                word(&step.to_string());
+                word(&total.to_string());
+                word(doing);
+            }
+            Ask::CommandFailed(action, selector, error) => {
+                word("command-failed");
+                word(action);
+                word(error);
+                put(out, selector);
+            }
+            Ask::CommandsDone => word("commands-done"),
+        }
+    }
+
+    fn read(w: &mut Words) -> Option<Ask> {
+        Some(match w.word() {
+            "start" => Ask::Start,
+            "say" => Ask::Say(w.word().into()),
+            "retry-message" => Ask::RetryMessage(w.number()),
+            "lead" => {
+                let mut values = Vec::new();
+                while w.0.len() > 1 {
+                    values.push((w.word().into(), w.word().into()));
+                }
+                Ask::Lead(values)
+            }
+            "retry" => Ask::Retry,
+            "end" => Ask::End,
+            "start-new" => Ask::StartNew,
+            "stop" => Ask::Stop,
+            "shown" => Ask::Shown(true),
+            "hidden" => Ask::Shown(false),
+            "activity" => Ask::Activity(PageEvent {
+                event: w.word().into(),
+                selector: w.text(),
+                url: w.text(),
+                action: w.text(),
+                error: w.text(),
+            }),
+            "command-started" => {
+                Ask::CommandStarted(w.number() as usize, w.number() as usize, w.word().into())
+            }
+            "command-failed" => {
+                let (action, error) = (w.word().into(), w.word().into());
+                Ask::CommandFailed(action, w.text(), error)
+            }
+            "commands-done" => Ask::CommandsDone,
+            _ => return None,
+        })
+    }
+
     /// The event the leader applies for it (`Shown` is the leader's to count, not an event).
     pub fn into_event(self) -> Option<Event> {
         Some(match self {
@@ -360,9 +605,12 @@ mod tests {
 
     /// What a follower last saw of `leader`, through the wire (JSON) as it travels.
     fn seen(leader: &Conversation, now: f64) -> Shared {
-        let note = serde_json::to_string(&Note::State(1, leader.shared(now), vec![])).unwrap();
-        match serde_json::from_str(&note).unwrap() {
-            Note::State(_, shared, _) => shared,
+        let note = Note::State(1, leader.shared(now), vec![(7, 2)]).words();
+        match Note::read(&note).unwrap() {
+            Note::State(_, shared, acks) => {
+                assert_eq!(acks, [(7, 2)]);
+                shared
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -563,5 +811,49 @@ mod tests {
         let mut own = Asks::default();
         own.push(Ask::Say("three".into()));
         assert_eq!(own.take(), [Ask::Say("three".into())]);
+    }
+
+    #[test]
+    fn every_note_reads_back_as_written() {
+        let asks = [
+            Ask::Start,
+            Ask::Say("a \"quoted\" text".into()),
+            Ask::RetryMessage(4),
+            Ask::Lead(vec![("email".into(), "a@b.co".into())]),
+            Ask::Retry,
+            Ask::End,
+            Ask::StartNew,
+            Ask::Stop,
+            Ask::Shown(true),
+            Ask::Activity(PageEvent {
+                event: "click".into(),
+                selector: Some("#x".into()),
+                ..PageEvent::default()
+            }),
+            Ask::CommandStarted(1, 3, "Opening deals".into()),
+            Ask::CommandFailed("click".into(), None, "no-match".into()),
+            Ask::CommandsDone,
+        ];
+        for ask in asks {
+            let note = Note::Ask(9, 3, ask);
+            assert_eq!(Note::read(&note.words()), Some(note));
+        }
+        let run = Note::Run(
+            2,
+            vec![PageCommand::Click {
+                selector: "#a".into(),
+            }
+            .to_wire()],
+        );
+        for note in [run, Note::Cancel, Note::Gone(5)] {
+            assert_eq!(Note::read(&note.words()), Some(note));
+        }
+        let mut leader = connected();
+        leader.act(Event::Online(false), 3.0);
+        leader.act(Event::VisitorSays("hi".into()), 4.0);
+        let note = Note::State(1, leader.shared(5.0), vec![]);
+        assert_eq!(Note::read(&note.words()), Some(note));
+        assert_eq!(Note::read(&["?".to_string()]), None);
+        assert_eq!(Note::read(&[]), None);
     }
 }
