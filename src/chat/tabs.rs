@@ -190,7 +190,7 @@ impl Chat {
                 t.sent = Some(shared.clone());
             }
         });
-        self.tell(Note::State(me, shared, acks));
+        self.tell(Note::State(me, shared.into(), acks));
     }
 
     /// A follower's own event: shown here (its window) or asked of the leader.
@@ -258,7 +258,7 @@ impl Chat {
             .with_value(|t| t.as_ref().is_some_and(|t| t.leading));
         match note {
             Note::State(leader, shared, acks) if !leading => {
-                self.follow_state(leader, shared, acks)
+                self.follow_state(leader, *shared, acks)
             }
             Note::Ask(tab, n, ask) if leading => self.asked(tab, n, ask),
             Note::Gone(tab) if leading => self.tabs.update_value(|t| {

@@ -65,7 +65,7 @@ pub enum Note {
     Ask(u32, u32, Ask),
     /// From the leader: its state after a change, and up to which number it has done each
     /// tab's asks.
-    State(u32, Shared, Vec<(u32, u32)>),
+    State(u32, Box<Shared>, Vec<(u32, u32)>),
     /// From the leader: page commands (their wire form) for one tab to run.
     Run(u32, Vec<serde_json::Value>),
     /// From the leader: stop running page commands, whichever tab runs them.
@@ -141,7 +141,7 @@ impl Note {
                 let acks = (0..w.number())
                     .map(|_| (w.number() as u32, w.number() as u32))
                     .collect();
-                Note::State(tab, Shared::read(&mut w)?, acks)
+                Note::State(tab, Shared::read(&mut w)?.into(), acks)
             }
             "r" => Note::Run(
                 tab,
@@ -605,11 +605,11 @@ mod tests {
 
     /// What a follower last saw of `leader`, through the wire (JSON) as it travels.
     fn seen(leader: &Conversation, now: f64) -> Shared {
-        let note = Note::State(1, leader.shared(now), vec![(7, 2)]).words();
+        let note = Note::State(1, leader.shared(now).into(), vec![(7, 2)]).words();
         match Note::read(&note).unwrap() {
             Note::State(_, shared, acks) => {
                 assert_eq!(acks, [(7, 2)]);
-                shared
+                *shared
             }
             other => panic!("{other:?}"),
         }
@@ -851,7 +851,7 @@ mod tests {
         let mut leader = connected();
         leader.act(Event::Online(false), 3.0);
         leader.act(Event::VisitorSays("hi".into()), 4.0);
-        let note = Note::State(1, leader.shared(5.0), vec![]);
+        let note = Note::State(1, leader.shared(5.0).into(), vec![]);
         assert_eq!(Note::read(&note.words()), Some(note));
         assert_eq!(Note::read(&["?".to_string()]), None);
         assert_eq!(Note::read(&[]), None);
