@@ -6,6 +6,10 @@
   // One widget build per platform (`data-dialect`), so a site downloads only its own codec.
   var FILES = { app: 'docent-app.js', wasm: 'docent-app_bg.wasm', css: 'docent.css',
     aui: ['docent-app-aui.js', 'docent-app-aui_bg.wasm'], amigo: ['docent-app-amigo.js', 'docent-app-amigo_bg.wasm'] };
+  // Languages besides English (fetched only by visitors who need one), and those written
+  // right to left. `cargo xtask dist` fills in the hashed names.
+  var LOCALES = { de: 'docent-de.json', he: 'docent-he.json' };
+  var RTL = ['he'];
   var EVENTS = ['ready', 'open', 'close', 'message', 'lead', 'error'];
   var LOADS = ['idle', 'open', 'eager'];
   var ICON = '<svg class="docent-launcher__icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M4 5h16v11H9l-5 4z"/></svg>';
@@ -42,13 +46,36 @@
   // { productId: "x", allowedOrigins: ["a", "b"], open: true } -> kebab-case strings
   function fromInit(given) {
     var found = {};
+    var kebab = function (key) { return key.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); }); };
     Object.keys(given || {}).forEach(function (key) {
       var value = given[key];
       if (value === undefined || value === null) return;
-      var name = key.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); });
-      found[name] = Array.isArray(value) ? value.join(' ') : String(value);
+      // { texts: { sendMessage: "…" } } -> "text-send-message"
+      if (key === 'texts') for (var t in value) found['text-' + kebab(t)] = String(value[t]);
+      else
+      found[kebab(key)] = Array.isArray(value) ? value.join(' ') : String(value);
     });
     return found;
+  }
+
+  // The visitor's language: data-locale, else the browser's; English unless shipped.
+  function language() {
+    var lang = String(options.locale || navigator.language || 'en').toLowerCase().split('-')[0];
+    return LOCALES[lang] ? lang : 'en';
+  }
+
+  // The locale's words under the page's own (`text-…` options); English if it cannot load.
+  function words() {
+    var file = LOCALES[language()];
+    return !file ? Promise.resolve(options) : fetch(url(file)).then(function (r) { return r.json(); }).then(function (table) {
+      var merged = {}, name;
+      for (name in table) merged['text-' + name] = table[name];
+      for (name in options) merged[name] = options[name];
+      return merged;
+    }, function (error) {
+      warn('the ' + file + ' texts could not be loaded (' + error + '); English is used.');
+      return options;
+    });
   }
 
   function pick(name, allowed) {
@@ -68,13 +95,15 @@
     var mine = host;
     var own = FILES[String(options.dialect || '').trim()];
     if (!Array.isArray(own)) own = [FILES.app, FILES.wasm];
+    var texts = words();
     loading = import(url(own[0]))
       .then(function (app) {
-        return app.default({ module_or_path: url(own[1]) }).then(function () { return app; });
+        return app.default({ module_or_path: url(own[1]) }).then(function () { return texts; })
+          .then(function (given) { return [app, given]; });
       })
-      .then(function (app) {
+      .then(function (loaded) {
         if (host !== mine) return; // destroyed (or restarted) while loading
-        widget = app.mount(host, options);
+        widget = loaded[0].mount(host, loaded[1]);
         var calls = queue;
         queue = [];
         calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
@@ -90,6 +119,52 @@
     return loading;
   }
 
+  // Phones: the open chat covers the screen (docent.css), so the page must not scroll
+  // behind it, and the window follows the visual viewport so the on-screen keyboard never
+  // hides the composer. What was locked is put back exactly as it was on close.
+  var phone = window.matchMedia('(max-width: 479.98px)');
+  var open = false;
+  var locked = null; // [html's style attribute, body's, scrollX, scrollY] while locked
+  function fit() {
+    var v = window.visualViewport;
+    if (!host || !v) return;
+    host.style.setProperty('--docent-viewport-height', v.height + 'px');
+    host.style.setProperty('--docent-viewport-top', v.offsetTop + 'px');
+  }
+  function restyle(element, style) {
+    // Read first: Chrome writes a style attribute changed through `.style` lazily, and would
+    // otherwise write it back (as "") after the removal.
+    element.getAttribute('style');
+    if (style === null) element.removeAttribute('style');
+    else element.setAttribute('style', style);
+  }
+  function lock() {
+    var html = document.documentElement;
+    var body = document.body;
+    var want = open && !!host && phone.matches;
+    if (want && !locked) {
+      locked = [html.getAttribute('style'), body.getAttribute('style'), window.scrollX, window.scrollY];
+      html.style.overflow = body.style.overflow = 'hidden';
+      fit();
+    } else if (!want && locked) {
+      restyle(html, locked[0]);
+      restyle(body, locked[1]);
+      window.scrollTo(locked[2], locked[3]);
+      if (host) host.removeAttribute('style');
+      locked = null;
+    }
+  }
+  function watchPhone() {
+    var moved = function () { if (locked) fit(); };
+    listen(host, 'docent:open', function () { open = true; lock(); });
+    listen(host, 'docent:close', function () { open = false; lock(); });
+    listen(phone, 'change', lock);
+    if (window.visualViewport) {
+      listen(window.visualViewport, 'resize', moved);
+      listen(window.visualViewport, 'scroll', moved);
+    }
+  }
+
   function listen(target, name, fn) {
     target.addEventListener(name, fn);
     undo.push(function () { target.removeEventListener(name, fn); });
@@ -101,6 +176,12 @@
     if (!host || host.isConnected) return;
     var styles = pick('styles', ['default', 'none']);
     var when = pick('load', LOADS);
+    var theme = pick('theme', ['auto', 'light', 'dark']);
+    if (theme !== 'auto') host.setAttribute('data-theme', theme);
+    var lang = language();
+    host.setAttribute('lang', lang);
+    if (RTL.indexOf(lang) >= 0) host.setAttribute('dir', 'rtl');
+    watchPhone();
     if (styles !== 'none') {
       link = document.createElement('link');
       link.rel = 'stylesheet';
@@ -198,6 +279,8 @@
         widget.destroy();
         widget.free(); // the wasm side's handle
       }
+      open = false;
+      lock();
       if (host) host.remove();
       if (link) link.remove();
       undo.forEach(function (fn) { fn(); });

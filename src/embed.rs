@@ -4,7 +4,7 @@
 //! attribute's name without `data-` (`product-id`). A bad value falls back to its default
 //! with a console warning that names the option, so a typo never gives a blank widget.
 
-/// Every option, by its attribute name without `data-`. `styles` and `load` are read by
+/// Every option, by its attribute name without `data-`. `styles`, `load` and `theme` are read by
 /// the loader (`docent.js`) only; they are listed so that they are not called unknown.
 pub const OPTIONS: &[&str] = &[
     "server",
@@ -20,7 +20,14 @@ pub const OPTIONS: &[&str] = &[
     "persist-hours",
     "styles",
     "load",
+    "theme",
+    "locale",
 ];
+
+/// Options named `text-<name>` carry the words for one text (`crate::texts::TABLE`): the
+/// host page's own (`data-text-send`, `Docent.init({texts: {send: …}})`) laid by the loader
+/// over the locale file it fetched.
+pub const TEXT_PREFIX: &str = "text-";
 
 /// Options without which the widget cannot start a conversation.
 pub const REQUIRED: &[&str] = &["product-id", "public-key"];
@@ -121,7 +128,11 @@ pub fn unknown_options<'a>(
 ) -> Vec<String> {
     names
         .into_iter()
-        .filter(|name| !OPTIONS.contains(name) && !dialect_options.contains(name))
+        .filter(|name| {
+            !OPTIONS.contains(name)
+                && !dialect_options.contains(name)
+                && !name.starts_with(TEXT_PREFIX)
+        })
         .map(|name| {
             format!(
                 "Docent: there is no option \"{name}\"; it is ignored. Options: {}.",
@@ -132,6 +143,23 @@ pub fn unknown_options<'a>(
                     .collect::<Vec<_>>()
                     .join(", ")
             )
+        })
+        .collect()
+}
+
+/// Lays the page's words (`text-<name>` options) over the English; a warning for each name
+/// the widget has no text for (a typo, usually), so it is never silently ignored.
+pub fn set_texts<'a>(options: impl IntoIterator<Item = (&'a str, String)>) -> Vec<String> {
+    options
+        .into_iter()
+        .filter_map(|(option, words)| {
+            let name = option.strip_prefix(TEXT_PREFIX)?;
+            (!crate::texts::set(name, &words)).then(|| {
+                format!(
+                    "Docent: there is no text \"{name}\" (data-text-{name}); it is ignored. \
+                     The texts are listed in locales/de.json."
+                )
+            })
         })
         .collect()
 }
@@ -308,9 +336,9 @@ impl Config {
 
     pub fn not_set_up(&self) -> Option<String> {
         (!self.missing.is_empty()).then(|| {
-            format!(
-                "This chat is not set up yet (the site has not given its {}).",
-                self.missing.join(" and ")
+            crate::texts::fill(
+                crate::texts::T::NotSetUp,
+                &[("missing", &self.missing.join(" and "))],
             )
         })
     }
@@ -461,5 +489,19 @@ mod tests {
         };
         assert_eq!(amigo("e1"), "docent:amigo:p:e1");
         assert_ne!(amigo("e1"), amigo("e2"));
+    }
+
+    #[test]
+    fn the_pages_words_replace_single_texts_and_unknown_ones_are_said() {
+        let warnings = set_texts([
+            ("text-send", "Senden".to_string()),
+            ("text-sned", "x".to_string()),
+            ("title", "not a text".to_string()),
+        ]);
+        assert_eq!(crate::texts::get(crate::texts::T::Send), "Senden");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("\"sned\""), "{warnings:?}");
+        assert!(unknown_options(["text-send", "locale"], &[]).is_empty());
+        crate::texts::reset();
     }
 }

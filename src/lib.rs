@@ -6,6 +6,7 @@
 //! - [`dialects`]: the one place that maps `data-dialect` to a platform's codec.
 //! - [`texts`]: the words said about problems, made from meanings.
 //! - [`embed`]: the host page's options.
+//! - [`markdown`]: the subset of markdown agent messages may use, parsed as they stream.
 //! - [`ui`]: Leptos components.
 //!
 //! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
@@ -19,6 +20,7 @@ mod decimal;
 pub mod dialects;
 pub mod embed;
 mod layering;
+pub mod markdown;
 pub mod texts;
 pub mod transport;
 pub mod ui;
@@ -45,16 +47,22 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
             .ok()
             .and_then(|v| v.as_string())
     };
-    let (config, warnings) = embed::Config::from_options(get);
     let names: Vec<String> = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>())
         .iter()
         .filter_map(|k| k.as_string())
         .collect();
+    // The words first: what the configuration says (a chat not set up) is in them.
+    let wordless = embed::set_texts(
+        names
+            .iter()
+            .filter_map(|name| Some((name.as_str(), get(name)?))),
+    );
+    let (config, warnings) = embed::Config::from_options(get);
     let dialect_options = dialects::named(config.dialect).options();
     let unknown = embed::unknown_options(names.iter().map(String::as_str), dialect_options);
     // The messages about missing required options come last: those are errors.
     let first_missing = warnings.len() - config.missing.len();
-    for (i, message) in warnings.iter().chain(&unknown).enumerate() {
+    for (i, message) in warnings.iter().chain(&unknown).chain(&wordless).enumerate() {
         if (first_missing..warnings.len()).contains(&i) {
             web_sys::console::error_1(&message.into());
         } else {

@@ -146,11 +146,11 @@ async fn composer_refuses_oversized_text_and_keeps_it() {
     let huge = "y".repeat(docent::conversation::MAX_VISITOR_CHARS + 5);
     type_into(&input, &huge);
     settle().await;
-    assert!(text(&find(&host, ".docent-composer__count")).contains("4005 / 4000"));
+    assert!(text(&find(&host, ".docent-composer__count")).contains("4,005 / 4,000"));
     click(&find(&host, "[data-testid='docent-send']"));
     settle().await;
     assert!(sent.get_untracked().is_empty());
-    assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4000"));
+    assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4,000"));
     assert_eq!(
         input.unchecked_ref::<HtmlTextAreaElement>().value(),
         huge,
@@ -186,6 +186,57 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
     );
     assert!(
         host.query_selector("b").unwrap().is_none(),
+        "markup was rendered"
+    );
+}
+
+/// An agent's markdown streamed a byte at a time ends as the same nodes as the whole text
+/// shown at once (the open tail is taken away and redrawn at each piece, never left behind),
+/// the paragraph first drawn is still the one shown, and links get only safe targets.
+#[wasm_bindgen_test]
+async fn streamed_markdown_ends_as_the_whole_text_drawn_at_once() {
+    let whole = "Hi **there**, see [docs](https://x.io) and [bad](javascript:alert(1)).\n\n\
+                 - one *two*\n- `three`\n\n```\n<b>x</b>\n```\n3. go\n4. on **half";
+    let mut shown = vec![message(1, Author::Agent, "")];
+    let streamed = Transcript::of(&shown);
+    let at_once = Transcript::of(&[message(1, Author::Agent, whole)]);
+    let host = mount(move || {
+        view! {
+            <div id="streamed"><MessageList transcript=streamed typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/></div>
+            <div id="at-once"><MessageList transcript=at_once typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/></div>
+        }
+    });
+    settle().await;
+    let mut first_paragraph = None;
+    for end in 1..=whole.len() {
+        shown[0].text = whole[..end].to_string();
+        streamed.sync(&shown);
+        if first_paragraph.is_none() && end > 20 {
+            first_paragraph = host.query_selector("#streamed p").unwrap();
+        }
+    }
+    settle().await;
+    let html = |id: &str| find(&host, &format!("#{id} .docent-message__text")).inner_html();
+    assert_eq!(html("streamed"), html("at-once"));
+    assert!(html("at-once").contains("<ol start=\"3\"><li>go</li><li>on **half</li></ol>"));
+    assert_eq!(
+        host.query_selector("#streamed p").unwrap(),
+        first_paragraph,
+        "the first paragraph was drawn again"
+    );
+    let links = find_all(&host, "#streamed a");
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        links[0].get_attribute("href").as_deref(),
+        Some("https://x.io")
+    );
+    assert_eq!(
+        links[0].get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(links[0].get_attribute("target").as_deref(), Some("_blank"));
+    assert!(
+        host.query_selector("#streamed b").unwrap().is_none(),
         "markup was rendered"
     );
 }
@@ -249,10 +300,10 @@ async fn typing_indicator_shows_while_the_agent_types() {
     typing.set(true);
     settle().await;
     assert!(visible(&indicator));
-    assert_eq!(
-        indicator.get_attribute("aria-label").as_deref(),
-        Some("Ava is typing")
-    );
+    // Said to screen readers by a visually hidden text in the status region (a label on an
+    // empty live region is not announced).
+    assert_eq!(indicator.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(text(&find(&indicator, ".docent-sr")), "Ava is typing");
 }
 
 #[wasm_bindgen_test]
@@ -445,7 +496,7 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
 
     status.set(Status::Connected);
     notice.set(Some(Notice {
-        text: explain(&ErrorCode::UnknownType).into(),
+        text: explain(&ErrorCode::UnknownType),
     }));
     settle().await;
     assert!(visible(&line));
@@ -467,13 +518,27 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
 #[wasm_bindgen_test]
 async fn the_launcher_says_whether_the_chat_is_open() {
     let open = RwSignal::new(false);
+    let unread = RwSignal::new(0usize);
     let host = mount(
-        move || view! { <Launcher open=open on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> },
+        move || view! { <Launcher open=open unread=unread on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> },
     );
     let button = find(&host, "[data-testid='docent-launcher']");
+    let badge = find(&host, "[data-testid='docent-unread']");
     assert_eq!(
         button.get_attribute("aria-expanded").as_deref(),
         Some("false")
+    );
+    assert!(
+        badge.has_attribute("hidden"),
+        "no badge without unread replies"
+    );
+    unread.set(2);
+    settle().await;
+    assert!(!badge.has_attribute("hidden"));
+    assert_eq!(text(&badge), "2");
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Open chat (2 new)")
     );
     click(&button);
     settle().await;

@@ -61,6 +61,9 @@ pub struct Started {
     pub agent_name: Option<String>,
     /// The opening line, where the platform sends it with the session.
     pub greeting: Option<Greeting>,
+    /// The platform kept the conversation (a renewed token for the same task or thread):
+    /// the agent remembers it, and the visitor need not be told anything changed.
+    pub resumed: bool,
 }
 
 /// The dialect's own record of a session (ids, tokens), written and read only by the
@@ -123,6 +126,11 @@ pub trait ClientDialect: Sync {
     fn name(&self) -> &'static str;
     /// How a session starts for these settings.
     fn start(&self, settings: &Settings) -> Start;
+    /// How a session starts again after the platform refused `expired` (its token ran
+    /// out): where the platform allows it, the same conversation with new credentials.
+    fn renew(&self, settings: &Settings, _expired: &SessionHandle) -> Start {
+        self.start(settings)
+    }
     /// Reads the answer to [`Start::Call`].
     fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure>;
     /// The call that tells the server the visitor ended the session, if there is one.

@@ -16,6 +16,7 @@
 //! no platform.
 
 pub mod agent;
+pub mod bench;
 pub mod channels;
 pub mod connection;
 pub mod dialects;
@@ -48,6 +49,7 @@ pub fn app(state: AppState, aui: Arc<AuiState>, amigo: Arc<Relay>) -> Router {
     if state.config.control {
         router = router
             .route("/control/sessions/{id}", get(rest::session_record))
+            .route("/control/sessions/{id}/say", post(rest::say))
             .route(
                 "/control/sessions/{id}/close",
                 post(rest::close_session_socket),

@@ -31,10 +31,16 @@ USAGE: docent-server [OPTIONS]
                          one is lost), no reactions to iframe_event
   --control              enable the control endpoints (for tests):
                            GET  /control/sessions/{id}          what a session recorded
+                           POST /control/sessions/{id}/say      the agent says {text, suggestions?}
+                         and the AUI simulator and Amigo answer `echo: X` with X (as text,
+                         suggestion and product card; as text and tool name)
                            POST /control/sessions/{id}/close?code=N   close its socket with code N
                            POST /control/sessions/{id}/expire   expire it now
                            POST /control/refuse?ms=N            refuse new sockets for N ms
                            GET  /control/faults                 frames sent, drops, malformed frames
+                         and, for `cargo xtask bench`, a visitor message `#bench_stream N C`
+                         on AUI or Amigo is answered with C characters streamed in N
+                         updates, without pauses
 
 FAULT INJECTION (all off by default)
   --drop-every N         drop the socket (no close frame) after every N frames sent
@@ -127,6 +133,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         }
         if flag == "--control" {
             options.config.control = true;
+            options.aui.echo = true;
             continue;
         }
         if flag == "--seed-only" {
@@ -315,6 +322,11 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
+    // Frames go out at once: with Nagle's algorithm a reply written right after another
+    // small frame waited for the browser's delayed ACK (~40 ms a turn, `cargo xtask bench`).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     if let Err(e) = axum::serve(listener, app(state, aui, amigo))
         .with_graceful_shutdown(shutdown)
         .await

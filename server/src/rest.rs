@@ -1,6 +1,6 @@
 //! The REST side every dialect shares: what a failed call answers, keys and bearers, and
-//! (behind `--control`) the test-control routes: read what a session recorded, close or
-//! expire its socket, refuse connections, count faults.
+//! (behind `--control`) the test-control routes: read what a session recorded, make the
+//! agent say any text, close or expire its socket, refuse connections, count faults.
 
 use crate::channels::Outbound;
 use crate::state::AppState;
@@ -49,6 +49,41 @@ pub async fn session_record(State(state): State<AppState>, Path(id): Path<String
             "Session does not exist",
         ),
     }
+}
+
+/// What `POST /control/sessions/{id}/say` sends: any text, as the agent's.
+#[derive(Debug, serde::Deserialize)]
+pub struct Say {
+    pub text: String,
+    #[serde(default)]
+    pub suggestions: Vec<String>,
+}
+
+/// `POST /control/sessions/{id}/say` with `{text, suggestions?}`: the agent says exactly
+/// this on the session's socket (tests send markup and attacks the script never would).
+pub async fn say(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(say): Json<Say>,
+) -> Response {
+    let reply = docent_protocol::Reply {
+        text: say.text,
+        speech: None,
+        commands: Vec::new(),
+        suggestions: say.suggestions,
+        agent_id: None,
+        reply_to: None,
+    };
+    let sent = state
+        .sessions
+        .with(&id, |s| {
+            s.current_out.as_ref().is_some_and(|out| {
+                out.send(Outbound::Say(docent_protocol::Outgoing::Reply(reply)))
+                    .is_ok()
+            })
+        })
+        .unwrap_or(false);
+    Json(serde_json::json!({"sent": sent})).into_response()
 }
 
 /// `POST /control/sessions/{id}/close?code=N`: close the session's socket with that code.

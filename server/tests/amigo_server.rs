@@ -559,3 +559,52 @@ async fn a_key_offered_without_auth_selects_no_protocol_and_the_handshake_fails(
         .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(KEY));
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
+
+/// With `--control`, `echo: X` runs a tool named X and answers X, markup and all (the
+/// widget's XSS test sends its payloads this way); without it, `echo:` is an ordinary message.
+#[tokio::test]
+async fn with_control_an_echo_names_the_tool_and_says_the_payload() {
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr, &entity(), true).await;
+    let payload = "<img src=x onerror=alert(1)> **b**";
+    say(&mut socket, &format!("echo: {payload}")).await;
+    let frames = turn(&mut socket).await;
+    assert_eq!(frames[1]["data"]["tool_name"], payload);
+    assert_eq!(frames[frames.len() - 2]["data"]["text"], payload);
+
+    let addr = start(Config {
+        control: false,
+        ..quick()
+    })
+    .await;
+    let (mut socket, _) = open(addr, &entity(), true).await;
+    say(&mut socket, &format!("echo: {payload}")).await;
+    let frames = turn(&mut socket).await;
+    assert_ne!(frames[frames.len() - 2]["data"]["text"], payload);
+}
+
+#[tokio::test]
+async fn with_control_a_bench_stream_is_c_characters_in_n_tokens_and_without_it_an_ordinary_reply()
+{
+    let addr = start(quick()).await;
+    let (mut socket, _) = open(addr, &entity(), false).await;
+    say(&mut socket, "#bench_stream 300 1200").await;
+    let frames = turn(&mut socket).await;
+    let (shape_of, text) = shape(&frames);
+    assert_eq!(shape_of, ["thinking", "token*", "message", "done"]);
+    assert_eq!(names(&frames).iter().filter(|n| *n == "token").count(), 300);
+    assert_eq!(text.len(), 1200);
+    let message = frames.iter().find(|f| f["event"] == "message").unwrap();
+    assert_eq!(message["data"]["text"].as_str(), Some(text.as_str()));
+
+    // Without `--control` the marker is only words: the agent's usual answer.
+    let addr = start(Config {
+        control: false,
+        ..quick()
+    })
+    .await;
+    let (mut socket, _) = open(addr, &entity(), false).await;
+    say(&mut socket, "#bench_stream 300 1200").await;
+    let (_, text) = shape(&turn(&mut socket).await);
+    assert!(text.contains("where is my order 1234"), "{text}");
+}

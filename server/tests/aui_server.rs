@@ -5,7 +5,7 @@
 
 mod support;
 
-use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask};
+use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask, RENEWAL_GRACE_SECS};
 use docent_protocol::aui::{ExternalTaskMessage, ServerFrame};
 use docent_server::dialects::aui::AuiConfig;
 use docent_server::relay::{RelayConfig, Secret};
@@ -453,6 +453,37 @@ async fn the_simulator_socket_streams_cumulative_text_then_the_final_message() {
 }
 
 #[tokio::test]
+async fn with_control_a_bench_stream_is_c_characters_in_n_cumulative_updates() {
+    let control = docent_server::Config {
+        control: true,
+        ..Default::default()
+    };
+    let sim = start_with(control, simulator_config()).await;
+    let task = simulator_task(sim, "bench").await;
+    let path = format!("/api/v1/external/session?network_api_key={KEY}");
+    let mut socket = connect(sim, &path, None).await;
+    say(&mut socket, &task, "#bench_stream 300 1200").await;
+    let (updates, message) = answer(&mut socket).await;
+    assert_eq!(updates.len(), 300);
+    assert_eq!(message.text.len(), 1200);
+    // Each update holds the one before; the last (trimmed, as every update is) is the message.
+    assert_eq!(updates.last().unwrap(), message.text.trim_end());
+    assert!(updates.windows(2).all(|p| p[1].starts_with(&p[0])));
+
+    // Without `--control` the marker is only words: the adviser's usual answer.
+    let sim = start(simulator_config()).await;
+    let task = simulator_task(sim, "bench").await;
+    let mut socket = connect(sim, &path, None).await;
+    say(&mut socket, &task, "#bench_stream 300 1200").await;
+    let (updates, message) = answer(&mut socket).await;
+    assert!(
+        updates.len() < 300 && message.text.len() != 1200,
+        "{}",
+        message.text
+    );
+}
+
+#[tokio::test]
 async fn the_simulator_socket_closes_1008_with_the_payload_for_a_bad_key() {
     let sim = start(simulator_config()).await;
     for path in [
@@ -895,4 +926,68 @@ async fn too_many_messages_close_4029() {
     answer(&mut socket).await;
     say(&mut socket, &task.task_id, "hello again").await;
     assert_eq!(next(&mut socket).await["close"], relay_close::RATE_LIMITED);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_for_its_own_task_and_anything_else_gets_a_new_task() {
+    let sim = start(simulator_config()).await;
+    let relay = start(relay_config(sim)).await;
+    let task = start_task(relay).await;
+    let claims = |exp: u64, org: &str| json!({"tid": task.task_id, "org": org, "aud": "docent-aui-relay", "iat": now() - 7200, "exp": exp});
+    let renew = |token: String, origin: &'static str| async move {
+        let body = json!({"product_id": "default", "renew": token}).to_string();
+        let (status, body) = widget_http(
+            relay,
+            "/relay/aui/tasks",
+            "pk_test_docent",
+            Some(origin),
+            &body,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_value::<RelayTask>(body).unwrap()
+    };
+
+    // Expired an hour ago: a new token for the same task, and AUI is not asked for a task.
+    let renewed = renew(forge(SECRET, claims(now() - 3600, ORIGIN)), ORIGIN).await;
+    assert_eq!(renewed.task_id, task.task_id);
+    assert!(renewed.renewed);
+    assert_eq!(renewed.welcome_message, None, "no second welcome");
+    let mut socket = relay_socket(relay, &renewed, Some(ORIGIN)).await;
+    say(
+        &mut socket,
+        &renewed.task_id,
+        "which microwave is cheapest?",
+    )
+    .await;
+    let (_, reply) = answer(&mut socket).await;
+    assert!(
+        !reply.text.is_empty(),
+        "the renewed token works on the socket"
+    );
+
+    // Past the grace, forged, or from another origin: a new task, as without `renew`.
+    let cases = [
+        (
+            forge(SECRET, claims(now() - RENEWAL_GRACE_SECS - 60, ORIGIN)),
+            ORIGIN,
+            "too old",
+        ),
+        (
+            forge(b"another secret", claims(now() - 60, ORIGIN)),
+            ORIGIN,
+            "forged",
+        ),
+        (
+            forge(SECRET, claims(now() - 60, ORIGIN)),
+            "http://127.0.0.1:1",
+            "another origin",
+        ),
+    ];
+    for (token, origin, why) in cases {
+        let fresh = renew(token, origin).await;
+        assert_ne!(fresh.task_id, task.task_id, "{why}");
+        assert!(!fresh.renewed, "{why}");
+    }
+    assert_key_never_reached_the_widget();
 }

@@ -739,3 +739,34 @@ async fn the_control_endpoint_exists_only_when_enabled() {
     let (status, _) = http(addr, "GET", &format!("/control/sessions/{id}"), None, "").await;
     assert_eq!(status, 404);
 }
+
+/// `POST /control/sessions/{id}/say`: the agent says exactly the text given, with its
+/// suggestions, on the session's socket.
+#[tokio::test]
+async fn the_control_endpoint_makes_the_agent_say_any_text() {
+    let addr = start(quick()).await;
+    let (mut socket, id) = open(addr).await;
+    let body = json!({"text": "<script>alert(1)</script> **x**", "suggestions": ["<b>y</b>"]});
+    let (status, answer) = http(
+        addr,
+        "POST",
+        &format!("/control/sessions/{id}/say"),
+        None,
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!((status, answer), (200, json!({"sent": true})));
+    let frame = next(&mut socket).await;
+    assert_eq!(frame["type"], "agent_response");
+    assert_eq!(frame["payload"]["text"], body["text"]);
+    assert_eq!(frame["payload"]["suggestions"], json!(["<b>y</b>"]));
+    let (_, answer) = http(
+        addr,
+        "POST",
+        "/control/sessions/nope/say",
+        None,
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(answer, json!({"sent": false}));
+}

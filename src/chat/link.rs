@@ -13,12 +13,18 @@ use wasm_bindgen::closure::Closure;
 impl Chat {
     /// Starts a session as the dialect says: at once, after its HTTP call, or not at all
     /// (settings it cannot use, said in the console and to the visitor).
-    pub(super) fn start_session(self) {
+    /// `expired`: the session the platform just refused, to renew where it allows that.
+    pub(super) fn start_session(self, expired: Option<SessionHandle>) {
         let config = self.config();
         if let Some(reason) = config.not_set_up() {
             return self.dispatch(Event::SessionFailed { reason });
         }
-        let call = match self.dialect.start(&config.settings()) {
+        let settings = config.settings();
+        let start = match &expired {
+            Some(expired) => self.dialect.renew(&settings, expired),
+            None => self.dialect.start(&settings),
+        };
+        let call = match start {
             Start::Ready(started) => return self.dispatch(Event::SessionCreated(started)),
             Start::Refused(failure) => {
                 if let docent_protocol::StartFailure::BadSetting(why) = &failure {
@@ -39,7 +45,7 @@ impl Chat {
                     },
                 },
                 Err(_) => Event::SessionFailed {
-                    reason: texts::UNREACHABLE.into(),
+                    reason: texts::get(texts::T::Unreachable),
                 },
             };
             self.dispatch(event);

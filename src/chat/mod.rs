@@ -9,7 +9,8 @@
 //! - [`tour`]: page commands in the demo iframe, one after another;
 //! - [`demo_watch`]: what the visitor does in the demo on their own;
 //! - [`host`]: `docent:…` DOM events for the host page;
-//! - [`tabs`]: one conversation in every tab of the site (a leader, followers).
+//! - [`tabs`]: one conversation in every tab of the site (a leader, followers);
+//! - [`voice`]: replies read aloud, where the browser can.
 //!
 //! Timers and listeners are undone through the reactive owner the chat was made in
 //! (`on_cleanup`), so disposing of the widget's owner tears all of it down.
@@ -20,6 +21,7 @@ mod link;
 mod storage;
 mod tabs;
 mod tour;
+mod voice;
 
 use crate::conversation::{
     Conversation, Effect, Event, HostEvent, Platform, Snapshot, MAX_VISITOR_CHARS,
@@ -103,7 +105,12 @@ impl Chat {
             max_text_chars: dialect.max_text_chars().unwrap_or(MAX_VISITOR_CHARS),
             posts: dialect.posts_without_socket(),
         };
-        chat.state.update_untracked(|c| c.fit(platform));
+        let (can_speak, speaker) = chat.voice_setup();
+        chat.state.update_untracked(|c| {
+            c.fit(platform);
+            c.can_speak = can_speak;
+            c.speaker = speaker;
+        });
         // The heartbeat and the watchdog tick always; the conversation decides what is due.
         // (Events are made in each closure, not cloned: `Event: Clone` costs 2.7 KB of wasm.)
         let heartbeat = dialect.heartbeat_ms().and_then(|ms| {
@@ -188,6 +195,9 @@ impl Chat {
         if !self.alive() {
             return;
         }
+        if let Event::Speaker(on) = event {
+            self.remember_speaker(on);
+        }
         if self.following() {
             return self.follow_event(event);
         }
@@ -220,7 +230,8 @@ impl Chat {
 
     fn run(self, effect: Effect) {
         match effect {
-            Effect::CreateSession => self.start_session(),
+            Effect::CreateSession => self.start_session(None),
+            Effect::RenewSession(expired) => self.start_session(Some(expired)),
             Effect::Connect(session) => self.connect(&session),
             Effect::Send(action) => self.send(action),
             Effect::Post(action) => self.post(action),
@@ -255,6 +266,8 @@ impl Chat {
             Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
             Effect::Announce(event) => self.announce(event),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
+            Effect::Speak(text) => self.route_speech(text),
+            Effect::Hush => self.hush_everywhere(),
         }
     }
 }

@@ -149,10 +149,8 @@ impl Chat {
             .unwrap_or_default();
         let effects = self.state.try_update(|c| {
             let latest = latest.unwrap_or_else(|| c.shared(now));
-            let (next, effects) = Conversation::take_over(latest, c.open, now);
-            let platform = c.platform;
+            let (next, effects) = Conversation::take_over(latest, c, now);
             *c = next;
-            c.fit(platform);
             effects
         });
         self.show_messages();
@@ -225,21 +223,39 @@ impl Chat {
             .unwrap_or(Event::Tick)
     }
 
+    /// Leader: the other tab the visitor is looking at, where page commands run and
+    /// replies are read aloud; `None` if that is this tab (or it works alone).
+    fn elsewhere(self) -> Option<u32> {
+        self.tabs.with_value(|t| {
+            let t = t.as_ref().filter(|t| t.leading)?;
+            Some(t.tabs.commands_tab(t.me)).filter(|tab| *tab != t.me)
+        })
+    }
+
     /// Leader: runs page commands in the tab the visitor is looking at.
     pub(super) fn route_commands(self, commands: Vec<PageCommand>) {
-        let to = self.tabs.with_value(|t| {
-            t.as_ref()
-                .filter(|t| t.leading)
-                .map(|t| t.tabs.commands_tab(t.me))
-                .filter(|tab| *tab != t.as_ref().map_or(0, |t| t.me))
-        });
-        match to {
+        match self.elsewhere() {
             Some(tab) => self.tell(Note::Run(
                 tab,
                 commands.iter().map(PageCommand::to_wire).collect(),
             )),
             None => self.run_commands(commands),
         }
+    }
+
+    /// Leader: reads a reply aloud in the tab the visitor is looking at (one voice, not
+    /// one per tab).
+    pub(super) fn route_speech(self, text: String) {
+        match self.elsewhere() {
+            Some(tab) => self.tell(Note::Speak(tab, text)),
+            None => self.speak(&text),
+        }
+    }
+
+    /// Reading aloud stops in every tab.
+    pub(super) fn hush_everywhere(self) {
+        self.tell(Note::Hush);
+        self.hush();
     }
 
     /// Leader: page commands stop in every tab.
@@ -273,6 +289,8 @@ impl Chat {
                 self.run_commands(commands.collect());
             }
             Note::Cancel => self.run(Effect::CancelCommands),
+            Note::Speak(tab, text) if tab == self.me() => self.speak(&text),
+            Note::Hush => self.hush(),
             _ => {}
         }
     }

@@ -47,21 +47,21 @@ pub fn page_name(url: &str) -> String {
 }
 
 /// What the visitor is told while a command runs.
+/// (The target's name is read off the selector, in English: `#deal-name` is "the deal name".)
 pub fn describe(command: &PageCommand) -> String {
+    use crate::texts::{fill, T};
+    let on = |t: T, selector: &str| fill(t, &[("target", &friendly_target(selector))]);
     match command {
-        PageCommand::Navigate { url } => format!("Opening the {} page…", page_name(url)),
-        PageCommand::Click { selector } => format!("Clicking {}…", friendly_target(selector)),
-        PageCommand::Type { selector, .. } => format!("Typing into {}…", friendly_target(selector)),
-        PageCommand::Highlight { selector } => {
-            format!("Showing you {}…", friendly_target(selector))
-        }
-        PageCommand::Scroll { selector } => format!("Scrolling to {}…", friendly_target(selector)),
-        PageCommand::Wait { selector, .. } => {
-            format!("Waiting for {}…", friendly_target(selector))
-        }
-        PageCommand::Select { selector, option } => {
-            format!("Choosing “{option}” in {}…", friendly_target(selector))
-        }
+        PageCommand::Navigate { url } => fill(T::Opening, &[("page", &page_name(url))]),
+        PageCommand::Click { selector } => on(T::Clicking, selector),
+        PageCommand::Type { selector, .. } => on(T::TypingInto, selector),
+        PageCommand::Highlight { selector } => on(T::Showing, selector),
+        PageCommand::Scroll { selector } => on(T::ScrollingTo, selector),
+        PageCommand::Wait { selector, .. } => on(T::WaitingFor, selector),
+        PageCommand::Select { selector, option } => fill(
+            T::Choosing,
+            &[("option", option), ("target", &friendly_target(selector))],
+        ),
     }
 }
 
@@ -79,11 +79,17 @@ pub fn explain(command: &PageCommand, failure: Failure) -> String {
         (Failure::NoOption, PageCommand::Select { option, .. }) => {
             format!("{} has no option “{}”", target(), option.trim())
         }
-        (Failure::Timeout, PageCommand::Wait { timeout_ms, .. }) => format!(
-            "{} did not appear within {:.1} s",
-            target(),
-            f64::from(*timeout_ms) / 1000.0
-        ),
+        (Failure::Timeout, PageCommand::Wait { timeout_ms, .. }) => {
+            // Tenths of a second in integers: formatting an f64 would bring core's float
+            // printing into the wasm (~4.5 KB brotli) for this one sentence.
+            let tenths = (timeout_ms + 50) / 100;
+            format!(
+                "{} did not appear within {}.{} s",
+                target(),
+                tenths / 10,
+                tenths % 10
+            )
+        }
         (Failure::NoBody, _) => "the demo page has no body".into(),
         _ => "the demo page could not carry it out".into(),
     }
@@ -167,6 +173,19 @@ mod tests {
             explain(&wait, Failure::Timeout),
             "the never did not appear within 0.3 s"
         );
+        for (ms, seconds) in [
+            (30_000, "30.0"),
+            (1_249, "1.2"),
+            (1_250, "1.3"),
+            (40, "0.0"),
+        ] {
+            let wait = PageCommand::Wait {
+                selector: "#never".into(),
+                timeout_ms: ms,
+            };
+            let said = explain(&wait, Failure::Timeout);
+            assert!(said.ends_with(&format!(" {seconds} s")), "{said}");
+        }
         let click = PageCommand::Click {
             selector: ")(".into(),
         };

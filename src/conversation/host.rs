@@ -88,10 +88,11 @@ impl Glance {
         let trouble = |s: &Status| match s {
             Status::Failed { reason } => Some((ErrorKind::Start, reason.clone())),
             Status::Ended { reason } if !by_visitor => Some((ErrorKind::Ended, reason.clone())),
-            Status::Offline => Some((ErrorKind::Connection, texts::HOST_OFFLINE.to_string())),
-            Status::Reconnecting { .. } => {
-                Some((ErrorKind::Connection, texts::HOST_RECONNECTING.to_string()))
-            }
+            Status::Offline => Some((ErrorKind::Connection, texts::get(texts::T::HostOffline))),
+            Status::Reconnecting { .. } => Some((
+                ErrorKind::Connection,
+                texts::get(texts::T::HostReconnecting),
+            )),
             _ => None,
         };
         // Connection trouble is told once until the connection is back, however many

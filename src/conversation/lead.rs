@@ -19,7 +19,7 @@ pub struct LeadFormState {
 pub fn lead_field_problem(kind: LeadFieldKind, label: &str, value: &str) -> Option<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Some(texts::lead_field_required(label));
+        return Some(texts::fill(texts::T::LeadRequired, &[("label", label)]));
     }
     let ok = match kind {
         LeadFieldKind::Email => is_email(value),

@@ -73,8 +73,9 @@ impl Link {
 
 impl Conversation {
     /// The chat window opened (here or in another tab): the first time, a session is
-    /// created.
+    /// created. Replies waiting unread are seen.
     pub(super) fn start(&mut self) -> Vec<Effect> {
+        self.unread = 0;
         if self.status == Status::Idle {
             self.status = Status::Starting;
             return vec![Effect::CreateSession];
@@ -91,6 +92,10 @@ impl Conversation {
         let renewing = std::mem::take(&mut self.link.renewing);
         if let Some(greeting) = started.greeting.filter(|_| !renewing) {
             self.greet(greeting, now_ms);
+        }
+        if renewing && started.resumed {
+            // The platform kept the conversation: nothing changed for the visitor.
+            self.notice = None;
         }
         // Messages sent in the old session but never answered go to the new one.
         outbox::requeue_sent(&mut self.messages);
@@ -219,7 +224,7 @@ impl Conversation {
     /// fails to get through.
     fn go_over_http(&mut self, now_ms: f64) -> Vec<Effect> {
         self.link.over_http = true;
-        self.notify(texts::NO_LIVE_UPDATES.into());
+        self.notify(texts::get(texts::T::NoLiveUpdates));
         self.connect(now_ms)
     }
 
@@ -261,24 +266,25 @@ impl Conversation {
             CloseKind::Final => {
                 self.session = None;
                 self.status = Status::Ended {
-                    reason: texts::CHAT_ENDED.into(),
+                    reason: texts::get(texts::T::ChatEnded),
                 };
                 vec![]
             }
             CloseKind::NewSession if self.link.session_worked => {
-                // The session expired or was forgotten: a new one, same transcript.
-                self.session = None;
+                // The session expired or was forgotten: renewed where the platform allows
+                // it, else a new one; the same transcript either way.
+                let expired = self.session.take();
                 self.link.session_worked = false;
                 self.link.renewing = true;
                 self.status = Status::Starting;
-                self.notify(texts::SESSION_RENEWED.into());
-                vec![Effect::CreateSession]
+                self.notify(texts::get(texts::T::SessionRenewed));
+                vec![expired.map_or(Effect::CreateSession, Effect::RenewSession)]
             }
             CloseKind::NewSession => {
                 self.session = None;
                 let reason = reason.unwrap_or(ErrorCode::SessionNotFound);
                 self.status = Status::Ended {
-                    reason: explain(&reason).into(),
+                    reason: explain(&reason),
                 };
                 vec![]
             }
@@ -309,7 +315,7 @@ impl Conversation {
     /// ends the chat; anything else is a notice (a fatal one's close then renews the
     /// session).
     pub(super) fn agent_error(&mut self, error: AgentError, now_ms: f64) -> Vec<Effect> {
-        let text = explain(&error.code).to_string();
+        let text = explain(&error.code);
         let warn = Effect::Warn(format!(
             "Docent: the agent reported {}: {}",
             error.code.as_str(),
@@ -357,14 +363,14 @@ impl Conversation {
 
     /// The visitor ends the chat: the socket closes and the server hears the session is over.
     pub(super) fn end(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::CloseSocket];
+        let mut effects = vec![Effect::CloseSocket, Effect::Hush];
         if let Some(session) = self.session.take() {
             effects.push(Effect::EndSession(session));
         }
         self.typing = false;
         self.suggestions.clear();
         self.status = Status::Ended {
-            reason: texts::VISITOR_ENDED.into(),
+            reason: texts::get(texts::T::VisitorEnded),
         };
         effects
     }
@@ -421,7 +427,7 @@ mod tests {
         assert_eq!(
             c.status,
             Status::Ended {
-                reason: explain(&ErrorCode::InvalidToken).into()
+                reason: explain(&ErrorCode::InvalidToken)
             }
         );
         assert!(!c.can_send());
@@ -445,7 +451,7 @@ mod tests {
         assert_eq!(
             c.status,
             Status::Ended {
-                reason: explain(&ErrorCode::SessionNotFound).into()
+                reason: explain(&ErrorCode::SessionNotFound)
             }
         );
     }
@@ -589,7 +595,11 @@ mod tests {
             },
             4.0,
         );
-        assert_eq!(effects, [Effect::CreateSession]);
+        assert_eq!(
+            effects,
+            [Effect::RenewSession(handle("s1", "t1"))],
+            "the dialect hears which session expired"
+        );
         assert!(c
             .notice
             .as_ref()
@@ -604,7 +614,31 @@ mod tests {
             2,
             "no second greeting; the transcript stays"
         );
+        assert!(c.notice.is_some(), "a new session: the visitor is told");
         assert_eq!(c.act(Event::SocketOpened, 6.0), [say("hello", 2)]);
+    }
+
+    #[test]
+    fn a_session_the_platform_kept_is_renewed_without_a_word() {
+        let mut c = connected();
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        let token_gone = Closed {
+            kind: CloseKind::NewSession,
+            reason: Some(ErrorCode::InvalidToken),
+        };
+        c.act(
+            Event::SocketClosed {
+                closed: token_gone,
+                jitter: 0.5,
+            },
+            2.0,
+        );
+        let mut same = session();
+        same.session = handle("s1", "t2");
+        same.resumed = true;
+        c.act(Event::SessionCreated(same), 3.0);
+        assert_eq!(c.notice, None, "the same conversation goes on");
+        assert_eq!(c.status, Status::Connecting);
     }
 
     #[test]
@@ -683,7 +717,11 @@ mod tests {
         let effects = c.act(Event::End, 1.0);
         assert_eq!(
             effects,
-            [Effect::CloseSocket, Effect::EndSession(handle("s1", "t1"))]
+            [
+                Effect::CloseSocket,
+                Effect::Hush,
+                Effect::EndSession(handle("s1", "t1"))
+            ]
         );
         assert!(matches!(c.status, Status::Ended { .. }));
         assert_eq!(c.messages.len(), 1);
@@ -756,7 +794,10 @@ mod tests {
             c.typing,
             "no streaming over HTTP: typing shows until the reply"
         );
-        assert_eq!(c.notice.as_ref().unwrap().text, texts::NO_LIVE_UPDATES);
+        assert_eq!(
+            c.notice.as_ref().unwrap().text,
+            texts::get(texts::T::NoLiveUpdates)
+        );
         c.act(unnamed("hi there"), 6.0);
         assert!(!c.typing);
         assert_eq!(delivery(&c, "hello?"), Delivery::Answered);
@@ -847,7 +888,9 @@ mod tests {
             retryable: false,
             fatal: true,
         }));
-        assert!(c.act(expired, 7.0).contains(&Effect::CreateSession));
+        assert!(c
+            .act(expired, 7.0)
+            .contains(&Effect::RenewSession(handle("s1", "t1"))));
         // The new session goes on over HTTP.
         c.act(Event::VisitorSays("more".into()), 8.0);
         assert_eq!(

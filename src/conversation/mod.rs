@@ -115,6 +115,8 @@ pub enum Event {
     Retry,
     /// The visitor ends the chat.
     End,
+    /// The visitor turned reading replies aloud on or off.
+    Speaker(bool),
     /// The visitor starts over after a chat ended.
     StartNew,
 }
@@ -123,6 +125,9 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     CreateSession,
+    /// Start again after the platform refused this session (its token expired): the same
+    /// conversation where the platform allows it (`ClientDialect::renew`).
+    RenewSession(SessionHandle),
     /// Open a socket for this session.
     Connect(SessionHandle),
     Send(VisitorAction),
@@ -142,6 +147,10 @@ pub enum Effect {
     Announce(HostEvent),
     /// Something for the developer console.
     Warn(String),
+    /// Read this aloud (the visitor turned the speaker on).
+    Speak(String),
+    /// Stop reading aloud.
+    Hush,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +173,12 @@ pub struct Conversation {
     /// again: the refused message's id (so the same text refused twice still comes back)
     /// and its text.
     pub returned_text: Option<(u64, String)>,
+    /// Agent replies that came while the window was closed (the launcher's badge).
+    pub unread: usize,
+    /// Replies are read aloud (the visitor's choice, off until they turn it on).
+    pub speaker: bool,
+    /// The browser can read aloud (the shell says), so the speaker toggle is offered.
+    pub can_speak: bool,
     /// The agent message that streamed text is growing, until the complete reply ends it.
     streaming: Option<u64>,
     next_id: u64,
@@ -222,6 +237,9 @@ impl Conversation {
             activity: None,
             lead_details: Vec::new(),
             returned_text: None,
+            unread: 0,
+            speaker: false,
+            can_speak: false,
             streaming: None,
             next_id: 1,
             outbox: Outbox::default(),
@@ -282,7 +300,7 @@ impl Conversation {
                 self.agent_event(event, now_ms)
             }
             Event::UnreadableFrame { detail } => {
-                self.notify(texts::UNREADABLE_FRAME.into());
+                self.notify(texts::get(texts::T::UnreadableFrame));
                 vec![Effect::Warn(format!(
                     "Docent: skipped an unreadable frame: {detail}"
                 ))]
@@ -311,15 +329,26 @@ impl Conversation {
             Event::StopCommands => self.tour_over(true),
             Event::VisitorActivity(event) => self.visitor_activity(event),
             Event::End => self.end(),
+            Event::Speaker(on) => {
+                self.speaker = on;
+                if on {
+                    vec![]
+                } else {
+                    vec![Effect::Hush]
+                }
+            }
             Event::StartNew => {
                 let open = self.open;
                 let platform = self.platform;
+                let (speaker, can_speak) = (self.speaker, self.can_speak);
                 *self = Conversation {
                     open,
                     next_id: self.next_id,
                     ..Conversation::new(&self.agent_name)
                 };
                 self.platform = platform;
+                self.speaker = speaker;
+                self.can_speak = can_speak;
                 self.status = Status::Starting;
                 vec![Effect::CreateSession]
             }

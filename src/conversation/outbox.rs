@@ -136,14 +136,11 @@ impl Conversation {
         if let Some(delivery) = failed {
             // A message given up on no longer holds back the answers after it.
             effects.extend(self.release_held(0.0));
-            self.notify(
-                if delivery == Delivery::Unconfirmed {
-                    texts::MAY_NOT_HAVE_BEEN_DELIVERED
-                } else {
-                    texts::NOT_DELIVERED
-                }
-                .into(),
-            );
+            self.notify(texts::get(if delivery == Delivery::Unconfirmed {
+                texts::T::MayNotHaveBeenDelivered
+            } else {
+                texts::T::NotDelivered
+            }));
         }
         let over_http = self.link.over_http;
         effects.extend(self.outbox.unsent.drain(..).map(|action| {
@@ -175,7 +172,7 @@ impl Conversation {
                 self.returned_text = Some((id, message.text));
             }
         }
-        self.notify(texts::MESSAGE_REJECTED.into());
+        self.notify(texts::get(texts::T::MessageRejected));
         self.flush(now_ms)
     }
 
@@ -306,7 +303,7 @@ impl Conversation {
             VisitorAction::Heartbeat => return vec![],
             other => self.outbox.unsent.push(other),
         }
-        self.notify(texts::NOT_CONNECTED.into());
+        self.notify(texts::get(texts::T::NotConnected));
         if over_http {
             self.typing = false;
             return self.http_failed(now_ms);
@@ -691,7 +688,10 @@ mod tests {
         assert!(effects.contains(&say("which grill?", 3)), "{effects:?}");
         assert_eq!(c.returned_text, Some((2, "you idiot".to_string())));
         assert_eq!(transcript(&c), ["Hi, I'm Ava", "which grill?"]);
-        assert_eq!(c.notice.as_ref().unwrap().text, texts::MESSAGE_REJECTED);
+        assert_eq!(
+            c.notice.as_ref().unwrap().text,
+            texts::get(texts::T::MessageRejected)
+        );
         assert!(!matches!(c.status, Status::Ended { .. }));
     }
 }

@@ -36,6 +36,10 @@ pub struct Shared {
     pub returned: Option<(u64, String)>,
     /// The agent message still streaming in, if one is.
     pub streaming: Option<u64>,
+    /// Replies no tab's open window has shown yet (the launcher's badge).
+    pub unread: usize,
+    /// Replies are read aloud (in one tab: [`Tabs::commands_tab`]'s).
+    pub speaker: bool,
 }
 
 /// What a follower asks the leader to do: the visitor's doings, and its tour's progress.
@@ -52,6 +56,8 @@ pub enum Ask {
     Stop,
     /// The tab is shown (`true`) or hidden.
     Shown(bool),
+    /// The visitor turned reading aloud on or off.
+    Speaker(bool),
     Activity(PageEvent),
     CommandStarted(usize, usize, String),
     CommandFailed(String, Option<String>, String),
@@ -70,6 +76,10 @@ pub enum Note {
     Run(u32, Vec<serde_json::Value>),
     /// From the leader: stop running page commands, whichever tab runs them.
     Cancel,
+    /// From the leader: a reply for one tab to read aloud.
+    Speak(u32, String),
+    /// Stop reading aloud, in every tab.
+    Hush,
     /// From a tab: it is closing.
     Gone(u32),
 }
@@ -126,6 +136,12 @@ impl Note {
                 out
             }
             Note::Cancel => head("c", &0),
+            Note::Speak(to, text) => {
+                let mut out = head("v", to);
+                out.push(text.clone());
+                out
+            }
+            Note::Hush => head("h", &0),
             Note::Gone(from) => head("g", from),
         }
     }
@@ -148,6 +164,8 @@ impl Note {
                 w.0.filter_map(|c| serde_json::from_str(c).ok()).collect(),
             ),
             "c" => Note::Cancel,
+            "v" => Note::Speak(tab, w.word().into()),
+            "h" => Note::Hush,
             "g" => Note::Gone(tab),
             _ => return None,
         })
@@ -179,6 +197,8 @@ impl Shared {
         put(out, &returned);
         out.extend([id.unwrap_or_default().to_string()]);
         put(out, &self.streaming.map(|id| id.to_string()));
+        out.push(self.unread.to_string());
+        out.push(if self.speaker { "1" } else { "" }.into());
         if let Some((names, text, url, sent)) = &self.lead {
             out.push(if *sent { "1" } else { "" }.into());
             put(out, text);
@@ -216,6 +236,8 @@ impl Shared {
             w.number();
         }
         let streaming = w.text().and_then(|id| id.parse().ok());
+        let unread = w.number() as usize;
+        let speaker = w.yes();
         let lead = (w.0.len() > 0).then(|| {
             let sent = w.yes();
             let (text, url) = (w.text(), w.text());
@@ -231,6 +253,8 @@ impl Shared {
             activity,
             returned,
             streaming,
+            unread,
+            speaker,
         })
     }
 }
@@ -260,6 +284,7 @@ impl Ask {
             Ask::StartNew => word("start-new"),
             Ask::Stop => word("stop"),
             Ask::Shown(shown) => word(if *shown { "shown" } else { "hidden" }),
+            Ask::Speaker(on) => word(if *on { "speaker-on" } else { "speaker-off" }),
             Ask::Activity(e) => {
                 word("activity");
                 word(&e.event);
@@ -301,6 +326,8 @@ impl Ask {
             "stop" => Ask::Stop,
             "shown" => Ask::Shown(true),
             "hidden" => Ask::Shown(false),
+            "speaker-on" => Ask::Speaker(true),
+            "speaker-off" => Ask::Speaker(false),
             "activity" => Ask::Activity(PageEvent {
                 event: w.word().into(),
                 selector: w.text(),
@@ -331,6 +358,7 @@ impl Ask {
             Ask::End => Event::End,
             Ask::StartNew => Event::StartNew,
             Ask::Stop => Event::StopCommands,
+            Ask::Speaker(on) => Event::Speaker(on),
             Ask::Activity(event) => Event::VisitorActivity(event),
             Ask::CommandStarted(step, total, description) => Event::CommandStarted {
                 step,
@@ -373,23 +401,32 @@ impl Conversation {
             activity: self.activity.clone(),
             returned: self.returned_text.clone(),
             streaming: self.streaming,
+            unread: self.unread,
+            speaker: self.speaker,
         }
     }
 
-    /// A follower's own event: its window opening and closing is its own (the first
-    /// opening asks the leader to start the session); what the visitor says or does goes
-    /// to the leader; the rest (connection, timers) has nothing to do in a follower. The
-    /// effects are only the host page's events, which the follower tells itself.
+    /// A follower's own event: its window opening and closing is its own (an opening asks
+    /// the leader to start the session, or shows the replies waiting unread); so is its
+    /// speaker, which the leader hears of too; what the visitor says or does goes to the
+    /// leader; the rest (connection, timers) has nothing to do in a follower. The effects
+    /// are only the host page's events, which the follower tells itself, and hushing.
     pub fn follower_event(&mut self, event: Event, now_ms: f64) -> (Vec<Effect>, Option<Ask>) {
         let ask = match event {
-            Event::Open | Event::Close => {
-                let start = event == Event::Open && self.status == Status::Idle;
+            Event::Open | Event::Close | Event::Speaker(_) => {
+                let ask = match event {
+                    Event::Speaker(on) => Some(Ask::Speaker(on)),
+                    Event::Open if self.status == Status::Idle || self.unread > 0 => {
+                        Some(Ask::Start)
+                    }
+                    _ => None,
+                };
                 let effects = self.apply(event, now_ms);
                 let told = effects
                     .into_iter()
-                    .filter(|e| matches!(e, Effect::Announce(_)))
+                    .filter(|e| matches!(e, Effect::Announce(_) | Effect::Hush))
                     .collect();
-                return (told, start.then_some(Ask::Start));
+                return (told, ask);
             }
             Event::Hidden(hidden) => Ask::Shown(!hidden),
             Event::VisitorSays(text) => Ask::Say(text),
@@ -423,7 +460,8 @@ impl Conversation {
 
     /// Shows the leader's state, keeping this tab's window as it is; the effects are the
     /// host page's events for what changed. An open window on a chat that never started
-    /// asks the leader to start it (its first ask may have come before there was a leader).
+    /// asks the leader to start it (its first ask may have come before there was a leader),
+    /// and an open window shows the replies waiting unread: the leader hears they are seen.
     pub fn follow(&mut self, shared: Shared) -> (Vec<Effect>, Option<Ask>) {
         let before = host::Glance::of(self);
         let saved = shared.saved;
@@ -445,10 +483,12 @@ impl Conversation {
         self.activity = shared.activity;
         self.returned_text = shared.returned;
         self.streaming = shared.streaming;
-        let by_visitor =
-            matches!(&self.status, Status::Ended { reason } if reason == texts::VISITOR_ENDED);
+        self.unread = shared.unread;
+        self.speaker = shared.speaker;
+        let by_visitor = matches!(&self.status,
+            Status::Ended { reason } if *reason == texts::get(texts::T::VisitorEnded));
         let told = before.host_events(self, by_visitor);
-        let start = self.open && self.status == Status::Idle;
+        let start = self.open && (self.status == Status::Idle || self.unread > 0);
         (
             told.into_iter().map(Effect::Announce).collect(),
             start.then_some(Ask::Start),
@@ -457,11 +497,15 @@ impl Conversation {
 
     /// This tab becomes the leader, from `latest` (what the old leader showed last, or this
     /// tab's own state): as a reload restores a saved conversation, with this tab's window
-    /// open or not. Effects reconnect the session (or start one, if the window is open and
-    /// there was none); an ended chat stays ended.
-    pub fn take_over(latest: Shared, open: bool, now_ms: f64) -> (Conversation, Vec<Effect>) {
+    /// (`mine`'s) open or not. Effects reconnect the session (or start one, if the window is
+    /// open and there was none); an ended chat stays ended.
+    pub fn take_over(
+        latest: Shared,
+        mine: &Conversation,
+        now_ms: f64,
+    ) -> (Conversation, Vec<Effect>) {
         let mut saved = latest.saved;
-        saved.open = open;
+        saved.open = mine.open;
         // A reply cut off mid-stream comes again whole: the answer to a message resent.
         if let Some(id) = latest.streaming {
             saved.messages.retain(|m| m.id != id);
@@ -471,8 +515,13 @@ impl Conversation {
             saved.session = None;
         }
         let (mut c, effects) = Conversation::from_snapshot(saved, now_ms);
-        // The lead form stays as it was (a reload loses it; a hand-over need not).
+        c.platform = mine.platform;
+        c.can_speak = mine.can_speak;
+        // The lead form, the badge and the speaker stay as they were (a reload loses the
+        // form and the badge; a hand-over need not).
         c.follow_lead(latest.lead);
+        c.unread = if c.open { 0 } else { latest.unread };
+        c.speaker = latest.speaker;
         if ended {
             c.status = latest.status;
             return (c, vec![]);
@@ -615,6 +664,14 @@ mod tests {
         }
     }
 
+    /// A tab's own conversation, its window open or not.
+    fn window(open: bool) -> Conversation {
+        Conversation {
+            open,
+            ..Conversation::default()
+        }
+    }
+
     fn texts(c: &Conversation) -> Vec<(&str, Delivery)> {
         c.messages
             .iter()
@@ -675,7 +732,7 @@ mod tests {
         leader.act(Event::VisitorSays("Show contacts".into()), 3.0);
         let latest = seen(&leader, 4.0);
         // The leader tab closes; a follower with its window open takes over.
-        let (mut next, effects) = Conversation::take_over(latest, true, 5.0);
+        let (mut next, effects) = Conversation::take_over(latest, &window(true), 5.0);
         assert_eq!(
             effects,
             [Effect::Connect(handle("s1", "t1"))],
@@ -699,7 +756,7 @@ mod tests {
         let mut leader = connected();
         leader.act(Event::VisitorSays("Show contacts".into()), 3.0);
         leader.act(reply_to("Here are your contacts", 2), 4.0);
-        let (mut next, effects) = Conversation::take_over(seen(&leader, 5.0), false, 6.0);
+        let (mut next, effects) = Conversation::take_over(seen(&leader, 5.0), &window(false), 6.0);
         assert_eq!(effects, [Effect::Connect(handle("s1", "t1"))]);
         assert_eq!(next.act(Event::SocketOpened, 7.0), [], "nothing to resend");
         assert_eq!(texts(&next), texts(&leader));
@@ -716,7 +773,7 @@ mod tests {
         );
         let latest = seen(&leader, 5.0);
         assert_eq!(latest.streaming, Some(3));
-        let (mut next, _) = Conversation::take_over(latest, true, 6.0);
+        let (mut next, _) = Conversation::take_over(latest, &window(true), 6.0);
         assert_eq!(next.act(Event::SocketOpened, 7.0), [say("advice", 2)]);
         next.act(reply_to("All of it", 2), 8.0);
         let shown: Vec<_> = next.messages.iter().map(|m| m.text.as_str()).collect();
@@ -727,14 +784,14 @@ mod tests {
     fn an_ended_chat_stays_ended_after_a_hand_over() {
         let mut leader = connected();
         leader.act(Event::End, 3.0);
-        let (next, effects) = Conversation::take_over(seen(&leader, 4.0), true, 5.0);
+        let (next, effects) = Conversation::take_over(seen(&leader, 4.0), &window(true), 5.0);
         assert_eq!(effects, []);
         assert!(matches!(next.status, Status::Ended { .. }));
         // Without a leader yet, a tab alone takes over from its own state: a fresh one
         // opened starts a session.
         let mut alone = Conversation::default();
         alone.follower_event(Event::Open, 1.0);
-        let (_, effects) = Conversation::take_over(alone.shared(1.0), alone.open, 2.0);
+        let (_, effects) = Conversation::take_over(alone.shared(1.0), &alone, 2.0);
         assert_eq!(effects, [Effect::CreateSession]);
     }
 
@@ -765,6 +822,53 @@ mod tests {
         let (told, ask) = follower.follower_event(Event::LeadSubmitted(lead.clone()), 6.0);
         assert_eq!(told, [Effect::Announce(HostEvent::Lead(lead.clone()))]);
         assert_eq!(ask, Some(Ask::Lead(lead)));
+    }
+
+    #[test]
+    fn the_badge_counts_what_no_open_window_showed() {
+        let mut leader = connected();
+        leader.act(Event::Close, 3.0);
+        leader.act(unnamed("One"), 4.0);
+        let (mut closed, mut open) = (window(false), window(false));
+        open.follower_event(Event::Open, 4.5);
+        assert_eq!(closed.follow(seen(&leader, 5.0)).1, None);
+        assert_eq!(
+            closed.unread, 1,
+            "a tab with its window closed shows the badge"
+        );
+        let (_, ask) = open.follow(seen(&leader, 5.0));
+        assert_eq!(ask, Some(Ask::Start), "an open window has shown it: seen");
+        leader.act(ask.and_then(Ask::into_event).unwrap(), 6.0);
+        assert_eq!(leader.unread, 0);
+        closed.follow(seen(&leader, 7.0));
+        assert_eq!(closed.unread, 0, "seen in one tab, seen in all");
+        // Opening a follower's window with replies waiting tells the leader too.
+        leader.act(unnamed("Two"), 8.0);
+        closed.follow(seen(&leader, 9.0));
+        let (_, ask) = closed.follower_event(Event::Open, 10.0);
+        assert_eq!((closed.unread, ask), (0, Some(Ask::Start)));
+        // A new leader keeps the count its window has not shown.
+        let (next, _) = Conversation::take_over(seen(&leader, 11.0), &window(false), 12.0);
+        assert_eq!(next.unread, 1);
+    }
+
+    #[test]
+    fn the_speaker_follows_and_the_new_leader_keeps_it() {
+        let mut leader = connected();
+        let mut follower = window(true);
+        follower.can_speak = true;
+        follower.follow(seen(&leader, 3.0));
+        let (told, ask) = follower.follower_event(Event::Speaker(true), 4.0);
+        assert_eq!((told, ask.clone()), (vec![], Some(Ask::Speaker(true))));
+        assert!(follower.speaker, "the toggle shows at once");
+        leader.act(ask.and_then(Ask::into_event).unwrap(), 5.0);
+        assert!(leader
+            .act(unnamed("Hello"), 6.0)
+            .contains(&Effect::Speak("Hello".into())));
+        let (told, ask) = follower.follower_event(Event::Speaker(false), 7.0);
+        assert_eq!((told, ask), (vec![Effect::Hush], Some(Ask::Speaker(false))));
+        let (next, _) = Conversation::take_over(seen(&leader, 8.0), &follower, 9.0);
+        assert!(next.speaker && next.can_speak, "as the old leader had it");
     }
 
     #[test]
@@ -825,6 +929,8 @@ mod tests {
             Ask::StartNew,
             Ask::Stop,
             Ask::Shown(true),
+            Ask::Speaker(false),
+            Ask::Speaker(true),
             Ask::Activity(PageEvent {
                 event: "click".into(),
                 selector: Some("#x".into()),
@@ -845,7 +951,8 @@ mod tests {
             }
             .to_wire()],
         );
-        for note in [run, Note::Cancel, Note::Gone(5)] {
+        let speak = Note::Speak(3, "Here you are".into());
+        for note in [run, Note::Cancel, Note::Gone(5), speak, Note::Hush] {
             assert_eq!(Note::read(&note.words()), Some(note));
         }
         let mut leader = connected();

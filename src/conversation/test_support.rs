@@ -36,6 +36,7 @@ pub(crate) fn session() -> Started {
             speech: Some("Hi".into()),
             suggestions: vec!["Show me the dashboard".into()],
         }),
+        resumed: false,
     }
 }
 

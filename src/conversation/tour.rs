@@ -48,7 +48,7 @@ impl Conversation {
         selector: Option<String>,
         error: String,
     ) -> Vec<Effect> {
-        self.notify(texts::demo_step_failed(&error));
+        self.notify(texts::fill(texts::T::DemoStepFailed, &[("error", &error)]));
         let warn = Effect::Warn(format!(
             "Docent: page command `{}` failed: {error}",
             action.as_deref().unwrap_or("?")

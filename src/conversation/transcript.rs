@@ -60,7 +60,7 @@ pub struct Message {
 pub fn check_visitor_text(text: &str, max_chars: usize) -> Result<String, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(texts::EMPTY_MESSAGE.into());
+        return Err(texts::get(texts::T::EmptyMessage));
     }
     let count = trimmed.chars().count();
     if count > max_chars {
@@ -73,6 +73,15 @@ impl Conversation {
     /// Whether an agent message is still streaming in (not worth saving until it ends).
     pub fn is_streaming(&self) -> bool {
         self.streaming.is_some()
+    }
+
+    /// The newest agent message that is no longer streaming in: what a screen reader is told
+    /// once, whole, rather than token by token while it grows.
+    pub fn last_finished_agent_message(&self) -> Option<&Message> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.author == Author::Agent && Some(m.id) != self.streaming)
     }
 
     pub(super) fn message_mut(&mut self, id: u64) -> Option<&mut Message> {
@@ -115,7 +124,7 @@ impl Conversation {
             }
         };
         if matches!(self.status, Status::Ended { .. }) {
-            self.notify(texts::SEND_AFTER_END.into());
+            self.notify(texts::get(texts::T::SendAfterEnd));
             return vec![];
         }
         self.notice = None;
@@ -163,8 +172,19 @@ impl Conversation {
         };
         message.products = reply.products;
         message.speech = reply.speech;
+        // What a voice would say, where the platform gives it (live-demo's `speech`).
+        let spoken = message
+            .speech
+            .clone()
+            .unwrap_or_else(|| crate::markdown::plain(&message.text));
         self.suggestions = reply.suggestions;
         let mut effects = Vec::new();
+        if self.speaker {
+            effects.push(Effect::Speak(spoken));
+        }
+        if !self.open {
+            self.unread += 1;
+        }
         let mut runnable = Vec::new();
         for command in reply.commands {
             match command {
@@ -187,6 +207,52 @@ impl Conversation {
 mod tests {
     use super::*;
     use crate::conversation::test_support::*;
+
+    #[test]
+    fn replies_while_closed_are_counted_until_the_window_opens() {
+        let mut c = connected();
+        c.act(Event::Close, 3.0);
+        c.act(unnamed("one"), 4.0);
+        c.act(delta("two, stream"), 5.0);
+        assert_eq!(c.unread, 1, "a reply still streaming is not yet a reply");
+        c.act(unnamed("two, streamed"), 6.0);
+        assert_eq!(c.unread, 2);
+        c.act(Event::Open, 7.0);
+        assert_eq!(c.unread, 0);
+        c.act(unnamed("three"), 8.0);
+        assert_eq!(c.unread, 0, "seen as it came");
+    }
+
+    #[test]
+    fn with_the_speaker_on_each_reply_is_read_aloud_in_its_spoken_words() {
+        let mut c = connected();
+        assert!(!c.speaker, "off until the visitor turns it on");
+        let reply = |text: &str, speech: Option<&str>| {
+            Event::Agent(AgentEvent::Message(AgentMessage {
+                text: text.into(),
+                speech: speech.map(Into::into),
+                ..AgentMessage::default()
+            }))
+        };
+        assert!(!c
+            .act(reply("quiet", None), 3.0)
+            .iter()
+            .any(|e| matches!(e, Effect::Speak(_))));
+        c.act(Event::Speaker(true), 4.0);
+        let effects = c.act(
+            reply("Here's the **dashboard**", Some("Here is the dashboard")),
+            5.0,
+        );
+        assert!(effects.contains(&Effect::Speak("Here is the dashboard".into())));
+        let effects = c.act(reply("No speech given", None), 6.0);
+        assert!(effects.contains(&Effect::Speak("No speech given".into())));
+        assert_eq!(c.act(Event::Speaker(false), 7.0), [Effect::Hush]);
+        c.act(Event::Speaker(true), 8.0);
+        assert!(
+            c.act(Event::End, 9.0).contains(&Effect::Hush),
+            "ending the chat stops the voice"
+        );
+    }
 
     #[test]
     fn streamed_text_then_the_complete_reply_is_one_message() {
@@ -215,6 +281,30 @@ mod tests {
         c.act(delta("Next"), 4.0);
         assert_eq!(c.messages.len(), before + 2);
         assert_eq!(c.messages.last().unwrap().text, "Next");
+    }
+
+    #[test]
+    fn a_streamed_message_is_finished_only_when_the_complete_reply_ends_it() {
+        let mut c = connected();
+        let finished = |c: &Conversation| c.last_finished_agent_message().map(|m| m.id);
+        let greeting = finished(&c);
+        c.act(delta("Here's "), 3.0);
+        c.act(delta("the dash"), 3.1);
+        assert_eq!(finished(&c), greeting, "a growing message is not finished");
+        c.act(Event::VisitorSays("and?".into()), 3.2);
+        assert_eq!(
+            finished(&c),
+            greeting,
+            "nor is it once the visitor wrote below it"
+        );
+        let complete = Event::Agent(AgentEvent::Message(AgentMessage {
+            text: "Here's the dashboard!".into(),
+            ..AgentMessage::default()
+        }));
+        c.act(complete, 3.3);
+        let reply = c.last_finished_agent_message().unwrap();
+        assert_eq!(reply.text, "Here's the dashboard!");
+        assert_ne!(Some(reply.id), greeting);
     }
 
     #[test]

@@ -1,4 +1,5 @@
 use crate::conversation::check_visitor_text;
+use crate::texts;
 use leptos::prelude::*;
 
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line; empty or oversized
@@ -39,7 +40,7 @@ pub fn Composer(
     };
     let near_limit = move || {
         let count = text.with(|t| t.chars().count());
-        (count > max * 9 / 10).then(|| format!("{count} / {max}"))
+        (count > max * 9 / 10).then(|| format!("{} / {}", texts::number(count), texts::number(max)))
     };
     view! {
         <form class="docent-composer" data-testid="docent-composer"
@@ -48,8 +49,8 @@ pub fn Composer(
                 class="docent-composer__input"
                 data-testid="docent-input"
                 rows="1"
-                placeholder="Type your message…"
-                aria-label="Message"
+                placeholder=texts::get(texts::T::TypeAMessage)
+                aria-label=texts::get(texts::T::Message)
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 disabled=disabled
                 prop:value=move || text.get()
@@ -66,8 +67,8 @@ pub fn Composer(
                 }
             ></textarea>
             <button type="submit" class="docent-composer__send" data-testid="docent-send"
-                disabled=disabled aria-label="Send message">
-                "Send"
+                disabled=disabled aria-label=texts::get(texts::T::SendMessage)>
+                {texts::get(texts::T::Send)}
             </button>
             <div class="docent-composer__hint" role="alert" hidden=move || problem.with(Option::is_none)>
                 {move || problem.get()}

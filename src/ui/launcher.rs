@@ -1,3 +1,4 @@
+use crate::texts;
 use leptos::prelude::*;
 
 /// The round button that opens and closes the chat window.
@@ -6,6 +7,9 @@ pub fn Launcher(
     /// Whether the chat window is open.
     #[prop(into)]
     open: Signal<bool>,
+    /// Replies that came while the window was closed: a badge, and in the launcher's name.
+    #[prop(into)]
+    unread: Signal<usize>,
     /// Called when the visitor clicks the launcher.
     #[prop(into)]
     on_toggle: Callback<()>,
@@ -16,7 +20,11 @@ pub fn Launcher(
             class="docent-launcher"
             data-testid="docent-launcher"
             aria-expanded=move || open.get().to_string()
-            aria-label=move || if open.get() { "Close chat" } else { "Open chat" }
+            aria-label=move || match (open.get(), unread.get()) {
+                (true, _) => texts::get(texts::T::CloseChat),
+                (false, 0) => texts::get(texts::T::OpenChat),
+                (false, n) => texts::fill(texts::T::OpenChatUnread, &[("count", &texts::number(n))]),
+            }
             on:click=move |_| on_toggle.run(())
         >
             // Drawn, not an emoji: emoji fonts are missing on many systems.
@@ -28,6 +36,8 @@ pub fn Launcher(
                     "M4 5h16v11H9l-5 4z"
                 }/>
             </svg>
+            <span class="docent-launcher__badge" data-testid="docent-unread" aria-hidden="true"
+                hidden=move || open.get() || unread.get() == 0>{move || texts::number(unread.get())}</span>
         </button>
     }
 }

@@ -73,7 +73,10 @@ fn LeadFields(form: LeadForm, on_submit: Callback<Vec<(String, String)>>) -> imp
             on_submit.run(pairs);
         }
     };
-    let button = form.cta_text.clone().unwrap_or_else(|| "Send".into());
+    let button = form
+        .cta_text
+        .clone()
+        .unwrap_or_else(|| crate::texts::get(crate::texts::T::LeadSend));
     let inputs = form
         .fields
         .iter()
@@ -122,7 +125,10 @@ fn SubmittedLead(form: LeadForm) -> impl IntoView {
         // Only web links: an agent must not be able to put a `javascript:` URL in a link.
         let safe = url.starts_with("https://") || url.starts_with("http://");
         safe.then(|| {
-            let label = form.cta_text.clone().unwrap_or_else(|| "Continue".into());
+            let label = form
+                .cta_text
+                .clone()
+                .unwrap_or_else(|| crate::texts::get(crate::texts::T::LeadContinue));
             view! {
                 <a class="docent-lead__cta" href=url target="_blank" rel="noopener noreferrer">
                     {label} " ↗"

@@ -1,5 +1,6 @@
 use super::transcript::{Row, Transcript};
 use crate::conversation::{Author, Delivery};
+use crate::texts;
 use docent_protocol::Product;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -58,8 +59,10 @@ pub fn MessageList(
         }
     });
     view! {
+        // No live region: it would read every streamed token; the widget's announcer reads
+        // each finished message once. Focusable, so the keyboard can scroll it.
         <div class="docent-messages" data-testid="docent-messages" node_ref=list on:scroll=on_scroll
-            role="log" aria-live="polite" aria-relevant="additions">
+            role="group" aria-label=texts::get(texts::T::Messages) tabindex="0">
             // Keyed by id alone: a row lives as long as its message, and its text and
             // delivery change in place.
             <For
@@ -67,12 +70,13 @@ pub fn MessageList(
                 key=|row| row.id
                 children=move |row| view! { <MessageRow row=row on_retry=on_retry/> }
             />
-            <div class="docent-activity" data-testid="docent-activity" role="status"
+            <div class="docent-activity" data-testid="docent-activity" role="status" aria-label=texts::get(texts::T::Activity)
                 hidden=move || activity.with(Option::is_none)>
                 {move || activity.get()}
             </div>
             <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
-                role="status" aria-label=move || format!("{} is typing", agent_name.get())>
+                role="status">
+                <span class="docent-sr">{move || texts::fill(texts::T::IsTyping, &[("name", &agent_name.get())])}</span>
                 <span class="docent-typing__dot"></span>
                 <span class="docent-typing__dot"></span>
                 <span class="docent-typing__dot"></span>
@@ -81,7 +85,8 @@ pub fn MessageList(
     }
 }
 
-/// One message. Text is always a text node: nothing an agent sends can become markup.
+/// One message. A visitor's text is a text node; an agent's is markdown built as DOM nodes
+/// (`rich_text`): nothing either sends is ever parsed as HTML.
 #[component]
 fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     let author = match row.author {
@@ -109,20 +114,20 @@ fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
     };
     let id = row.id;
     let bubble = NodeRef::<leptos::html::Div>::new();
-    let text = row.text;
+    let content = row.content.node();
     bubble.on_load(move |el| {
-        let _ = el.append_child(&text);
+        let _ = el.append_child(&content);
     });
     view! {
         <div class=class data-testid="docent-message" data-author=author data-speech=row.speech>
             <div class="docent-message__bubble" node_ref=bubble></div>
             {cards(row.products)}
-            {move || pending().then(|| view! { <div class="docent-message__meta">"Waiting to send…"</div> })}
+            {move || pending().then(|| view! { <div class="docent-message__meta">{texts::get(texts::T::WaitingToSend)}</div> })}
             {move || failed().then(|| view! {
                 <div class="docent-message__meta docent-message__meta--failed">
-                    {if unsure() { "May not have been delivered. " } else { "Not delivered. " }}
+                    {texts::get(if unsure() { texts::T::MayNotHaveArrived } else { texts::T::NotDeliveredShort })} " "
                     <button type="button" class="docent-message__retry" on:click=move |_| on_retry.run(id)>
-                        {if unsure() { "Send again" } else { "Retry" }}
+                        {texts::get(if unsure() { texts::T::SendAgain } else { texts::T::Retry })}
                     </button>
                 </div>
             })}
@@ -152,14 +157,16 @@ fn ProductCards(products: Vec<Product>) -> impl IntoView {
             let title = p.title.clone().unwrap_or_default();
             let variants = (!p.variants.is_empty()).then(|| {
                 let names: Vec<String> = p.variants.iter().filter_map(|v| v.title.clone()).collect();
-                view! { <p class="docent-card__variants">{format!("Also: {}", names.join(", "))}</p> }
+                view! { <p class="docent-card__variants">{texts::fill(texts::T::AlsoIn, &[("names", &names.join(", "))])}</p> }
             });
             view! {
-                <li class="docent-card" data-testid="docent-card" data-recommended=p.recommended.to_string()>
+                <li class="docent-card" data-testid="docent-card" data-recommended=p.recommended.to_string()
+                    aria-label=title.clone()>
+                    // The title follows in words: the picture adds nothing to read out.
                     {p.image_url.clone().map(|src| view! {
-                        <img class="docent-card__image" src=src alt=title.clone() loading="lazy"/>
+                        <img class="docent-card__image" src=src alt="" loading="lazy"/>
                     })}
-                    {p.recommended.then(|| view! { <span class="docent-card__badge">"Recommended"</span> })}
+                    {p.recommended.then(|| view! { <span class="docent-card__badge">{texts::get(texts::T::Recommended)}</span> })}
                     <p class="docent-card__title">{title.clone()}</p>
                     {p.price.clone().map(|price| view! { <p class="docent-card__price">{price}</p> })}
                     <dl class="docent-card__specs">
@@ -168,13 +175,13 @@ fn ProductCards(products: Vec<Product>) -> impl IntoView {
                     {variants}
                     {p.url.clone().map(|href| view! {
                         <a class="docent-card__link" href=href target="_blank" rel="noopener noreferrer"
-                            aria-label=format!("View {title} (opens in a new tab)")>"View"</a>
+                            aria-label=texts::fill(texts::T::ViewProduct, &[("title", &title)])>{texts::get(texts::T::View)}</a>
                     })}
                 </li>
             }
         })
         .collect_view();
-    view! { <ul class="docent-cards" aria-label="Products" on:focusin=show_focused_card>{cards}</ul> }
+    view! { <ul class="docent-cards" aria-label=texts::get(texts::T::Products) on:focusin=show_focused_card>{cards}</ul> }
 }
 
 /// A card whose link gets the keyboard focus is scrolled fully into the row: browsers leave

@@ -5,6 +5,7 @@ mod composer;
 mod launcher;
 mod lead_form;
 mod message_list;
+mod rich_text;
 mod status_line;
 mod suggestion_chips;
 pub mod transcript;

@@ -1,4 +1,5 @@
 use crate::conversation::{Notice, Status, TourStep};
+use crate::texts::{fill, get, number, T};
 use leptos::prelude::*;
 
 /// One line that says what the connection is doing, and any problem, in plain words, with
@@ -24,20 +25,22 @@ pub fn StatusLine(
 ) -> impl IntoView {
     let text = move || match status.get() {
         Status::Idle | Status::Connected => match tour.get() {
-            Some(step) => Some(format!(
-                "Step {} of {} · {}",
-                step.step, step.total, step.doing
+            Some(step) => Some(fill(
+                T::TourStep,
+                &[
+                    ("step", &number(step.step)),
+                    ("total", &number(step.total)),
+                    ("doing", &step.doing),
+                ],
             )),
             None => notice.get().map(|n| n.text),
         },
-        Status::Starting => Some("Starting the chat…".to_string()),
-        Status::Connecting => Some("Connecting…".to_string()),
-        Status::Offline => {
-            Some("You're offline — messages will be sent when you're back.".to_string())
-        }
-        Status::Reconnecting { in_ms } => Some(format!(
-            "Connection lost. Reconnecting in {} s…",
-            in_ms.div_ceil(1000)
+        Status::Starting => Some(get(T::Starting)),
+        Status::Connecting => Some(get(T::Connecting)),
+        Status::Offline => Some(get(T::Offline)),
+        Status::Reconnecting { in_ms } => Some(fill(
+            T::ReconnectingIn,
+            &[("seconds", &number(in_ms.div_ceil(1000) as usize))],
         )),
         Status::Failed { reason } | Status::Ended { reason } => Some(reason),
     };
@@ -51,10 +54,10 @@ pub fn StatusLine(
         _ => "docent-status",
     };
     let action = move || match status.get() {
-        Status::Reconnecting { .. } => Some(("Retry now", on_retry)),
-        Status::Failed { .. } => Some(("Try again", on_retry)),
-        Status::Ended { .. } => Some(("Start a new chat", on_start_new)),
-        _ if tour.with(Option::is_some) => Some(("Stop", on_stop)),
+        Status::Reconnecting { .. } => Some((get(T::RetryNow), on_retry)),
+        Status::Failed { .. } => Some((get(T::TryAgain), on_retry)),
+        Status::Ended { .. } => Some((get(T::StartNewChat), on_start_new)),
+        _ if tour.with(Option::is_some) => Some((get(T::Stop), on_stop)),
         _ => None,
     };
     view! {

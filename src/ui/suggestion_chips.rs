@@ -1,3 +1,4 @@
+use crate::texts;
 use leptos::prelude::*;
 
 /// Replies the visitor can send with one click.
@@ -11,7 +12,7 @@ pub fn SuggestionChips(
     on_pick: Callback<String>,
 ) -> impl IntoView {
     view! {
-        <div class="docent-chips" data-testid="docent-chips" role="group" aria-label="Suggested replies"
+        <div class="docent-chips" data-testid="docent-chips" role="group" aria-label=texts::get(texts::T::SuggestedReplies)
             hidden=move || suggestions.with(Vec::is_empty)>
             <For
                 each=move || suggestions.get().into_iter().enumerate()

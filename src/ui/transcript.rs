@@ -1,15 +1,21 @@
 //! The transcript as the message list shows it: one row per message, each with its own
-//! text node and delivery signal, kept in step with the conversation by [`Transcript::sync`]
-//! after every event. A streamed update appends only its new text to that row's text node;
+//! content (a visitor's text node, or an agent's markdown: [`super::rich_text`]) and delivery
+//! signal, kept in step with the conversation by [`Transcript::sync`] after every event. A
+//! streamed update appends only its new text to that row (an agent's is parsed from where
+//! the last piece left it, and only its still-open end is redrawn);
 //! a delivery change sets that row's signal; only a new message (or a new conversation)
 //! touches the list itself. Nothing clones the transcript and no row is remounted for new
 //! text, so an update costs the same in the first message as in the two-thousandth.
 //!
 //! What to do is planned by [`plan`] (pure, tested natively); [`Transcript`] applies it.
 
+use super::rich_text::RichText;
 use crate::conversation::{Author, Delivery, Message};
 use docent_protocol::Product;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// What a row shows of its message: enough to tell what changed, without a copy of the text.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,8 +87,8 @@ pub struct Row {
     pub id: u64,
     pub author: Author,
     pub speech: Option<String>,
-    /// The bubble's text: the row's component puts this node in the DOM; updates write it.
-    pub text: web_sys::Text,
+    /// The bubble's content: the row's component puts its node in the DOM; updates write it.
+    pub content: Content,
     pub delivery: RwSignal<Delivery>,
     /// Product cards under the message (set with it, or when a stream ends with them).
     pub products: RwSignal<Vec<Product>>,
@@ -94,9 +100,49 @@ impl Row {
             id: message.id,
             author: message.author,
             speech: message.speech.clone(),
-            text: document().create_text_node(&message.text),
+            content: match message.author {
+                Author::Agent => Content::Rich(SendWrapper::new(Rc::new(RefCell::new(
+                    RichText::new(&message.text),
+                )))),
+                Author::Visitor => Content::Plain(document().create_text_node(&message.text)),
+            },
             delivery: RwSignal::new(message.delivery),
             products: RwSignal::new(message.products.clone()),
+        }
+    }
+}
+
+/// What a bubble shows: a visitor's words as they were typed, an agent's as markdown.
+#[derive(Clone)]
+pub enum Content {
+    Plain(web_sys::Text),
+    /// (Rows live in signals, which want `Send`; the widget has one thread.)
+    Rich(SendWrapper<Rc<RefCell<RichText>>>),
+}
+
+impl Content {
+    /// The node to put in the bubble.
+    pub fn node(&self) -> web_sys::Node {
+        match self {
+            Content::Plain(text) => text.clone().into(),
+            Content::Rich(rich) => rich.borrow().node().clone(),
+        }
+    }
+
+    /// `text` grew from byte `from` on.
+    fn append(&self, text: &str, from: usize) {
+        match self {
+            Content::Plain(node) => {
+                let _ = node.append_data(&text[from..]);
+            }
+            Content::Rich(rich) => rich.borrow_mut().grow(text),
+        }
+    }
+
+    fn replace(&self, text: &str) {
+        match self {
+            Content::Plain(node) => node.set_data(text),
+            Content::Rich(rich) => rich.borrow_mut().replace(text),
         }
     }
 }
@@ -176,13 +222,11 @@ impl Transcript {
                     continue;
                 }
                 RowChange::Append { row, from } => {
-                    self.write(row, |text| {
-                        let _ = text.append_data(&messages[row].text[from..]);
-                    });
+                    self.write(row, |content| content.append(&messages[row].text, from));
                     row
                 }
                 RowChange::Rewrite(row) => {
-                    self.write(row, |text| text.set_data(&messages[row].text));
+                    self.write(row, |content| content.replace(&messages[row].text));
                     let products = self.rows.with_untracked(|r| r.get(row).map(|r| r.products));
                     if let Some(products) = products {
                         products.set(messages[row].products.clone());
@@ -202,11 +246,11 @@ impl Transcript {
         }
     }
 
-    /// Writes row `row`'s text node (not through a signal: the node is the state).
-    fn write(&self, row: usize, write: impl FnOnce(&web_sys::Text)) {
+    /// Writes row `row`'s content (not through a signal: the nodes are the state).
+    fn write(&self, row: usize, write: impl FnOnce(&Content)) {
         self.rows.with_untracked(|rows| {
             if let Some(row) = rows.get(row) {
-                write(&row.text);
+                write(&row.content);
             }
         });
     }

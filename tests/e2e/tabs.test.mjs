@@ -210,3 +210,65 @@ test('page commands run in one tab only: the one whose visitor asked', async () 
     server.stop();
   }
 });
+
+test('the unread badge and the speaker follow the conversation; a reply is read aloud in one tab', async () => {
+  const server = await startServer(['--seed-only', '--script', echoScript(), '--reply-delay', '200']);
+  const { context, seen } = await profile();
+  // Each tab's speechSynthesis, watched: what it is asked to say is noted, and not said.
+  await context.addInitScript(() => {
+    window.__spoken = [];
+    speechSynthesis.speak = (utterance) => { window.__spoken.push(utterance.text); };
+  });
+  const speaker = '[data-testid="docent-speaker"]';
+  const badge = '[data-testid="docent-unread"]';
+  const spoken = (page) => page.evaluate(() => window.__spoken);
+  const pressed = (page, on) => page.waitForFunction((on) => document.querySelector('[data-testid="docent-speaker"]')
+    ?.getAttribute('aria-pressed') === String(on), on, { timeout: 10000 });
+  try {
+    const a = await tab(context, server.url); // leads
+    await a.locator(sel.agentMessages).first().waitFor();
+    const b = await tab(context, server.url);
+    await b.locator(sel.agentMessages).first().waitFor();
+
+    await b.click(speaker);
+    await pressed(a, true); // turned on in one tab, on in all
+    await say(b, 'heard in B');
+    await b.waitForFunction(() => window.__spoken.length > 0, null, { timeout: 15000 });
+    await a.waitForTimeout(800);
+    assert.equal((await spoken(b)).length, 1);
+    assert.match((await spoken(b))[0], /heard in B/);
+    assert.deepEqual(await spoken(a), [], 'one voice: the asking tab, not the leader');
+    await say(a, 'heard in A');
+    await a.waitForFunction(() => window.__spoken.length > 0, null, { timeout: 15000 });
+    await b.waitForTimeout(800);
+    assert.match((await spoken(a))[0], /heard in A/);
+    assert.equal((await spoken(b)).length, 1, 'and not the other tab');
+    await a.click(speaker);
+    await pressed(b, false);
+
+    // Both windows closed: a reply counts on every tab's launcher until one window shows it.
+    for (const page of [a, b]) {
+      await page.click(sel.launcher);
+      await page.locator(sel.window).waitFor({ state: 'hidden' });
+    }
+    const response = await fetch(`${server.url}/control/sessions/${seen.sessions[0]}/say`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'While you were away' }),
+    });
+    assert.deepEqual(await response.json(), { sent: true });
+    for (const page of [a, b]) {
+      await page.locator(badge).filter({ hasText: '1' }).waitFor({ timeout: 10000 });
+    }
+    await b.click(sel.launcher);
+    await b.locator(sel.window).waitFor();
+    await a.locator(badge).waitFor({ state: 'hidden', timeout: 10000 }); // seen in one tab, seen
+    assert.equal(await b.locator(badge).isHidden(), true);
+    assert.deepEqual(await spoken(a), [(await spoken(a))[0]], 'nothing read aloud once turned off');
+    assert.equal(seen.sessions.length, 1);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await context.close();
+    server.stop();
+  }
+});

@@ -30,6 +30,9 @@ pub const BUILDS: [(&str, &str); 3] = [
     ("amigo", "docent-app-amigo"),
 ];
 
+/// The languages shipped besides English (`locales/<lang>.json`; the loader's `LOCALES`).
+pub const LOCALES: [&str; 2] = ["de", "he"];
+
 /// The files a visitor may download, by their stable names, each with the platform whose
 /// build it belongs to (`None`: every visitor's).
 pub fn shipped() -> Vec<(String, Option<&'static str>)> {
@@ -67,10 +70,14 @@ pub fn build() -> Result<(), String> {
             files.push((file, bytes));
         }
     }
-    files.push((
-        "docent.css".to_string(),
-        read(&root().join("style/docent.css"))?,
-    ));
+    let css = String::from_utf8(read(&root().join("style/docent.css"))?)
+        .map_err(|_| "style/docent.css is not UTF-8".to_string())?;
+    files.push(("docent.css".to_string(), slim_css(&css).into_bytes()));
+    // Languages besides English: fetched by the loader only for visitors who need one.
+    for lang in LOCALES {
+        let words = read(&root().join(format!("locales/{lang}.json")))?;
+        files.push((format!("docent-{lang}.json"), words));
+    }
     let hashed: Vec<(String, String)> = files
         .iter()
         .map(|(name, bytes)| (name.clone(), hashed_name(name, bytes)))
@@ -237,6 +244,25 @@ fn integrity(bytes: &[u8]) -> String {
     )
 }
 
+/// The stylesheet without its comments and indentation: every visitor downloads it (about
+/// 1 KB of brotli was comments). CSS comments do not nest, and none of ours is in a string.
+fn slim_css(css: &str) -> String {
+    let mut kept = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        kept.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        rest = after.find("*/").map_or("", |end| &after[end + 2..]);
+    }
+    kept.push_str(rest);
+    let lines: Vec<&str> = kept
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n") + "\n"
+}
+
 /// The loader without its comments and indentation: every page load downloads it before
 /// anything else. Only whole-line comments are taken out (the loader is written so that no
 /// code line starts with `//`, `/*` or `*`), so no code can be cut.
@@ -299,6 +325,16 @@ mod tests {
         );
         let missing = [("docent-app_bg.wasm".to_string(), "x".to_string())];
         assert!(point_loader_at(loader, &missing).is_err());
+    }
+
+    #[test]
+    fn the_stylesheet_loses_its_comments_and_indentation_only() {
+        let css =
+            "/* Theme.\n * More. */\n:where(:root) {\n  --a: 1px; /* why */\n}\n\n.b { c: d }\n";
+        assert_eq!(
+            slim_css(css),
+            ":where(:root) {\n--a: 1px;\n}\n.b { c: d }\n"
+        );
     }
 
     #[test]

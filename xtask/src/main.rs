@@ -5,7 +5,8 @@
 //! - `cargo xtask test`
 //! - `cargo xtask dist` (the deployable folder: loader, wasm, glue, stylesheet, hashes)
 //! - `cargo xtask size` (build it and print what a visitor downloads)
-//! - `cargo xtask bench` (loading strategies measured in Chromium, printed as a table)
+//! - `cargo xtask bench [--quick]` (loading strategies, then Docent side by side with its
+//!   peers, measured in Chromium, printed as tables)
 
 mod dist;
 mod setup;
@@ -30,15 +31,19 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|size|bench> [options]
   dist   write dist/: the loader docent.js, the wasm and its glue, the stylesheet,
          content-hashed copies and manifest.json, ready for a CDN
   size   build dist/ and print what a visitor downloads
-  bench  how each loading strategy (data-load) affects a host page, with and without
-         network throttling, in headless Chromium";
+  bench  in headless Chromium: how each loading strategy (data-load) affects a host page,
+         with and without network throttling; then Docent side by side with nlux-core and
+         deep-chat (bytes, time to a usable composer at 1x and 4x CPU, blocking time,
+         memory) and Docent's turn latency, streaming and long-conversation costs; writes
+         target/bench/side-by-side.json
+         --quick           fewer runs (a few minutes)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("smoke") => setup::tools(true).and_then(|()| smoke::run()),
         Some("dist") => setup::tools(false).and_then(|()| dist::build()),
         Some("size") => setup::tools(false)
@@ -271,13 +276,37 @@ fn browser_env(command: &mut Command) -> &mut Command {
         .env("DOCENT_CHROMIUM", setup::chromium())
 }
 
-fn bench() -> Result<(), String> {
+fn bench(args: &[String]) -> Result<(), String> {
+    let quick = match args {
+        [] => false,
+        [flag] if flag == "--quick" => true,
+        _ => {
+            return Err(format!(
+                "bench takes only --quick, not `{}`",
+                args.join(" ")
+            ))
+        }
+    };
     setup::tools(true)?;
     release_build()?;
     build_server()?;
+    let mut load = command("node");
+    load.arg("tests/bench/load.mjs");
+    if quick {
+        load.env("DOCENT_BENCH_RUNS", "2");
+    }
     run(
         "loading strategies (tests/bench/load.mjs)",
-        browser_env(command("node").arg("tests/bench/load.mjs")),
+        browser_env(&mut load),
+    )?;
+    let mut side = command("node");
+    side.arg("tests/bench/side-by-side.mjs");
+    if quick {
+        side.arg("--quick");
+    }
+    run(
+        "Docent side by side with nlux-core and deep-chat (tests/bench/side-by-side.mjs)",
+        browser_env(&mut side),
     )
 }
 

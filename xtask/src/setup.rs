@@ -83,7 +83,8 @@ pub fn tools(browser: bool) -> Result<(), String> {
     let npm_ready = output("wasm-opt", &["--version"]).contains(WASM_OPT)
         && root()
             .join("node_modules/playwright-core/package.json")
-            .is_file();
+            .is_file()
+        && npm_installed_after_lockfile();
     if !npm_ready {
         if !which("npm") {
             return Err(
@@ -147,4 +148,21 @@ pub fn serve_config(web_port: u16, backend: &str) -> Result<PathBuf, String> {
     let path = root().join(".trunk-serve.toml");
     std::fs::write(&path, config).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// Whether `node_modules` was installed after `package-lock.json` last changed (a pull that
+/// adds a package, say axe-core, makes the lockfile newer than npm's record of the install).
+fn npm_installed_after_lockfile() -> bool {
+    let changed = |path: &str| {
+        std::fs::metadata(root().join(path))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    match (
+        changed("package-lock.json"),
+        changed("node_modules/.package-lock.json"),
+    ) {
+        (Some(lockfile), Some(installed)) => installed >= lockfile,
+        _ => false,
+    }
 }

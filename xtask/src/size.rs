@@ -30,8 +30,13 @@ pub const LAZY_FILE: &str = "executor.js";
 /// ends in its complete reply (185,448 B measured). 180 KiB for each platform's build since
 /// the dialect seam: no float parser or Unicode case tables (-13 KB), one build per platform,
 /// product cards (in the AUI build only) and tool activity (178,346 B for live-demo, 181,281
-/// for AUI, 171,847 for Amigo measured).
-pub const BUDGET_BROTLI_BYTES: usize = 180 * 1024;
+/// for AUI, 171,847 for Amigo measured). Markdown in agent messages (+4.1 to 4.6 KB) was
+/// paid for by dropping core's float printing (-6.3 to 6.6 KB): 176,386 / 179,077 / 169,675
+/// before accessibility; 180,621 / 188,917 / 174,358 after merging it (AUI over, as on main).
+/// 192 KiB since languages (every text from one table, `Intl` counts) and voice (speech
+/// synthesis, the unread badge) landed on top: 187,190 / 195,266 / 180,873 measured. Raised,
+/// not paid for: where those 6.5 KB go is the first question of the size work (issue 16).
+pub const BUDGET_BROTLI_BYTES: usize = 192 * 1024;
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
 /// the same bytes under other names).
@@ -110,7 +115,9 @@ pub fn print(assets: &[Asset]) {
 }
 
 /// The loader is fetched before anything else on every page of the site: it stays tiny.
-pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024;
+/// 3.25 KiB: 3 KiB until it chose the visitor's language and fetched its table (+~290 B),
+/// which it must, to fetch the table beside the wasm rather than after it.
+pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024 + 256;
 
 pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
     let loader = assets

@@ -356,6 +356,8 @@ fn started(session: SessionHandle) -> Started {
         session,
         agent_name: None,
         greeting: None,
+        // The thread is the entity's and the service's: a new connection continues it.
+        resumed: true,
     }
 }
 
@@ -405,6 +407,7 @@ mod tests {
                 session,
                 agent_name: None,
                 greeting: None,
+                ..
             }) => session,
             other => panic!("expected ready, got {other:?}"),
         }

@@ -19,6 +19,13 @@
 //! unknown), 403 (`ORIGIN_NOT_ALLOWED`), 429, 502/503/504 (AUI failed or is unreachable);
 //! the relay never copies AUI's words verbatim into them, since they could carry the key.
 //!
+//! **Renew a token.** The same call with `{"product_id", "renew": "<expired token>"}`: a
+//! token this relay signed for this origin, expired less than [`RENEWAL_GRACE_SECS`] ago,
+//! gets a new token for *its* task (`"renewed": true`, no welcome), and AUI is not called:
+//! the task, and the agent's memory of the conversation, go on (seed 000: keep the task_id).
+//! A token past the grace, not this relay's, or from another origin gets a new task instead,
+//! as if `renew` were not there (`"renewed"` absent).
+//!
 //! **Stream.** A WebSocket to `/relay/aui/session?task_id=…&token=…` ([`socket_path`]): a
 //! browser cannot set headers on a socket, so the token rides in the query. The relay checks
 //! the token (signature, expiry, task, origin), opens AUI's
@@ -61,6 +68,9 @@ pub const TASKS_PATH: &str = "/relay/aui/tasks";
 pub const SOCKET_PATH: &str = "/relay/aui/session";
 /// `POST` here (on the relay) sends a message without the socket.
 pub const MESSAGE_PATH: &str = "/relay/aui/message";
+/// How long after it expired a relay token may still be renewed for its task: a visitor
+/// who comes back within a week continues the same conversation.
+pub const RENEWAL_GRACE_SECS: u64 = 7 * 24 * 3600;
 /// The host-page option naming the visitor for AUI (`data-user-id`).
 pub const USER_ID_OPTION: &str = "user-id";
 
@@ -91,6 +101,9 @@ pub struct RelayTaskRequest {
     pub product_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A token of this relay's that expired: a new token for its task, no new task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew: Option<String>,
 }
 
 /// The relay's answer to `POST /relay/aui/tasks`.
@@ -106,6 +119,9 @@ pub struct RelayTask {
     pub welcome_message: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub followup_suggestions: Vec<String>,
+    /// The token renews one for a task that already existed (see [`RelayTaskRequest::renew`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renewed: bool,
 }
 
 /// The relay's error body: `{"error": {"code", "message"}}`.
@@ -205,12 +221,29 @@ impl ClientDialect for Aui {
                 .map(str::trim)
                 .filter(|id| !id.is_empty())
                 .map(str::to_string),
+            renew: None,
         };
         Start::Call(HttpCall {
             path: TASKS_PATH.into(),
             bearer: settings.key.clone(),
             body: serde_json::to_string(&body).ok(),
         })
+    }
+
+    /// The relay gives an expired token's task a new token (seed 000: keep the task_id),
+    /// so the agent keeps the conversation.
+    fn renew(&self, settings: &Settings, expired: &SessionHandle) -> Start {
+        let (Start::Call(mut call), Some(handle)) = (self.start(settings), Handle::read(expired))
+        else {
+            return self.start(settings);
+        };
+        let body = RelayTaskRequest {
+            product_id: settings.product_id.clone(),
+            user_id: None,
+            renew: Some(handle.token),
+        };
+        call.body = serde_json::to_string(&body).ok();
+        Start::Call(call)
     }
 
     fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure> {
@@ -229,6 +262,7 @@ impl ClientDialect for Aui {
             });
         }
         let task: RelayTask = serde_json::from_str(body).map_err(|_| StartFailure::Unreadable)?;
+        let resumed = task.renewed;
         if task.task_id.is_empty() || task.token.is_empty() {
             return Err(StartFailure::Unreadable);
         }
@@ -250,6 +284,7 @@ impl ClientDialect for Aui {
             ),
             agent_name: None,
             greeting,
+            resumed,
         })
     }
 

@@ -416,9 +416,11 @@ fn started(aui: &Aui) -> SessionHandle {
         expires_in: Some(900),
         welcome_message: Some("Hi! Looking for an appliance?".into()),
         followup_suggestions: vec!["Microwaves".into()],
+        renewed: false,
     })
     .unwrap();
     let started = aui.started(200, &body).unwrap();
+    assert!(!started.resumed);
     let greeting = started.greeting.unwrap();
     assert_eq!(greeting.text, "Hi! Looking for an appliance?");
     assert_eq!(greeting.suggestions, ["Microwaves"]);
@@ -661,5 +663,31 @@ fn the_context_carries_the_page_and_the_leads_details() {
     assert_eq!(
         aui.context("https://shop.example/p", &[]),
         Some(json!({"url": "https://shop.example/p"}))
+    );
+}
+
+#[test]
+fn an_expired_token_is_renewed_for_the_same_task() {
+    let aui = Aui::new();
+    let expired = started(&aui);
+    let Start::Call(call) = aui.renew(&settings("pk_test"), &expired) else {
+        panic!("renewing is a call to the relay");
+    };
+    assert_eq!(call.path, client::TASKS_PATH);
+    assert_eq!(call.bearer, "pk_test");
+    let body: serde_json::Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body, json!({"product_id": "microwaves", "renew": "tok.en"}));
+    let answer = r#"{"task_id": "68e78d0dc5a4b19a030d03d6", "token": "new.tok", "renewed": true}"#;
+    let renewed = aui.started(200, answer).unwrap();
+    assert!(renewed.resumed, "the agent keeps the conversation");
+    assert_eq!(renewed.greeting, None);
+    assert_eq!(
+        aui.socket(&renewed.session).unwrap().path,
+        client::socket_path("68e78d0dc5a4b19a030d03d6", "new.tok")
+    );
+    // Without a handle of its own, it starts as new.
+    assert_eq!(
+        aui.renew(&settings("pk_test"), &SessionHandle("x".into())),
+        aui.start(&settings("pk_test"))
     );
 }

@@ -58,6 +58,7 @@ impl ClientDialect for LiveDemo {
             ),
             agent_name: Some(session.agent.name).filter(|n| !n.is_empty()),
             greeting: Some(session.greeting),
+            resumed: false,
         })
     }
 

@@ -200,6 +200,28 @@ impl Relay {
             })
     }
 
+    /// Checks a token as [`Relay::check`] does, but takes one that expired up to `grace`
+    /// ago: for renewing it, never for access.
+    pub fn check_for_renewal<S: DeserializeOwned>(
+        &self,
+        audience: &str,
+        token: &str,
+        grace: std::time::Duration,
+    ) -> Result<Grant<S>, TokenProblem> {
+        let mut validation = Validation {
+            leeway: grace.as_secs(),
+            ..Validation::default()
+        };
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        decode::<Claims<S>>(token, &self.decoding, &validation)
+            .map(|data| Grant {
+                scope: data.claims.scope,
+                origin: data.claims.org,
+            })
+            .map_err(|_| TokenProblem::Invalid)
+    }
+
     /// Counts a connection while the guard lives; `None` past the limit.
     pub fn admit(&self) -> Option<Admitted> {
         let before = self.connections.fetch_add(1, Ordering::SeqCst);

@@ -49,6 +49,7 @@ use docent_protocol::{Ending, ErrorCode, Outgoing, Reply, ServerDialect, ToolAct
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 pub mod relay;
@@ -226,7 +227,7 @@ async fn connect(
 /// A tool call the script makes.
 #[derive(Debug, Clone, PartialEq)]
 struct ToolCall {
-    name: &'static str,
+    name: String,
     input: Value,
     result: Value,
     ok: bool,
@@ -249,6 +250,20 @@ fn number_in(text: &str) -> Option<String> {
     Some(digits)
 }
 
+/// With `--control`, `echo: X` runs a tool named X and answers X (tests send markup and
+/// attacks as the agent's words and a tool's name).
+fn echo(payload: &str) -> Plan {
+    Plan {
+        tool: Some(ToolCall {
+            name: payload.into(),
+            input: json!({}),
+            result: json!({}),
+            ok: true,
+        }),
+        answer: payload.into(),
+    }
+}
+
 fn plan(text: &str) -> Plan {
     let lower = text.to_lowercase();
     let has = |word: &str| lower.contains(word);
@@ -263,7 +278,7 @@ fn plan(text: &str) -> Plan {
         if order_id == "404" {
             return Plan {
                 tool: Some(ToolCall {
-                    name: "lookup_order",
+                    name: "lookup_order".into(),
                     input,
                     result: json!({"error": "order not found"}),
                     ok: false,
@@ -273,7 +288,7 @@ fn plan(text: &str) -> Plan {
         }
         return Plan {
             tool: Some(ToolCall {
-                name: "lookup_order",
+                name: "lookup_order".into(),
                 input,
                 result: json!({"order_id": order_id, "status": "shipped",
                     "carrier": "UPS", "eta": "Thursday"}),
@@ -286,7 +301,7 @@ fn plan(text: &str) -> Plan {
         let day = if has("today") { "today" } else { "tomorrow" };
         return Plan {
             tool: Some(ToolCall {
-                name: "book_calendar_slot",
+                name: "book_calendar_slot".into(),
                 input: json!({"day": day, "duration_minutes": 30, "topic": "demo"}),
                 result: json!({"booking_id": "bk_1001", "day": day, "start": "10:00"}),
                 ok: true,
@@ -381,6 +396,11 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
             Turn::Visitor { text, fate, .. } => (text, fate, false),
             Turn::Reaction(reply) => (reply.text, TurnFate::Answer, true),
         };
+        // `#bench_stream N C` (only with `--control`): C characters in N tokens, no pauses.
+        let bench = (state.config.control && !greeting)
+            .then(|| crate::bench::request(&text))
+            .flatten()
+            .map(|(updates, chars)| crate::bench::pieces(updates, chars));
         let (plan, injected) = if greeting {
             (
                 Plan {
@@ -391,7 +411,21 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
             )
         } else {
             let injected = injected(&text).filter(|(tag, _)| failed.insert(tag));
-            (plan(&text), injected.map(|(_, error)| error))
+            let plan = match text.strip_prefix("echo: ") {
+                Some(payload) if state.config.control => echo(payload),
+                _ => plan(&text),
+            };
+            (plan, injected.map(|(_, error)| error))
+        };
+        let (plan, token_pause) = match &bench {
+            Some(pieces) => (
+                Plan {
+                    tool: None,
+                    answer: pieces.concat(),
+                },
+                Duration::ZERO,
+            ),
+            None => (plan, token_pause),
         };
         if !greeting {
             say(Outgoing::Thinking {
@@ -410,7 +444,7 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
             calls += 1;
             let mut activity = ToolActivity {
                 call_id: format!("call_{calls}"),
-                name: tool.name.into(),
+                name: tool.name.clone(),
                 input: Some(tool.input.clone()),
                 ..ToolActivity::default()
             };
@@ -422,7 +456,10 @@ async fn run_turns(state: AppState, id: String, mut queue: UnboundedReceiver<Tur
             activity.input = None;
             say(Outgoing::Tool(activity));
         }
-        let pieces: Vec<&str> = tokens(&plan.answer).collect();
+        let pieces: Vec<&str> = match &bench {
+            Some(pieces) => pieces.iter().map(String::as_str).collect(),
+            None => tokens(&plan.answer).collect(),
+        };
         if let Some(error) = injected {
             // Interrupted halfway through the answer.
             for piece in &pieces[..pieces.len() / 2] {
@@ -470,7 +507,7 @@ mod tests {
     fn the_script_uses_its_tools() {
         let order = plan("Where is my order 1234?");
         let tool = order.tool.unwrap();
-        assert_eq!((tool.name, tool.ok), ("lookup_order", true));
+        assert_eq!((tool.name.as_str(), tool.ok), ("lookup_order", true));
         assert_eq!(tool.input, json!({"order_id": "1234"}));
         assert!(order.answer.contains("1234"));
         assert!(!plan("where is my order 404").tool.unwrap().ok);

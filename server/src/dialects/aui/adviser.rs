@@ -167,6 +167,26 @@ pub fn moderation(text: &str) -> Option<(&'static str, &'static str)> {
         .map(|(word, category)| (*category, *word))
 }
 
+/// `echo: X` (with `--control`): X as the reply, a suggestion, and every text field of one
+/// product card (its title, price, link, a spec's label and value, a feature).
+pub fn echo(payload: &str) -> Advice {
+    Advice {
+        text: payload.into(),
+        options: vec![ProductOption {
+            is_recommended: true,
+            widget_parameters: vec![
+                parameter("Title", json!(payload), "title"),
+                parameter("Price", json!(payload), "price"),
+                parameter("Link", json!(payload), "url"),
+                parameter(payload, json!(payload), "text"),
+                parameter("Features", json!([payload]), "list"),
+            ],
+        }],
+        followup_suggestions: vec![payload.into()],
+        ..Advice::default()
+    }
+}
+
 /// Answers `text`; `shown` is what the task showed last; `base` prefixes image and page URLs.
 pub fn advise(text: &str, shown: &[&'static str], base: &str) -> Advice {
     let lower = text.to_lowercase();
@@ -502,6 +522,18 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_echo_puts_the_payload_in_the_text_a_suggestion_and_the_card() {
+        let advice = echo("<b>x</b>");
+        assert_eq!(advice.text, "<b>x</b>");
+        assert_eq!(advice.followup_suggestions, ["<b>x</b>"]);
+        let card = &advice.options[0].widget_parameters;
+        assert!(card
+            .iter()
+            .all(|p| p.value.to_string().contains("<b>x</b>")));
+        assert!(card.iter().any(|p| p.title == "<b>x</b>"));
+    }
 
     #[test]
     fn the_seed_question_finds_built_in_microwaves_of_20_liters_or_more() {

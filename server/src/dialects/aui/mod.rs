@@ -45,6 +45,9 @@ pub struct AuiConfig {
     /// base (as seed 000's `https://…/api/ia-controller`; default this server's own
     /// simulator), origins, token lifetime and limits.
     pub relay: RelayConfig,
+    /// The simulator answers `echo: X` with X as its text, a suggestion and the fields of a
+    /// product card (for tests; on with `--control`). Default off.
+    pub echo: bool,
 }
 
 impl Default for AuiConfig {
@@ -54,6 +57,7 @@ impl Default for AuiConfig {
             stream_delay: Duration::from_millis(40),
             public_url: None,
             relay: RelayConfig::default(),
+            echo: false,
         }
     }
 }

@@ -43,7 +43,9 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use docent_protocol::aui::client::{relay_close, relay_codes, RelayTask, RelayTaskRequest};
+use docent_protocol::aui::client::{
+    relay_close, relay_codes, RelayTask, RelayTaskRequest, RENEWAL_GRACE_SECS,
+};
 use docent_protocol::aui::{
     close, codes, upstream_socket_url, Task, API_KEY_HEADER, MESSAGE_PATH, TASKS_PATH,
 };
@@ -138,6 +140,27 @@ pub async fn create_task(
             )
         }
     };
+    if let Some(task_id) = request
+        .renew
+        .as_deref()
+        .and_then(|expired| renewable(&aui, expired, origin.as_deref()))
+    {
+        let answer = RelayTask {
+            token: aui.relay.issue(
+                AUDIENCE,
+                &TaskScope {
+                    tid: task_id.clone(),
+                },
+                origin.as_deref().unwrap_or_default(),
+            ),
+            expires_in: Some(config.token_lifetime.as_secs()),
+            task_id,
+            renewed: true,
+            ..RelayTask::default()
+        };
+        return (StatusCode::OK, axum::Json(answer)).into_response();
+    }
+    // Not renewable (too old, not ours, another origin): a new task, as without it.
     let (key, base) = match upstream(&aui) {
         Ok(pair) => pair,
         Err(message) => return unavailable(&message),
@@ -193,8 +216,20 @@ pub async fn create_task(
             .map(|s| redact(s, &key))
             .collect(),
         task_id: task.id,
+        renewed: false,
     };
     (StatusCode::OK, axum::Json(answer)).into_response()
+}
+
+/// The task of a token this relay signed for `origin` that expired less than the grace
+/// ago (or has not expired).
+fn renewable(aui: &AuiState, expired: &str, origin: Option<&str>) -> Option<String> {
+    let grace = std::time::Duration::from_secs(RENEWAL_GRACE_SECS);
+    let grant = aui
+        .relay
+        .check_for_renewal::<TaskScope>(AUDIENCE, expired, grace)
+        .ok()?;
+    (grant.origin == origin.unwrap_or_default()).then_some(grant.scope.tid)
 }
 
 /// The relay's answer when AUI refused a task call: `None` for a success.

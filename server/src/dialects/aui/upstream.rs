@@ -419,7 +419,10 @@ fn answer(state: &AuiState, request: &MessageRequest, base: &str) -> Result<Advi
         receiver: Some(agent()),
         ..ExternalTaskMessage::default()
     });
-    let advice = adviser::advise(&request.text, &record.shown, base);
+    let advice = match request.text.strip_prefix("echo: ") {
+        Some(payload) if state.config.echo => adviser::echo(payload),
+        _ => adviser::advise(&request.text, &record.shown, base),
+    };
     record.shown = advice.shown.clone();
     Ok(advice)
 }
@@ -492,6 +495,7 @@ pub async fn message(
 pub async fn session(
     ws: WebSocketUpgrade,
     Extension(state): Extension<Arc<AuiState>>,
+    axum::extract::State(app): axum::extract::State<crate::AppState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -499,7 +503,7 @@ pub async fn session(
     let base = public_base(&state, &headers);
     ws.on_upgrade(move |socket| async move {
         if authorised {
-            serve(socket, state, base).await;
+            serve(socket, state, base, app.config.control).await;
         } else {
             let payload = ErrorPayload {
                 status_code: 401,
@@ -539,8 +543,8 @@ async fn fail(mut socket: WebSocket, code: u16, payload: ErrorPayload) {
         .await;
 }
 
-async fn serve(mut socket: WebSocket, state: Arc<AuiState>, base: String) {
-    let delay = state.config.stream_delay;
+/// `control`: the server runs with `--control`, so `#bench_stream N C` is honoured.
+async fn serve(mut socket: WebSocket, state: Arc<AuiState>, base: String, control: bool) {
     while let Some(Ok(frame)) = socket.recv().await {
         let text = match frame {
             Message::Text(text) => text,
@@ -559,7 +563,7 @@ async fn serve(mut socket: WebSocket, state: Arc<AuiState>, base: String) {
                 return fail(socket, close::POLICY_VIOLATION, payload).await;
             }
         };
-        let advice = match answer(&state, &request, &base) {
+        let mut advice = match answer(&state, &request, &base) {
             Ok(advice) => advice,
             Err(Failure::Application(payload)) => {
                 return fail(socket, close::POLICY_VIOLATION, payload).await
@@ -571,9 +575,23 @@ async fn serve(mut socket: WebSocket, state: Arc<AuiState>, base: String) {
         if is_slow(&request.text) {
             tokio::time::sleep(SLOW_DELAY).await;
         }
-        // Cumulative updates: each carries the whole reply so far, a word more each time.
+        // Cumulative updates: each carries the whole reply so far, a word more each time
+        // (or, for the bench, a reply of C characters in N updates with no pause).
+        let bench = control
+            .then(|| crate::bench::request(&request.text))
+            .flatten();
+        let (pieces, delay) = match bench {
+            Some((updates, chars)) => (crate::bench::pieces(updates, chars), Duration::ZERO),
+            None => (
+                advice.text.split_inclusive(' ').map(String::from).collect(),
+                state.config.stream_delay,
+            ),
+        };
+        if bench.is_some() {
+            advice.text = pieces.concat();
+        }
         let mut so_far = String::new();
-        for word in advice.text.split_inclusive(' ') {
+        for word in &pieces {
             so_far.push_str(word);
             let update = ServerFrame::TextUpdated(so_far.trim_end().to_string()).to_json();
             if socket.send(Message::Text(update.into())).await.is_err() {
