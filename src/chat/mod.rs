@@ -215,7 +215,7 @@ impl Chat {
             .unwrap_or_default();
         self.show_messages();
         self.save(now);
-        self.share(now);
+        self.share();
         for effect in effects {
             if !(asked && matches!(effect, Effect::Announce(HostEvent::Lead(_)))) {
                 self.run(effect);

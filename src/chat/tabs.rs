@@ -20,15 +20,36 @@ pub(super) struct TabLink {
     leading: bool,
     /// Leader: the tabs heard from. Follower: unused.
     tabs: Tabs,
-    /// Follower: the leader's latest state and acks, to take over from; that leader's id;
-    /// and this tab's asks not yet seen done.
-    latest: Option<(Shared, Vec<(u32, u32)>)>,
+    /// Follower: the leader's latest state and acks (its note's words), to take over from;
+    /// that leader's id; and this tab's asks not yet seen done.
+    latest: Option<Vec<String>>,
     leader: u32,
     asks: Asks,
-    /// Leader: what was broadcast last, so an unchanged state is not sent again.
-    sent: Option<Shared>,
+    /// Leader: what was broadcast last (its words), so an unchanged state is not sent again.
+    sent: Option<Vec<String>>,
     /// Resolving it releases the lock (on destroy).
     release: Option<js_sys::Function>,
+}
+
+impl TabLink {
+    /// Leader: counts where the visitor is from an event of `tab` (this one or one that
+    /// asks): which tabs are shown (a hidden leader is not "hidden" while a follower is in
+    /// view), who sent the latest message.
+    fn count(&mut self, tab: u32, event: Event) -> Event {
+        match event {
+            Event::Hidden(hidden) => {
+                self.tabs.shown(tab, !hidden);
+                // A tab that just arrived needs the whole state.
+                self.sent = None;
+                Event::Hidden(!self.tabs.any_shown())
+            }
+            Event::VisitorSays(text) => {
+                self.tabs.said(tab);
+                Event::VisitorSays(text)
+            }
+            event => event,
+        }
+    }
 }
 
 impl Chat {
@@ -49,17 +70,21 @@ impl Chat {
             channel.close();
             return false;
         };
+        // One handler for the other tabs' notes and for this page going (`pagehide`): one
+        // closure's glue, not two.
         let heard =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let words: Vec<String> = js_sys::Array::from(&e.data())
+                if e.type_() == "pagehide" {
+                    return self.tell_gone();
+                }
+                let words = js_sys::Array::from(&e.data())
                     .iter()
                     .filter_map(|w| w.as_string())
                     .collect();
-                if let Some(note) = Note::read(&words) {
-                    self.heard(note);
-                }
-            });
-        channel.set_onmessage(Some(heard.into_js_value().unchecked_ref()));
+                self.heard(words);
+            })
+            .into_js_value();
+        channel.set_onmessage(Some(heard.unchecked_ref()));
         let me = (js_sys::Math::random() * 4e9) as u32;
         self.tabs.set_value(Some(TabLink {
             channel,
@@ -84,9 +109,8 @@ impl Chat {
             held.into()
         });
         let _ = request.call2(&locks, &name.into(), &granted);
-        self.ask(Ask::Shown(!document().hidden()));
-        let gone = Closure::<dyn FnMut()>::new(move || self.tell_gone());
-        self.listen(&window(), "pagehide", gone.into_js_value());
+        self.ask(Event::Hidden(document().hidden()));
+        self.listen(&window(), "pagehide", heard);
         true
     }
 
@@ -102,7 +126,11 @@ impl Chat {
 
     /// Says something to the site's other tabs.
     fn tell(self, note: Note) {
-        let words: js_sys::Array = note.words().into_iter().map(JsValue::from).collect();
+        self.say_words(note.words());
+    }
+
+    fn say_words(self, words: Vec<String>) {
+        let words: js_sys::Array = words.into_iter().map(JsValue::from).collect();
         self.tabs.with_value(|t| {
             if let Some(t) = t {
                 let _ = t.channel.post_message(&words);
@@ -112,14 +140,11 @@ impl Chat {
 
     /// Follower: asks the leader, and keeps the ask until the leader shows it done.
     fn ask(self, ask: Ask) {
-        let asked = self.tabs.try_update_value(|t| {
-            t.as_mut().map(|t| {
-                let (n, ask) = t.asks.push(ask);
-                Note::Ask(t.me, n, ask)
-            })
-        });
-        if let Some(Some(note)) = asked {
-            self.tell(note);
+        let asked = self
+            .tabs
+            .try_update_value(|t| t.as_mut().map(|t| t.asks.push(t.me, ask)));
+        if let Some(Some(words)) = asked {
+            self.say_words(words);
         }
     }
 
@@ -139,56 +164,52 @@ impl Chat {
                 t.leading = true;
                 t.release = Some(release);
                 t.tabs.shown(t.me, !hidden);
-                let latest = t.latest.take().map(|(shared, acks)| {
-                    t.tabs.acks = acks;
-                    shared
-                });
+                let latest = match t.latest.take().and_then(|words| Note::read(&words)) {
+                    Some(Note::State(_, shared, acks)) => {
+                        t.tabs.acks = acks;
+                        Some(*shared)
+                    }
+                    _ => None,
+                };
                 Some((latest, t.asks.take()))
             })
             .flatten()
             .unwrap_or_default();
         let effects = self.state.try_update(|c| {
-            let latest = latest.unwrap_or_else(|| c.shared(now));
+            let latest = latest.unwrap_or_else(|| c.shared());
             let (next, effects) = Conversation::take_over(latest, c, now);
             *c = next;
             effects
         });
         self.show_messages();
         self.save(now);
-        self.share(now);
+        self.share();
         for effect in effects.unwrap_or_default() {
             self.run(effect);
         }
         // What this tab asked the old leader, which may not have done it.
         for ask in mine {
-            if let Some(event) = ask.into_event() {
-                self.apply(self.own_event(event), true);
-            }
+            self.apply(self.own_event(ask), true);
         }
     }
 
-    /// Leader: tells the followers the state, if it changed.
-    pub(super) fn share(self, now: f64) {
-        let Some((me, sent, acks)) = self.tabs.with_value(|t| {
-            t.as_ref()
-                .filter(|t| t.leading)
-                .map(|t| (t.me, t.sent.clone(), t.tabs.acks.clone()))
-        }) else {
-            return;
-        };
-        let shared = self.state.with_untracked(|c| c.shared(now));
-        if let Some(mut sent) = sent {
-            sent.saved.saved_at_ms = now;
-            if sent == shared {
-                return;
-            }
-        }
-        self.tabs.update_value(|t| {
-            if let Some(t) = t {
-                t.sent = Some(shared.clone());
-            }
+    /// Leader: tells the followers the state and what it has done of their asks, if either
+    /// changed.
+    pub(super) fn share(self) {
+        let words = self.tabs.with_value(|t| {
+            let t = t.as_ref().filter(|t| t.leading)?;
+            let shared = self.state.with_untracked(Conversation::shared);
+            let words = Note::State(t.me, shared.into(), t.tabs.acks.clone()).words();
+            (t.sent.as_ref() != Some(&words)).then_some(words)
         });
-        self.tell(Note::State(me, shared.into(), acks));
+        if let Some(words) = words {
+            self.tabs.update_value(|t| {
+                if let Some(t) = t {
+                    t.sent = Some(words.clone());
+                }
+            });
+            self.say_words(words);
+        }
     }
 
     /// A follower's own event: shown here (its window) or asked of the leader.
@@ -209,16 +230,9 @@ impl Chat {
     /// visitor is (a hidden leader is not "hidden" while a follower is in view).
     pub(super) fn own_event(self, event: Event) -> Event {
         self.tabs
-            .try_update_value(|t| match (t.as_mut(), event) {
-                (Some(t), Event::Hidden(hidden)) => {
-                    t.tabs.shown(t.me, !hidden);
-                    Event::Hidden(!t.tabs.any_shown())
-                }
-                (Some(t), Event::VisitorSays(text)) => {
-                    t.tabs.said(t.me);
-                    Event::VisitorSays(text)
-                }
-                (_, event) => event,
+            .try_update_value(|t| match t {
+                Some(t) => t.count(t.me, event),
+                None => event,
             })
             .unwrap_or(Event::Tick)
     }
@@ -265,16 +279,16 @@ impl Chat {
         }
     }
 
-    fn heard(self, note: Note) {
-        if !self.alive() {
+    fn heard(self, words: Vec<String>) {
+        let Some(note) = Note::read(&words).filter(|_| self.alive()) else {
             return;
-        }
+        };
         let leading = self
             .tabs
             .with_value(|t| t.as_ref().is_some_and(|t| t.leading));
         match note {
             Note::State(leader, shared, acks) if !leading => {
-                self.follow_state(leader, *shared, acks)
+                self.follow_state(leader, *shared, acks, words)
             }
             Note::Ask(tab, n, ask) if leading => self.asked(tab, n, ask),
             Note::Gone(tab) if leading => self.tabs.update_value(|t| {
@@ -296,27 +310,27 @@ impl Chat {
     }
 
     /// Follower: shows the leader's state; a new leader hears that this tab is here.
-    fn follow_state(self, leader: u32, shared: Shared, acks: Vec<(u32, u32)>) {
-        let (me, first, again) = self
+    fn follow_state(self, leader: u32, shared: Shared, acks: Vec<(u32, u32)>, words: Vec<String>) {
+        let (first, again) = self
             .tabs
             .try_update_value(|t| {
                 let t = t.as_mut()?;
                 let first = t.latest.is_none() && t.leader == 0;
                 t.asks.done(t.me, &acks);
                 let new_leader = std::mem::replace(&mut t.leader, leader) != leader;
-                t.latest = Some((shared.clone(), acks));
+                t.latest = Some(words);
                 // A new leader hears again what the last one may not have done, and that
                 // this tab is here.
                 let mut again = if new_leader { t.asks.waiting() } else { vec![] };
                 if new_leader {
-                    again.push(t.asks.push(Ask::Shown(!document().hidden())));
+                    again.push(t.asks.push(t.me, Event::Hidden(document().hidden())));
                 }
-                Some((t.me, first, again))
+                Some((first, again))
             })
             .flatten()
             .unwrap_or_default();
-        for (n, ask) in again {
-            self.tell(Note::Ask(me, n, ask));
+        for words in again {
+            self.say_words(words);
         }
         let Some((effects, ask)) = self.state.try_update(|c| c.follow(shared)) else {
             return;
@@ -340,23 +354,7 @@ impl Chat {
             .tabs
             .try_update_value(|t| {
                 let t = t.as_mut()?;
-                if !t.tabs.fresh(tab, n) {
-                    return None;
-                }
-                match ask {
-                    Ask::Shown(shown) => {
-                        t.tabs.shown(tab, shown);
-                        // A tab that just arrived needs the whole state.
-                        t.sent = None;
-                        Some(Event::Hidden(!t.tabs.any_shown()))
-                    }
-                    ask => {
-                        if matches!(ask, Ask::Say(_)) {
-                            t.tabs.said(tab);
-                        }
-                        ask.into_event()
-                    }
-                }
+                t.tabs.fresh(tab, n).then(|| t.count(tab, ask))
             })
             .flatten();
         if let Some(event) = event {

@@ -21,8 +21,9 @@ use serde_json::Value;
 /// name, as every platform's is), the call to action (text, page), and whether it was sent.
 pub type SharedLead = (Vec<String>, Option<String>, Option<String>, bool);
 
-/// What a follower shows: the leader's state, as the leader last broadcast it.
-#[derive(Debug, Clone, PartialEq)]
+/// What a follower shows: the leader's state, as the leader last broadcast it. (Never
+/// cloned nor compared outside tests: the shell keeps and compares a note's words.)
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub struct Shared {
     /// The transcript with deliveries, the session and what a reload keeps.
     pub saved: Snapshot,
@@ -42,30 +43,14 @@ pub struct Shared {
     pub speaker: bool,
 }
 
-/// What a follower asks the leader to do: the visitor's doings, and its tour's progress.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Ask {
-    /// Start the session (a follower's visitor opened the chat).
-    Start,
-    Say(String),
-    RetryMessage(u64),
-    Lead(Vec<(String, String)>),
-    Retry,
-    End,
-    StartNew,
-    Stop,
-    /// The tab is shown (`true`) or hidden.
-    Shown(bool),
-    /// The visitor turned reading aloud on or off.
-    Speaker(bool),
-    Activity(PageEvent),
-    CommandStarted(usize, usize, String),
-    CommandFailed(String, Option<String>, String),
-    CommandsDone,
-}
+/// What a follower asks the leader to do: an [`Event`] of the visitor's doings (send, Retry,
+/// End chat, lead form, chip, Stop, a new chat, the speaker), of its tour's progress, and
+/// `Start` (its window opened) or `Hidden` (it is shown or not), which the leader applies
+/// as its own (`Hidden` it counts first). Only those travel ([`Conversation::follower_event`]).
+pub type Ask = Event;
 
-/// What one tab tells the others over the site's channel, as text ([`Note::encode`]).
-#[derive(Debug, Clone, PartialEq)]
+/// What one tab tells the others over the site's channel, as text ([`Note::words`]).
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub enum Note {
     /// From a tab: what it asks, numbered (or, with `Shown`, that it is here).
     Ask(u32, u32, Ask),
@@ -118,7 +103,7 @@ impl Note {
             Note::Ask(from, n, ask) => {
                 let mut out = head("a", from);
                 out.push(n.to_string());
-                ask.write(&mut out);
+                write_ask(ask, &mut out);
                 out
             }
             Note::State(leader, shared, acks) => {
@@ -152,7 +137,7 @@ impl Note {
         let code = w.word().to_string();
         let tab = w.number() as u32;
         Some(match code.as_str() {
-            "a" => Note::Ask(tab, w.number() as u32, Ask::read(&mut w)?),
+            "a" => Note::Ask(tab, w.number() as u32, read_ask(&mut w)?),
             "s" => {
                 let acks = (0..w.number())
                     .map(|_| (w.number() as u32, w.number() as u32))
@@ -259,128 +244,111 @@ impl Shared {
     }
 }
 
-impl Ask {
-    fn write(&self, out: &mut Vec<String>) {
-        let mut word = |w: &str| out.push(w.to_string());
-        match self {
-            Ask::Start => word("start"),
-            Ask::Say(text) => {
-                word("say");
-                word(text);
-            }
-            Ask::RetryMessage(id) => {
-                word("retry-message");
-                word(&id.to_string());
-            }
-            Ask::Lead(values) => {
-                word("lead");
-                for (name, value) in values {
-                    word(name);
-                    word(value);
-                }
-            }
-            Ask::Retry => word("retry"),
-            Ask::End => word("end"),
-            Ask::StartNew => word("start-new"),
-            Ask::Stop => word("stop"),
-            Ask::Shown(shown) => word(if *shown { "shown" } else { "hidden" }),
-            Ask::Speaker(on) => word(if *on { "speaker-on" } else { "speaker-off" }),
-            Ask::Activity(e) => {
-                word("activity");
-                word(&e.event);
-                for field in [&e.selector, &e.url, &e.action, &e.error] {
-                    put(out, field);
-                }
-            }
-            Ask::CommandStarted(step, total, doing) => {
-                word("command-started");
-                word(&step.to_string());
-                word(&total.to_string());
-                word(doing);
-            }
-            Ask::CommandFailed(action, selector, error) => {
-                word("command-failed");
-                word(action);
-                word(error);
-                put(out, selector);
-            }
-            Ask::CommandsDone => word("commands-done"),
+fn write_ask(ask: &Ask, out: &mut Vec<String>) {
+    let mut word = |w: &str| out.push(w.to_string());
+    match ask {
+        Event::Start => word("S"),
+        Event::VisitorSays(text) => {
+            word("s");
+            word(text);
         }
-    }
-
-    fn read(w: &mut Words) -> Option<Ask> {
-        Some(match w.word() {
-            "start" => Ask::Start,
-            "say" => Ask::Say(w.word().into()),
-            "retry-message" => Ask::RetryMessage(w.number()),
-            "lead" => {
-                let mut values = Vec::new();
-                while w.0.len() > 1 {
-                    values.push((w.word().into(), w.word().into()));
-                }
-                Ask::Lead(values)
+        Event::RetryMessage(id) => {
+            word("m");
+            word(&id.to_string());
+        }
+        Event::LeadSubmitted(values) => {
+            word("l");
+            for (name, value) in values {
+                word(name);
+                word(value);
             }
-            "retry" => Ask::Retry,
-            "end" => Ask::End,
-            "start-new" => Ask::StartNew,
-            "stop" => Ask::Stop,
-            "shown" => Ask::Shown(true),
-            "hidden" => Ask::Shown(false),
-            "speaker-on" => Ask::Speaker(true),
-            "speaker-off" => Ask::Speaker(false),
-            "activity" => Ask::Activity(PageEvent {
-                event: w.word().into(),
-                selector: w.text(),
-                url: w.text(),
-                action: w.text(),
-                error: w.text(),
-            }),
-            "command-started" => {
-                Ask::CommandStarted(w.number() as usize, w.number() as usize, w.word().into())
+        }
+        Event::Retry => word("r"),
+        Event::End => word("e"),
+        Event::StartNew => word("n"),
+        Event::StopCommands => word("x"),
+        Event::Hidden(hidden) => word(if *hidden { "h" } else { "v" }),
+        Event::Speaker(on) => word(if *on { "P" } else { "p" }),
+        Event::VisitorActivity(e) => {
+            word("a");
+            word(&e.event);
+            for field in [&e.selector, &e.url, &e.action, &e.error] {
+                put(out, field);
             }
-            "command-failed" => {
-                let (action, error) = (w.word().into(), w.word().into());
-                Ask::CommandFailed(action, w.text(), error)
-            }
-            "commands-done" => Ask::CommandsDone,
-            _ => return None,
-        })
-    }
-
-    /// The event the leader applies for it (`Shown` is the leader's to count, not an event).
-    pub fn into_event(self) -> Option<Event> {
-        Some(match self {
-            Ask::Start => Event::Start,
-            Ask::Say(text) => Event::VisitorSays(text),
-            Ask::RetryMessage(id) => Event::RetryMessage(id),
-            Ask::Lead(values) => Event::LeadSubmitted(values),
-            Ask::Retry => Event::Retry,
-            Ask::End => Event::End,
-            Ask::StartNew => Event::StartNew,
-            Ask::Stop => Event::StopCommands,
-            Ask::Speaker(on) => Event::Speaker(on),
-            Ask::Activity(event) => Event::VisitorActivity(event),
-            Ask::CommandStarted(step, total, description) => Event::CommandStarted {
-                step,
-                total,
-                description,
-            },
-            Ask::CommandFailed(action, selector, error) => Event::CommandFailed {
-                action,
-                selector,
-                error,
-            },
-            Ask::CommandsDone => Event::CommandsDone,
-            Ask::Shown(_) => return None,
-        })
+        }
+        Event::CommandStarted {
+            step,
+            total,
+            description,
+        } => {
+            word("c");
+            word(&step.to_string());
+            word(&total.to_string());
+            word(description);
+        }
+        Event::CommandFailed {
+            action,
+            selector,
+            error,
+        } => {
+            word("f");
+            word(action);
+            word(error);
+            put(out, selector);
+        }
+        Event::CommandsDone => word("d"),
+        // Nothing else is asked (`follower_event`); read back, it is no ask.
+        _ => {}
     }
 }
 
+fn read_ask(w: &mut Words) -> Option<Ask> {
+    Some(match w.word() {
+        "S" => Event::Start,
+        "s" => Event::VisitorSays(w.word().into()),
+        "m" => Event::RetryMessage(w.number()),
+        "l" => {
+            let mut values = Vec::new();
+            while w.0.len() > 1 {
+                values.push((w.word().into(), w.word().into()));
+            }
+            Event::LeadSubmitted(values)
+        }
+        "r" => Event::Retry,
+        "e" => Event::End,
+        "n" => Event::StartNew,
+        "x" => Event::StopCommands,
+        "v" => Event::Hidden(false),
+        "h" => Event::Hidden(true),
+        "P" => Event::Speaker(true),
+        "p" => Event::Speaker(false),
+        "a" => Event::VisitorActivity(PageEvent {
+            event: w.word().into(),
+            selector: w.text(),
+            url: w.text(),
+            action: w.text(),
+            error: w.text(),
+        }),
+        "c" => Event::CommandStarted {
+            step: w.number() as usize,
+            total: w.number() as usize,
+            description: w.word().into(),
+        },
+        "f" => Event::CommandFailed {
+            action: w.word().into(),
+            error: w.word().into(),
+            selector: w.text(),
+        },
+        "d" => Event::CommandsDone,
+        _ => return None,
+    })
+}
+
 impl Conversation {
-    /// What followers are shown.
-    pub fn shared(&self, now_ms: f64) -> Shared {
+    /// What followers are shown (undated: the same state, the same words).
+    pub fn shared(&self) -> Shared {
         Shared {
-            saved: self.snapshot(now_ms),
+            saved: self.snapshot(0.0),
             status: self.status.clone(),
             typing: self.typing,
             notice: self.notice.as_ref().map(|n| n.text.clone()),
@@ -415,9 +383,9 @@ impl Conversation {
         let ask = match event {
             Event::Open | Event::Close | Event::Speaker(_) => {
                 let ask = match event {
-                    Event::Speaker(on) => Some(Ask::Speaker(on)),
+                    Event::Speaker(on) => Some(Event::Speaker(on)),
                     Event::Open if self.status == Status::Idle || self.unread > 0 => {
-                        Some(Ask::Start)
+                        Some(Event::Start)
                     }
                     _ => None,
                 };
@@ -428,31 +396,26 @@ impl Conversation {
                     .collect();
                 return (told, ask);
             }
-            Event::Hidden(hidden) => Ask::Shown(!hidden),
-            Event::VisitorSays(text) => Ask::Say(text),
-            Event::RetryMessage(id) => Ask::RetryMessage(id),
             Event::LeadSubmitted(values) => {
                 // The host page of the tab where the visitor sent it hears of it.
                 let unsent = self.lead_form.as_ref().is_some_and(|l| !l.submitted);
                 let told = unsent.then(|| Effect::Announce(HostEvent::Lead(values.clone())));
-                return (told.into_iter().collect(), Some(Ask::Lead(values)));
+                return (
+                    told.into_iter().collect(),
+                    Some(Event::LeadSubmitted(values)),
+                );
             }
-            Event::Retry => Ask::Retry,
-            Event::End => Ask::End,
-            Event::StartNew => Ask::StartNew,
-            Event::StopCommands => Ask::Stop,
-            Event::VisitorActivity(event) => Ask::Activity(event),
-            Event::CommandStarted {
-                step,
-                total,
-                description,
-            } => Ask::CommandStarted(step, total, description),
-            Event::CommandFailed {
-                action,
-                selector,
-                error,
-            } => Ask::CommandFailed(action, selector, error),
-            Event::CommandsDone => Ask::CommandsDone,
+            Event::Hidden(_)
+            | Event::VisitorSays(_)
+            | Event::RetryMessage(_)
+            | Event::Retry
+            | Event::End
+            | Event::StartNew
+            | Event::StopCommands
+            | Event::VisitorActivity(_)
+            | Event::CommandStarted { .. }
+            | Event::CommandFailed { .. }
+            | Event::CommandsDone => event,
             _ => return (vec![], None),
         };
         (vec![], Some(ask))
@@ -491,7 +454,7 @@ impl Conversation {
         let start = self.open && (self.status == Status::Idle || self.unread > 0);
         (
             told.into_iter().map(Effect::Announce).collect(),
-            start.then_some(Ask::Start),
+            start.then_some(Event::Start),
         )
     }
 
@@ -613,19 +576,20 @@ impl Tabs {
 }
 
 /// A follower's asks that no leader has shown as done yet: asked again of the next leader,
-/// or done by this tab itself if it becomes the leader.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// or done by this tab itself if it becomes the leader. Each is kept as its note's words.
+#[derive(Debug, Default, PartialEq)]
 pub struct Asks {
     last: u32,
-    waiting: Vec<(u32, Ask)>,
+    waiting: Vec<(u32, Vec<String>)>,
 }
 
 impl Asks {
-    /// Numbers an ask and keeps it until it is seen done.
-    pub fn push(&mut self, ask: Ask) -> (u32, Ask) {
+    /// Numbers an ask of tab `me` and keeps it until it is seen done: the note's words.
+    pub fn push(&mut self, me: u32, ask: Ask) -> Vec<String> {
         self.last += 1;
-        self.waiting.push((self.last, ask.clone()));
-        (self.last, ask)
+        let words = Note::Ask(me, self.last, ask).words();
+        self.waiting.push((self.last, words.clone()));
+        words
     }
 
     /// The leader has done `me`'s asks up to the number in `acks`.
@@ -636,13 +600,20 @@ impl Asks {
     }
 
     /// The asks still waiting, to ask a new leader again.
-    pub fn waiting(&self) -> Vec<(u32, Ask)> {
-        self.waiting.clone()
+    pub fn waiting(&self) -> Vec<Vec<String>> {
+        self.waiting
+            .iter()
+            .map(|(_, words)| words.clone())
+            .collect()
     }
 
     /// The asks still waiting, for this tab to do now that it leads.
     pub fn take(&mut self) -> Vec<Ask> {
-        self.waiting.drain(..).map(|(_, ask)| ask).collect()
+        let read = |(_, words): (u32, Vec<String>)| match Note::read(&words) {
+            Some(Note::Ask(_, _, ask)) => Some(ask),
+            _ => None,
+        };
+        self.waiting.drain(..).filter_map(read).collect()
     }
 }
 
@@ -653,8 +624,8 @@ mod tests {
     use crate::conversation::Delivery;
 
     /// What a follower last saw of `leader`, through the wire (JSON) as it travels.
-    fn seen(leader: &Conversation, now: f64) -> Shared {
-        let note = Note::State(1, leader.shared(now).into(), vec![(7, 2)]).words();
+    fn seen(leader: &Conversation) -> Shared {
+        let note = Note::State(1, leader.shared().into(), vec![(7, 2)]).words();
         match Note::read(&note).unwrap() {
             Note::State(_, shared, acks) => {
                 assert_eq!(acks, [(7, 2)]);
@@ -685,14 +656,14 @@ mod tests {
         leader.act(Event::VisitorSays("Create a deal".into()), 3.0);
         leader.act(Event::Agent(AgentEvent::Typing(true)), 4.0);
         let mut follower = Conversation::default();
-        let (told, ask) = follower.follow(seen(&leader, 5.0));
+        let (told, ask) = follower.follow(seen(&leader));
         assert_eq!(ask, None, "its window is closed: nothing to start");
         assert!(!follower.open);
         assert_eq!(texts(&follower), texts(&leader));
         assert!(follower.typing);
         assert_eq!(follower.status, Status::Connected);
         assert_eq!(told.len(), 2, "each message is news to its host page, once");
-        let (told, _) = follower.follow(seen(&leader, 6.0));
+        let (told, _) = follower.follow(seen(&leader));
         assert_eq!(told, [], "nothing new");
     }
 
@@ -701,7 +672,7 @@ mod tests {
         let mut follower = Conversation::default();
         let (told, ask) = follower.follower_event(Event::Open, 1.0);
         assert_eq!(told, [Effect::Announce(HostEvent::Open)]);
-        assert_eq!(ask, Some(Ask::Start), "the leader starts the session");
+        assert_eq!(ask, Some(Event::Start), "the leader starts the session");
         for quiet in [
             Event::Tick,
             Event::HeartbeatDue,
@@ -711,26 +682,21 @@ mod tests {
             assert_eq!(follower.follower_event(quiet, 2.0), (vec![], None));
         }
         let (told, ask) = follower.follower_event(Event::VisitorSays("hi".into()), 3.0);
-        assert_eq!((told, ask), (vec![], Some(Ask::Say("hi".into()))));
+        assert_eq!((told, ask), (vec![], Some(Event::VisitorSays("hi".into()))));
         assert!(
             follower.messages.is_empty(),
             "shown when the leader says so"
         );
-        assert_eq!(
-            Ask::Say("hi".into()).into_event(),
-            Some(Event::VisitorSays("hi".into()))
-        );
-        assert_eq!(Ask::Shown(true).into_event(), None);
         // A leader that had not started when the first ask went: asked again.
-        let (_, ask) = follower.follow(seen(&Conversation::default(), 4.0));
-        assert_eq!(ask, Some(Ask::Start));
+        let (_, ask) = follower.follow(seen(&Conversation::default()));
+        assert_eq!(ask, Some(Event::Start));
     }
 
     #[test]
     fn leader_gone_before_the_reply_the_message_goes_again_once() {
         let mut leader = connected();
         leader.act(Event::VisitorSays("Show contacts".into()), 3.0);
-        let latest = seen(&leader, 4.0);
+        let latest = seen(&leader);
         // The leader tab closes; a follower with its window open takes over.
         let (mut next, effects) = Conversation::take_over(latest, &window(true), 5.0);
         assert_eq!(
@@ -756,7 +722,7 @@ mod tests {
         let mut leader = connected();
         leader.act(Event::VisitorSays("Show contacts".into()), 3.0);
         leader.act(reply_to("Here are your contacts", 2), 4.0);
-        let (mut next, effects) = Conversation::take_over(seen(&leader, 5.0), &window(false), 6.0);
+        let (mut next, effects) = Conversation::take_over(seen(&leader), &window(false), 6.0);
         assert_eq!(effects, [Effect::Connect(handle("s1", "t1"))]);
         assert_eq!(next.act(Event::SocketOpened, 7.0), [], "nothing to resend");
         assert_eq!(texts(&next), texts(&leader));
@@ -771,7 +737,7 @@ mod tests {
             Event::Agent(AgentEvent::TextDelta("Half of it".into())),
             4.0,
         );
-        let latest = seen(&leader, 5.0);
+        let latest = seen(&leader);
         assert_eq!(latest.streaming, Some(3));
         let (mut next, _) = Conversation::take_over(latest, &window(true), 6.0);
         assert_eq!(next.act(Event::SocketOpened, 7.0), [say("advice", 2)]);
@@ -784,14 +750,14 @@ mod tests {
     fn an_ended_chat_stays_ended_after_a_hand_over() {
         let mut leader = connected();
         leader.act(Event::End, 3.0);
-        let (next, effects) = Conversation::take_over(seen(&leader, 4.0), &window(true), 5.0);
+        let (next, effects) = Conversation::take_over(seen(&leader), &window(true), 5.0);
         assert_eq!(effects, []);
         assert!(matches!(next.status, Status::Ended { .. }));
         // Without a leader yet, a tab alone takes over from its own state: a fresh one
         // opened starts a session.
         let mut alone = Conversation::default();
         alone.follower_event(Event::Open, 1.0);
-        let (_, effects) = Conversation::take_over(alone.shared(1.0), &alone, 2.0);
+        let (_, effects) = Conversation::take_over(alone.shared(), &alone, 2.0);
         assert_eq!(effects, [Effect::CreateSession]);
     }
 
@@ -815,13 +781,13 @@ mod tests {
             4.0,
         );
         let mut follower = Conversation::default();
-        follower.follow(seen(&leader, 5.0));
+        follower.follow(seen(&leader));
         assert_eq!(follower.lead_form, leader.lead_form);
         assert_eq!(follower.tour, leader.tour);
         let lead = vec![("email".to_string(), "a@b.co".to_string())];
         let (told, ask) = follower.follower_event(Event::LeadSubmitted(lead.clone()), 6.0);
         assert_eq!(told, [Effect::Announce(HostEvent::Lead(lead.clone()))]);
-        assert_eq!(ask, Some(Ask::Lead(lead)));
+        assert_eq!(ask, Some(Event::LeadSubmitted(lead)));
     }
 
     #[test]
@@ -831,24 +797,24 @@ mod tests {
         leader.act(unnamed("One"), 4.0);
         let (mut closed, mut open) = (window(false), window(false));
         open.follower_event(Event::Open, 4.5);
-        assert_eq!(closed.follow(seen(&leader, 5.0)).1, None);
+        assert_eq!(closed.follow(seen(&leader)).1, None);
         assert_eq!(
             closed.unread, 1,
             "a tab with its window closed shows the badge"
         );
-        let (_, ask) = open.follow(seen(&leader, 5.0));
-        assert_eq!(ask, Some(Ask::Start), "an open window has shown it: seen");
-        leader.act(ask.and_then(Ask::into_event).unwrap(), 6.0);
+        let (_, ask) = open.follow(seen(&leader));
+        assert_eq!(ask, Some(Event::Start), "an open window has shown it: seen");
+        leader.act(ask.unwrap(), 6.0);
         assert_eq!(leader.unread, 0);
-        closed.follow(seen(&leader, 7.0));
+        closed.follow(seen(&leader));
         assert_eq!(closed.unread, 0, "seen in one tab, seen in all");
         // Opening a follower's window with replies waiting tells the leader too.
         leader.act(unnamed("Two"), 8.0);
-        closed.follow(seen(&leader, 9.0));
+        closed.follow(seen(&leader));
         let (_, ask) = closed.follower_event(Event::Open, 10.0);
-        assert_eq!((closed.unread, ask), (0, Some(Ask::Start)));
+        assert_eq!((closed.unread, ask), (0, Some(Event::Start)));
         // A new leader keeps the count its window has not shown.
-        let (next, _) = Conversation::take_over(seen(&leader, 11.0), &window(false), 12.0);
+        let (next, _) = Conversation::take_over(seen(&leader), &window(false), 12.0);
         assert_eq!(next.unread, 1);
     }
 
@@ -857,17 +823,21 @@ mod tests {
         let mut leader = connected();
         let mut follower = window(true);
         follower.can_speak = true;
-        follower.follow(seen(&leader, 3.0));
+        follower.follow(seen(&leader));
         let (told, ask) = follower.follower_event(Event::Speaker(true), 4.0);
-        assert_eq!((told, ask.clone()), (vec![], Some(Ask::Speaker(true))));
+        assert_eq!(told, []);
+        assert_eq!(ask, Some(Event::Speaker(true)));
         assert!(follower.speaker, "the toggle shows at once");
-        leader.act(ask.and_then(Ask::into_event).unwrap(), 5.0);
+        leader.act(Event::Speaker(true), 5.0);
         assert!(leader
             .act(unnamed("Hello"), 6.0)
             .contains(&Effect::Speak("Hello".into())));
         let (told, ask) = follower.follower_event(Event::Speaker(false), 7.0);
-        assert_eq!((told, ask), (vec![Effect::Hush], Some(Ask::Speaker(false))));
-        let (next, _) = Conversation::take_over(seen(&leader, 8.0), &follower, 9.0);
+        assert_eq!(
+            (told, ask),
+            (vec![Effect::Hush], Some(Event::Speaker(false)))
+        );
+        let (next, _) = Conversation::take_over(seen(&leader), &follower, 9.0);
         assert!(next.speaker && next.can_speak, "as the old leader had it");
     }
 
@@ -895,10 +865,14 @@ mod tests {
     fn an_ask_the_old_leader_missed_is_done_once_by_the_next() {
         // Tab 7 asks twice; the old leader does the first, then goes.
         let mut follower = Asks::default();
-        let first = follower.push(Ask::Say("one".into()));
-        let second = follower.push(Ask::Say("two".into()));
+        let first = follower.push(7, Event::VisitorSays("one".into()));
+        let second = follower.push(7, Event::VisitorSays("two".into()));
+        let number = |words: &[String]| match Note::read(words) {
+            Some(Note::Ask(7, n, _)) => n,
+            other => panic!("{other:?}"),
+        };
         let mut old = Tabs::default();
-        assert!(old.fresh(7, first.0));
+        assert!(old.fresh(7, number(&first)));
         follower.done(7, &old.acks);
         assert_eq!(follower.waiting(), std::slice::from_ref(&second));
         // The next leader inherits what the old one had done, and is asked again.
@@ -906,39 +880,47 @@ mod tests {
             acks: old.acks.clone(),
             ..Tabs::default()
         };
-        assert!(!next.fresh(7, first.0), "done already: not again");
-        assert!(next.fresh(7, second.0));
-        assert!(!next.fresh(7, second.0), "asked twice, done once");
+        assert!(!next.fresh(7, number(&first)), "done already: not again");
+        assert!(next.fresh(7, number(&second)));
+        assert!(!next.fresh(7, number(&second)), "asked twice, done once");
         follower.done(7, &next.acks);
         assert_eq!(follower.take(), []);
         // A follower that becomes the leader itself does what is still waiting.
         let mut own = Asks::default();
-        own.push(Ask::Say("three".into()));
-        assert_eq!(own.take(), [Ask::Say("three".into())]);
+        own.push(7, Event::VisitorSays("three".into()));
+        assert_eq!(own.take(), [Event::VisitorSays("three".into())]);
     }
 
     #[test]
     fn every_note_reads_back_as_written() {
         let asks = [
-            Ask::Start,
-            Ask::Say("a \"quoted\" text".into()),
-            Ask::RetryMessage(4),
-            Ask::Lead(vec![("email".into(), "a@b.co".into())]),
-            Ask::Retry,
-            Ask::End,
-            Ask::StartNew,
-            Ask::Stop,
-            Ask::Shown(true),
-            Ask::Speaker(false),
-            Ask::Speaker(true),
-            Ask::Activity(PageEvent {
+            Event::Start,
+            Event::VisitorSays("a \"quoted\" text".into()),
+            Event::RetryMessage(4),
+            Event::LeadSubmitted(vec![("email".into(), "a@b.co".into())]),
+            Event::Retry,
+            Event::End,
+            Event::StartNew,
+            Event::StopCommands,
+            Event::Hidden(false),
+            Event::Speaker(false),
+            Event::Speaker(true),
+            Event::VisitorActivity(PageEvent {
                 event: "click".into(),
                 selector: Some("#x".into()),
                 ..PageEvent::default()
             }),
-            Ask::CommandStarted(1, 3, "Opening deals".into()),
-            Ask::CommandFailed("click".into(), None, "no-match".into()),
-            Ask::CommandsDone,
+            Event::CommandStarted {
+                step: 1,
+                total: 3,
+                description: "Opening deals".into(),
+            },
+            Event::CommandFailed {
+                action: "click".into(),
+                selector: None,
+                error: "no-match".into(),
+            },
+            Event::CommandsDone,
         ];
         for ask in asks {
             let note = Note::Ask(9, 3, ask);
@@ -958,7 +940,7 @@ mod tests {
         let mut leader = connected();
         leader.act(Event::Online(false), 3.0);
         leader.act(Event::VisitorSays("hi".into()), 4.0);
-        let note = Note::State(1, leader.shared(5.0).into(), vec![]);
+        let note = Note::State(1, leader.shared().into(), vec![]);
         assert_eq!(Note::read(&note.words()), Some(note));
         assert_eq!(Note::read(&["?".to_string()]), None);
         assert_eq!(Note::read(&[]), None);
