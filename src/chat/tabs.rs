@@ -249,10 +249,7 @@ impl Chat {
     /// Leader: runs page commands in the tab the visitor is looking at.
     pub(super) fn route_commands(self, commands: Vec<PageCommand>) {
         match self.elsewhere() {
-            Some(tab) => self.tell(Note::Run(
-                tab,
-                commands.iter().map(PageCommand::to_wire).collect(),
-            )),
+            Some(tab) => self.tell(Note::Run(tab, commands)),
             None => self.run_commands(commands),
         }
     }
@@ -296,12 +293,9 @@ impl Chat {
                     t.tabs.gone(tab);
                 }
             }),
-            Note::Run(tab, wire) if tab == self.me() => {
-                // The codec's own reader (checked again: a note is input like any other).
-                let commands = docent_protocol::command::commands_from_wire(&wire).into_iter();
-                let commands = commands.filter_map(Result::ok);
-                self.run_commands(commands.collect());
-            }
+            // Checked by the leader's codec; not again: a note comes only from a page of
+            // this origin, which could as well run anything itself.
+            Note::Run(tab, commands) if tab == self.me() => self.run_commands(commands),
             Note::Cancel => self.run(Effect::CancelCommands),
             Note::Speak(tab, text) if tab == self.me() => self.speak(&text),
             Note::Hush => self.hush(),

@@ -14,8 +14,7 @@
 use super::{host, Conversation, Effect, Event, HostEvent, LeadFormState, Notice, Snapshot};
 use super::{Status, TourStep};
 use crate::texts;
-use docent_protocol::{LeadField, LeadForm, PageEvent};
-use serde_json::Value;
+use docent_protocol::{LeadField, LeadForm, PageCommand, PageEvent};
 
 /// A lead form as followers get it: its fields' names (each field is rebuilt from its
 /// name, as every platform's is), the call to action (text, page), and whether it was sent.
@@ -58,7 +57,7 @@ pub enum Note {
     /// tab's asks.
     State(u32, Box<Shared>, Vec<(u32, u32)>),
     /// From the leader: page commands (their wire form) for one tab to run.
-    Run(u32, Vec<serde_json::Value>),
+    Run(u32, Vec<PageCommand>),
     /// From the leader: stop running page commands, whichever tab runs them.
     Cancel,
     /// From the leader: a reply for one tab to read aloud.
@@ -116,8 +115,28 @@ impl Note {
                 out
             }
             Note::Run(to, commands) => {
+                // Each command as three words: its action, selector (or page), and value.
+                // Not the wire's JSON: a build whose platform has no page commands would
+                // carry a JSON writer and reader, and their checks, for this alone.
                 let mut out = head("r", to);
-                out.extend(commands.iter().map(Value::to_string));
+                for command in commands {
+                    let (target, value) = match command {
+                        PageCommand::Navigate { url: t }
+                        | PageCommand::Click { selector: t }
+                        | PageCommand::Highlight { selector: t }
+                        | PageCommand::Scroll { selector: t } => (t, String::new()),
+                        PageCommand::Type { selector, text: v }
+                        | PageCommand::Select {
+                            selector,
+                            option: v,
+                        } => (selector, v.clone()),
+                        PageCommand::Wait {
+                            selector,
+                            timeout_ms,
+                        } => (selector, timeout_ms.to_string()),
+                    };
+                    out.extend([command.action().into(), target.clone(), value]);
+                }
                 out
             }
             Note::Cancel => head("c", &0),
@@ -144,10 +163,33 @@ impl Note {
                     .collect();
                 Note::State(tab, Shared::read(&mut w)?.into(), acks)
             }
-            "r" => Note::Run(
-                tab,
-                w.0.filter_map(|c| serde_json::from_str(c).ok()).collect(),
-            ),
+            "r" => {
+                let mut commands = Vec::new();
+                while w.0.len() > 2 {
+                    let action = w.word().to_string();
+                    let (t, v) = (w.word().to_string(), w.word().to_string());
+                    commands.push(match action.as_str() {
+                        "navigate" => PageCommand::Navigate { url: t },
+                        "click" => PageCommand::Click { selector: t },
+                        "type" => PageCommand::Type {
+                            selector: t,
+                            text: v,
+                        },
+                        "highlight" => PageCommand::Highlight { selector: t },
+                        "scroll" => PageCommand::Scroll { selector: t },
+                        "wait" => PageCommand::Wait {
+                            selector: t,
+                            timeout_ms: v.parse::<u64>().unwrap_or_default() as u32,
+                        },
+                        "select" => PageCommand::Select {
+                            selector: t,
+                            option: v,
+                        },
+                        _ => continue,
+                    });
+                }
+                Note::Run(tab, commands)
+            }
             "c" => Note::Cancel,
             "v" => Note::Speak(tab, w.word().into()),
             "h" => Note::Hush,
@@ -928,10 +970,32 @@ mod tests {
         }
         let run = Note::Run(
             2,
-            vec![PageCommand::Click {
-                selector: "#a".into(),
-            }
-            .to_wire()],
+            vec![
+                PageCommand::Navigate {
+                    url: "/crm/deals".into(),
+                },
+                PageCommand::Click {
+                    selector: "#a".into(),
+                },
+                PageCommand::Type {
+                    selector: "#name".into(),
+                    text: "Acme, \"big\" deal".into(),
+                },
+                PageCommand::Highlight {
+                    selector: ".x".into(),
+                },
+                PageCommand::Scroll {
+                    selector: "#y".into(),
+                },
+                PageCommand::Wait {
+                    selector: "#z".into(),
+                    timeout_ms: 1500,
+                },
+                PageCommand::Select {
+                    selector: "#stage".into(),
+                    option: "Won".into(),
+                },
+            ],
         );
         let speak = Note::Speak(3, "Here you are".into());
         for note in [run, Note::Cancel, Note::Gone(5), speak, Note::Hush] {
