@@ -236,6 +236,10 @@ pub async fn run<D, W, R, E>(
     }
     let turns = state.sessions.with(&id, |s| {
         s.current_out = Some(out.clone());
+        let r = &mut s.record;
+        r.sockets += 1;
+        r.open_sockets += 1;
+        r.peak_sockets = r.peak_sockets.max(r.open_sockets);
         s.turns
             .get_or_insert_with(|| {
                 let (turns, queue) = mpsc::unbounded_channel::<Turn>();
@@ -355,6 +359,7 @@ pub async fn run<D, W, R, E>(
     }
     // Replies still being prepared wait for the session's next connection.
     state.sessions.with(&id, |s| {
+        s.record.open_sockets -= 1;
         if s.current_out.as_ref().is_some_and(|o| o.same_channel(&out)) {
             s.current_out = None;
         }

@@ -119,6 +119,11 @@ pub struct Record {
     pub heartbeats: u64,
     /// Resent visitor messages that were not answered again.
     pub duplicates: u64,
+    /// Sockets served for this session, in all.
+    pub sockets: u64,
+    /// Sockets open now, and the most ever open at once.
+    pub open_sockets: u64,
+    pub peak_sockets: u64,
 }
 
 /// All sessions of this server, in memory.

@@ -9,6 +9,7 @@
 //! - [`tour`]: page commands in the demo iframe, one after another;
 //! - [`demo_watch`]: what the visitor does in the demo on their own;
 //! - [`host`]: `docent:…` DOM events for the host page;
+//! - [`tabs`]: one conversation in every tab of the site (a leader, followers);
 //! - [`voice`]: replies read aloud, where the browser can.
 //!
 //! Timers and listeners are undone through the reactive owner the chat was made in
@@ -18,10 +19,11 @@ mod demo_watch;
 mod host;
 mod link;
 mod storage;
+mod tabs;
 mod tour;
 mod voice;
 
-use crate::conversation::{Conversation, Effect, Event, Platform, MAX_VISITOR_CHARS};
+use crate::conversation::{Conversation, Effect, Event, HostEvent, Platform, MAX_VISITOR_CHARS};
 use crate::dialects;
 use crate::embed::Config;
 use crate::transport::Socket;
@@ -67,6 +69,8 @@ pub struct Chat {
     reconnect_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
     /// Set by [`Chat::destroy`]: late callbacks (an HTTP answer, a timer) change nothing.
     destroyed: StoredValue<bool>,
+    /// This tab among the site's other tabs; `None` when it works alone.
+    tabs: StoredValue<Option<tabs::TabLink>, LocalStorage>,
 }
 
 impl Chat {
@@ -87,8 +91,16 @@ impl Chat {
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             reconnect_timer: StoredValue::new_local(None),
             destroyed: StoredValue::new(false),
+            tabs: StoredValue::new_local(None),
         };
-        chat.restore();
+        // The saved conversation shows at once; it is continued here only if this tab
+        // leads (when another tab does, that tab's state replaces it).
+        let restored = chat.restore();
+        if !chat.join_tabs() {
+            for effect in restored {
+                chat.run(effect);
+            }
+        }
         let platform = Platform {
             keep_alive: dialect.heartbeat_ms().is_some(),
             max_text_chars: dialect.max_text_chars().unwrap_or(MAX_VISITOR_CHARS),
@@ -157,6 +169,7 @@ impl Chat {
         }
         self.save_now();
         self.destroyed.set_value(true);
+        self.leave_tabs();
         self.tour.update_value(|t| {
             t.queue.clear();
             t.generation += 1;
@@ -181,7 +194,8 @@ impl Chat {
         self.config.get_value()
     }
 
-    /// Applies an event and runs what it calls for.
+    /// Applies an event and runs what it calls for; in a tab that follows another, shows
+    /// it here or asks the leader.
     pub fn dispatch(self, event: Event) {
         if !self.alive() {
             return;
@@ -189,6 +203,16 @@ impl Chat {
         if let Event::Speaker(on) = event {
             self.remember_speaker(on);
         }
+        if self.following() {
+            return self.follow_event(event);
+        }
+        let event = self.own_event(event);
+        self.apply(event, false);
+    }
+
+    /// Leader (or alone): applies an event, of this tab or asked by another (`asked`: the
+    /// asking tab tells its own host page of a lead), and runs what it calls for.
+    fn apply(self, event: Event, asked: bool) {
         let now = js_sys::Date::now();
         let effects = self
             .state
@@ -196,8 +220,11 @@ impl Chat {
             .unwrap_or_default();
         self.show_messages();
         self.save_soon();
+        self.share();
         for effect in effects {
-            self.run(effect);
+            if !(asked && matches!(effect, Effect::Announce(HostEvent::Lead(_)))) {
+                self.run(effect);
+            }
         }
     }
 
@@ -231,8 +258,9 @@ impl Chat {
                 }
             }
             Effect::EndSession(session) => self.end_session(&session),
-            Effect::RunCommands(commands) => self.run_commands(commands),
+            Effect::RunCommands(commands) => self.route_commands(commands),
             Effect::CancelCommands => {
+                self.cancel_everywhere();
                 self.tour.update_value(|t| {
                     t.queue.clear();
                     t.generation += 1;
@@ -243,8 +271,10 @@ impl Chat {
             Effect::CloseSocket | Effect::Reconnect => self.socket.set_value(None),
             Effect::Announce(event) => self.announce(event),
             Effect::Warn(text) => web_sys::console::warn_1(&text.into()),
-            Effect::Speak(text) => self.speak(&text),
-            Effect::Hush => self.hush(),
+            Effect::Speak(text) => self.route_speech(text),
+            Effect::Hush => self.hush_everywhere(),
+            // Only the leading tab (or a tab alone) runs the conversation, so one tab plays
+            // it; sound is heard whichever tab makes it.
             Effect::Chime => voice::chime(),
         }
     }

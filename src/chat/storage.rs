@@ -3,7 +3,7 @@
 //! hidden; restored when the chat starts.
 
 use super::Chat;
-use crate::conversation::Conversation;
+use crate::conversation::{Conversation, Effect};
 use crate::embed::Persist;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -28,37 +28,36 @@ impl Chat {
         self.config.with_value(|c| c.storage_key())
     }
 
-    /// Picks up the conversation a reload interrupted. Anything unreadable or expired is
-    /// dropped with a warning, and the widget starts fresh.
-    pub(super) fn restore(self) {
+    /// Picks up the conversation a reload interrupted, and returns what continues it.
+    /// Anything unreadable or expired is dropped with a warning, and the widget starts fresh.
+    pub(super) fn restore(self) -> Vec<Effect> {
         if self.config.with_value(|c| c.persist) == Persist::Off {
-            return;
+            return vec![];
         }
         let Some(storage) = self.storage() else {
             web_sys::console::warn_1(
                 &"Docent: storage is not available, so the conversation will not survive a reload."
                     .into(),
             );
-            return;
+            return vec![];
         };
         let key = self.storage_key();
         let Ok(Some(saved)) = storage.get_item(&key) else {
-            return;
+            return vec![];
         };
         let max_age = self.config.with_value(|c| c.persist_hours) * 3_600_000.0;
         match Conversation::restore(&saved, js_sys::Date::now(), max_age) {
             Ok((conversation, effects)) => {
                 self.state.set(conversation);
                 self.show_messages();
-                for effect in effects {
-                    self.run(effect);
-                }
+                effects
             }
             Err(why) => {
                 web_sys::console::warn_1(
                     &format!("Docent: starting a new conversation: {why}.").into(),
                 );
                 let _ = storage.remove_item(&key);
+                vec![]
             }
         }
     }

@@ -73,9 +73,9 @@ impl Link {
 }
 
 impl Conversation {
-    /// The visitor opened the chat window: the first time, a session is created.
-    pub(super) fn opened(&mut self) -> Vec<Effect> {
-        self.open = true;
+    /// The chat window opened (here or in another tab): the first time, a session is
+    /// created. Replies waiting unread are seen.
+    pub(super) fn start(&mut self) -> Vec<Effect> {
         self.unread = 0;
         if self.status == Status::Idle {
             self.status = Status::Starting;

@@ -11,7 +11,8 @@
 //! - `tour.rs`: the page commands the agent runs in the demo;
 //! - `lead.rs`: the lead form and its field checks;
 //! - `host.rs`: what the host page is told (`docent:…` events);
-//! - `snapshot.rs`: what survives a reload.
+//! - `snapshot.rs`: what survives a reload;
+//! - `tabs.rs`: one conversation in every tab (what followers show and ask, hand-over).
 //!
 //! Sentences a visitor reads come from [`crate::texts`]; the core picks which.
 
@@ -20,6 +21,7 @@ mod lead;
 mod link;
 mod outbox;
 mod snapshot;
+mod tabs;
 #[cfg(test)]
 mod test_support;
 mod tour;
@@ -29,6 +31,7 @@ pub use host::{ErrorKind, HostEvent};
 pub use lead::{lead_field_problem, LeadFormState};
 pub use link::Status;
 pub use snapshot::Snapshot;
+pub use tabs::{Ask, Asks, Note, Shared, Tabs};
 pub use tour::TourStep;
 pub use transcript::{check_visitor_text, Author, Delivery, Message, MAX_VISITOR_CHARS};
 
@@ -51,6 +54,8 @@ pub struct Notice {
 pub enum Event {
     /// The visitor opened the chat window.
     Open,
+    /// Another tab's visitor opened the chat: start the session, this window as it is.
+    Start,
     /// The visitor closed (minimised) the chat window.
     Close,
     /// The dialect started a session (or has one without asking the server).
@@ -279,7 +284,11 @@ impl Conversation {
     /// Hands the event to the concern that owns it.
     fn step(&mut self, event: Event, now_ms: f64) -> Vec<Effect> {
         match event {
-            Event::Open => self.opened(),
+            Event::Open => {
+                self.open = true;
+                self.start()
+            }
+            Event::Start => self.start(),
             Event::Close => {
                 self.open = false;
                 vec![]

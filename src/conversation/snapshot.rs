@@ -120,6 +120,12 @@ impl Conversation {
         if now_ms - snapshot.saved_at_ms > max_age_ms {
             return Err("the saved conversation has expired".into());
         }
+        Ok(Conversation::from_snapshot(snapshot, now_ms))
+    }
+
+    /// Rebuilds a conversation from a snapshot (a reload, or a tab taking over from the
+    /// leader); the effects reconnect its session.
+    pub(super) fn from_snapshot(snapshot: Snapshot, now_ms: f64) -> (Conversation, Vec<Effect>) {
         let mut c = Conversation::new(&snapshot.agent_name);
         c.open = snapshot.open;
         c.link.session_worked = snapshot.session_worked;
@@ -148,7 +154,7 @@ impl Conversation {
             }
             None => vec![],
         };
-        Ok((c, effects))
+        (c, effects)
     }
 }
 
