@@ -11,7 +11,7 @@ mkdir -p "$out"
 cargo build --release --lib -p docent-web --target wasm32-unknown-unknown --no-default-features --features "$dialect"
 wasm-bindgen --target web --no-typescript --split-linked-modules --keep-debug --out-name named \
   --out-dir "$out" target/wasm32-unknown-unknown/release/docent_web.wasm
-node_modules/.bin/wasm-opt -Oz -g --zero-filled-memory --enable-bulk-memory --enable-reference-types \
+node_modules/.bin/wasm-opt -Os -g --zero-filled-memory --low-memory-unused --strip-producers --strip-target-features --enable-bulk-memory --enable-reference-types \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
   --output "$out/named_bg.wasm" "$out/named_bg.wasm"
 twiggy top -n 1000000 --format csv "$out/named_bg.wasm" > "$out/top.csv"
