@@ -97,12 +97,20 @@ test(`live-demo: ${corpus.length} payloads as the agent's text and suggestions`,
     const { sessionId } = await session;
     const first = await page.locator(sel.agentMessages).count();
     for (const [i, { payload, shows }] of corpus.entries()) {
-      const response = await fetch(`${shared.server.url}/control/sessions/${sessionId}/say`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: payload, suggestions: [payload] }),
-      });
-      assert.deepEqual(await response.json(), { sent: true });
+      // The greeting comes with the session, before the socket may be open: the server can
+      // say something only to an open socket, so the first call may find none yet.
+      let answer;
+      for (let tries = 0; tries < 50; tries++) {
+        const response = await fetch(`${shared.server.url}/control/sessions/${sessionId}/say`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: payload, suggestions: [payload] }),
+        });
+        answer = await response.json();
+        if (answer.sent) break;
+        await page.waitForTimeout(100);
+      }
+      assert.deepEqual(answer, { sent: true });
       await page.locator(sel.agentMessages).nth(first + i).waitFor();
       const shown = await bubble(page, first + i).textContent();
       assert.ok(shown.includes(shows), `${JSON.stringify(payload)} shows ${JSON.stringify(shown)}`);
