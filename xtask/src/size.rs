@@ -38,7 +38,12 @@ pub const LAZY_FILES: &[&str] = &["executor.js", "sound.js"];
 /// 192 KiB since languages (every text from one table, `Intl` counts) and voice (speech
 /// synthesis, the unread badge) landed on top: 187,190 / 195,266 / 180,873 measured. Raised,
 /// not paid for: where those 6.5 KB go is the first question of the size work (issue 16).
-pub const BUDGET_BROTLI_BYTES: usize = 192 * 1024;
+/// 200 KiB since one conversation in every tab (issue 17: +8.5 to 9.3 KB per build, the
+/// Web Locks leader, the notes between tabs, taking over), part paid for by the size work
+/// (wasm-opt flags and `-Os`, a 128 KiB stack, the glue without comments: -2.8 to 3.0 KB):
+/// 193,418 / 202,056 / 187,762 measured. Raised, not paid for in full; loading the tabs part
+/// only when a second tab appears would keep a one-tab visit under 192 KiB.
+pub const BUDGET_BROTLI_BYTES: usize = 200 * 1024;
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
 /// the same bytes under other names).
