@@ -20,7 +20,9 @@ export function chime() {
     volume.gain.setValueAtTime(0.0001, now + at);
     volume.gain.exponentialRampToValueAtTime(0.12, now + at + 0.02);
     volume.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.25);
-    note.connect(volume).connect(context.destination);
+    // Not chained: older Safari's connect() returns nothing.
+    note.connect(volume);
+    volume.connect(context.destination);
     note.start(now + at);
     note.stop(now + at + 0.27);
   }

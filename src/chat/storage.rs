@@ -83,15 +83,14 @@ impl Chat {
     }
 
     /// Whether the conversation holds something not saved yet. A message still streaming
-    /// in is saved once, when it is complete: not per update.
+    /// in is left out until it is complete (`Conversation::saved`): its updates change
+    /// nothing to save.
     fn worth_saving(self) -> bool {
         if self.config.with_value(|c| c.persist) == Persist::Off {
             return false;
         }
-        let mark = self
-            .state
-            .with_untracked(|c| (!c.is_streaming()).then(|| c.save_mark()));
-        mark.is_some() && mark != self.saved_mark.get_value()
+        let mark = self.state.with_untracked(Conversation::save_mark);
+        Some(mark) != self.saved_mark.get_value()
     }
 
     /// Writes the conversation now, if it changed since it was last written.
@@ -105,7 +104,7 @@ impl Chat {
         let (mark, saved) = self.state.with_untracked(|c| {
             (
                 c.save_mark(),
-                serde_json::to_string(&c.snapshot(js_sys::Date::now())).ok(),
+                serde_json::to_string(&c.saved(js_sys::Date::now())).ok(),
             )
         });
         self.saved_mark.set_value(Some(mark));

@@ -191,15 +191,23 @@ impl Chat {
         for ask in mine {
             self.apply(self.own_event(ask), true);
         }
+        // The conversation taken over starts as if in view: whether any tab is (for the
+        // notification sound and deferred reconnects) is this tab's to say now.
+        self.apply(self.own_event(Event::Hidden(document().hidden())), false);
     }
 
     /// Leader: tells the followers the state and what it has done of their asks, if either
-    /// changed. Not at all while no other tab is here: writing the state out costs as much
-    /// as the conversation is long, on every event (a tab that arrives asks, and then gets
-    /// the whole state).
+    /// changed. Not while no other tab is here (after the first): writing the state out
+    /// costs as much as the conversation is long, on every event (a tab that arrives asks,
+    /// and then gets the whole state).
     pub(super) fn share(self) {
         let words = self.tabs.with_value(|t| {
-            let t = t.as_ref().filter(|t| t.leading && t.tabs.others(t.me))?;
+            // The first state after taking the lock goes out whoever is known to be here:
+            // it is how the other tabs learn of a new leader (and say again that they are
+            // here, and what it may not have had of their asks).
+            let t = t
+                .as_ref()
+                .filter(|t| t.leading && (t.tabs.others(t.me) || t.sent.is_none()))?;
             let shared = self.state.with_untracked(Conversation::shared);
             let words = Note::State(t.me, shared.into(), t.tabs.acks.clone()).words();
             (t.sent.as_ref() != Some(&words)).then_some(words)

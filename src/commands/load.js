@@ -25,5 +25,5 @@ export function clearHighlight() {
 /** Plays the notification sound, importing sound.js first if need be (a failed import is
  * tried again next time; a sound that cannot play is not worth an error). */
 export function chime(url) {
-  import(url).then((module) => module.chime(), () => {});
+  import(url).then((module) => module.chime()).catch(() => {});
 }

@@ -67,7 +67,18 @@ impl Conversation {
         }
     }
 
-    /// A fingerprint of what [`Conversation::snapshot`] holds (bar the time), made without
+    /// What a reload keeps: the snapshot without an agent message still streaming in (the
+    /// message it answers is still unanswered, so it is sent again and answered whole, as
+    /// after a hand-over between tabs).
+    pub fn saved(&self, now_ms: f64) -> Snapshot {
+        let mut snapshot = self.snapshot(now_ms);
+        if let Some(id) = self.streaming {
+            snapshot.messages.retain(|m| m.id != id);
+        }
+        snapshot
+    }
+
+    /// A fingerprint of what [`Conversation::saved`] holds (bar the time), made without
     /// copying any text: while it stays the same, there is nothing new to save. A message's
     /// text counts by its length and `rewrites` (text only grows, or is replaced and
     /// counted), so a long conversation costs a few integers per message per event, where a
@@ -87,7 +98,11 @@ impl Conversation {
             mark.text(field);
             mark.text(value);
         }
-        for m in &self.messages {
+        for m in self
+            .messages
+            .iter()
+            .filter(|m| Some(m.id) != self.streaming)
+        {
             mark.add(m.id);
             mark.add(m.text.len() as u64);
             mark.add(u64::from(m.rewrites) << 32 | u64::from(m.attempts));
@@ -224,9 +239,11 @@ mod tests {
         c.act(Event::VisitorSays("hello".into()), 3.0);
         changed(&c, "a new message", true);
         c.act(delta("Hel"), 4.0);
-        changed(&c, "streamed text", true);
+        changed(&c, "a stream begins: it takes the next id, which is saved", true);
         c.act(delta("lo"), 5.0);
-        changed(&c, "more streamed text", true);
+        changed(&c, "a reply streaming in is left out until complete", false);
+        c.act(unnamed("Hello"), 5.5);
+        changed(&c, "the reply, complete", true);
         c.messages.last_mut().unwrap().delivery = Delivery::Failed;
         changed(&c, "a delivery", true);
         c.messages.last_mut().unwrap().rewrites += 1;
@@ -241,5 +258,29 @@ mod tests {
         changed(&c, "lead details", true);
         c.typing = !c.typing;
         changed(&c, "typing is not saved", false);
+    }
+
+    #[test]
+    fn a_reload_mid_stream_keeps_the_question_and_asks_it_again() {
+        let mut c = connected();
+        c.act(Event::Agent(AgentEvent::Pong { ts: None }), 1.0);
+        c.act(Event::VisitorSays("what does it cost?".into()), 2.0);
+        c.act(delta("It costs"), 3.0);
+        let saved = serde_json::to_string(&c.saved(4.0)).unwrap();
+        let (mut back, _) = Conversation::restore(&saved, 5.0, 60_000.0).unwrap();
+        let texts: Vec<_> = back.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Hi, I'm Ava", "what does it cost?"],
+            "no half reply"
+        );
+        let resent = back.act(Event::SocketOpened, 6.0);
+        assert!(
+            resent
+                .iter()
+                .any(|e| matches!(e, Effect::Send(_))
+                    && format!("{e:?}").contains("what does it cost?")),
+            "{resent:?}"
+        );
     }
 }

@@ -522,6 +522,7 @@ impl Conversation {
         let (mut c, effects) = Conversation::from_snapshot(saved, now_ms);
         c.platform = mine.platform;
         c.can_speak = mine.can_speak;
+        c.sound = mine.sound;
         // The lead form, the badge and the speaker stay as they were (a reload loses the
         // form and the badge; a hand-over need not).
         c.follow_lead(latest.lead);
@@ -887,6 +888,10 @@ mod tests {
         );
         let (next, _) = Conversation::take_over(seen(&leader), &follower, 9.0);
         assert!(next.speaker && next.can_speak, "as the old leader had it");
+        assert!(!next.sound, "the site did not turn the sound on");
+        follower.sound = true;
+        let (next, _) = Conversation::take_over(seen(&leader), &follower, 10.0);
+        assert!(next.sound, "the site's choice, as this tab was told it");
     }
 
     #[test]
