@@ -239,7 +239,11 @@ mod tests {
         c.act(Event::VisitorSays("hello".into()), 3.0);
         changed(&c, "a new message", true);
         c.act(delta("Hel"), 4.0);
-        changed(&c, "a stream begins: it takes the next id, which is saved", true);
+        changed(
+            &c,
+            "a stream begins: it takes the next id, which is saved",
+            true,
+        );
         c.act(delta("lo"), 5.0);
         changed(&c, "a reply streaming in is left out until complete", false);
         c.act(unnamed("Hello"), 5.5);
