@@ -272,6 +272,9 @@ impl Conversation {
         let before = host::Glance::of(self);
         let by_visitor = matches!(event, Event::End);
         let mut effects = self.step(event, now_ms);
+        // Replies held for their turn can come out together: one sound tells of them all.
+        let mut chimed = false;
+        effects.retain(|e| !(*e == Effect::Chime && std::mem::replace(&mut chimed, true)));
         effects.extend(
             before
                 .host_events(self, by_visitor)

@@ -397,6 +397,26 @@ mod tests {
     }
 
     #[test]
+    fn answers_released_together_while_closed_make_one_sound() {
+        let mut c = connected();
+        c.sound = true;
+        c.act(reply_to("acks on", 99), 0.5);
+        c.act(Event::VisitorSays("first".into()), 1.0);
+        c.act(Event::VisitorSays("second".into()), 1.5);
+        c.act(Event::Close, 1.8);
+        assert!(!c
+            .act(reply_to("to second", 4), 2.0)
+            .contains(&Effect::Chime));
+        let effects = c.act(reply_to("to first", 3), 3.0);
+        assert_eq!(c.unread, 2, "two replies came");
+        assert_eq!(
+            effects.iter().filter(|e| **e == Effect::Chime).count(),
+            1,
+            "{effects:?}"
+        );
+    }
+
+    #[test]
     fn a_server_that_does_not_name_its_answers_gets_only_the_messages_after_its_last_reply() {
         let mut c = connected();
         c.act(Event::VisitorSays("one".into()), 1.0);
