@@ -15,8 +15,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
-use support::{start, start_relay, SECRET};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{http, start, start_relay, SECRET};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -83,38 +82,6 @@ fn entity() -> String {
         &hex[13..16],
         &hex[17..20],
         &hex[20..32]
-    )
-}
-
-/// A plain HTTP/1.1 request; answers the status, the body as JSON and the raw answer.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, Value, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let headers: String = headers
-        .iter()
-        .map(|(name, value)| format!("{name}: {value}\r\n"))
-        .collect();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(Value::Null),
-        response.clone(),
     )
 }
 

@@ -14,8 +14,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use support::{start_with, SECRET};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{http, start_with, SECRET};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -70,38 +69,6 @@ fn relay_config_to(upstream: &str, key: &str) -> AuiConfig {
 /// A server with the default `Config` and `aui` for its AUI simulator and relay.
 async fn start(aui: AuiConfig) -> SocketAddr {
     start_with(Default::default(), aui).await
-}
-
-/// A plain HTTP/1.1 request; answers the status, the body as JSON and the raw answer.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, Value, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let headers: String = headers
-        .iter()
-        .map(|(name, value)| format!("{name}: {value}\r\n"))
-        .collect();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(Value::Null),
-        response.clone(),
-    )
 }
 
 /// A call the widget makes to a relay (recorded for the key scan).

@@ -183,21 +183,10 @@ impl Relay {
         audience: &str,
         token: &str,
     ) -> Result<Grant<S>, TokenProblem> {
-        let mut validation = Validation {
-            leeway: 0,
-            ..Validation::default()
-        };
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "aud"]);
-        decode::<Claims<S>>(token, &self.decoding, &validation)
-            .map(|data| Grant {
-                scope: data.claims.scope,
-                origin: data.claims.org,
-            })
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
-                _ => TokenProblem::Invalid,
-            })
+        self.decode(audience, token, 0).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
+            _ => TokenProblem::Invalid,
+        })
     }
 
     /// Checks a token as [`Relay::check`] does, but takes one that expired up to `grace`
@@ -208,18 +197,28 @@ impl Relay {
         token: &str,
         grace: std::time::Duration,
     ) -> Result<Grant<S>, TokenProblem> {
+        self.decode(audience, token, grace.as_secs())
+            .map_err(|_| TokenProblem::Invalid)
+    }
+
+    /// A token's grant, if its signature, audience and expiry (give or take `leeway`
+    /// seconds) are good.
+    fn decode<S: DeserializeOwned>(
+        &self,
+        audience: &str,
+        token: &str,
+        leeway: u64,
+    ) -> Result<Grant<S>, jsonwebtoken::errors::Error> {
         let mut validation = Validation {
-            leeway: grace.as_secs(),
+            leeway,
             ..Validation::default()
         };
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "aud"]);
-        decode::<Claims<S>>(token, &self.decoding, &validation)
-            .map(|data| Grant {
-                scope: data.claims.scope,
-                origin: data.claims.org,
-            })
-            .map_err(|_| TokenProblem::Invalid)
+        decode::<Claims<S>>(token, &self.decoding, &validation).map(|data| Grant {
+            scope: data.claims.scope,
+            origin: data.claims.org,
+        })
     }
 
     /// Counts a connection while the guard lives; `None` past the limit.
