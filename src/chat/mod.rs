@@ -96,7 +96,8 @@ impl Chat {
         // The saved conversation shows at once; it is continued here only if this tab
         // leads (when another tab does, that tab's state replaces it).
         let restored = chat.restore();
-        if !chat.join_tabs() {
+        let ongoing = !restored.is_empty() || chat.state.with_untracked(|c| c.session.is_some());
+        if !chat.join_tabs(ongoing) {
             for effect in restored {
                 chat.run(effect);
             }

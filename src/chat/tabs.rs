@@ -4,6 +4,11 @@
 //! rules (what a follower asks, what it shows, how a tab takes over, where page commands
 //! run) are `conversation::tabs`'s; this file only carries notes and holds the lock.
 //! Where either API is missing, the tab works alone.
+//!
+//! The lock is asked for only once there is a conversation to lead: one restored, one a
+//! leader shares (to take over when it goes), or the visitor's first doing (opening the
+//! chat). A held lock keeps the host page out of the browser's back/forward cache, which
+//! a visitor who never opens the chat should not pay for.
 
 use super::Chat;
 use crate::conversation::{Ask, Asks, Conversation, Effect, Event, Note, Shared, Tabs};
@@ -29,6 +34,9 @@ pub(super) struct TabLink {
     sent: Option<Vec<String>>,
     /// Resolving it releases the lock (on destroy).
     release: Option<js_sys::Function>,
+    /// How to ask for the lock (`navigator.locks`, its `request`, the lock's name), until
+    /// it is asked for.
+    lock: Option<(JsValue, js_sys::Function, String)>,
 }
 
 impl TabLink {
@@ -53,10 +61,11 @@ impl TabLink {
 }
 
 impl Chat {
-    /// Joins the site's other tabs as a follower, and asks for the lock that makes this tab
-    /// the leader (granted at once if no tab holds it). False if the browser has no
-    /// `BroadcastChannel` or Web Locks: the tab then works alone.
-    pub(super) fn join_tabs(self) -> bool {
+    /// Joins the site's other tabs as a follower; asks for the lock that makes this tab the
+    /// leader at once if it has a conversation to continue (`restored`), else when one
+    /// comes ([`Chat::seek_lead`]). False if the browser has no `BroadcastChannel` or Web
+    /// Locks: the tab then works alone.
+    pub(super) fn join_tabs(self, restored: bool) -> bool {
         let name = self
             .config
             .with_value(|c| format!("docent|{}|{}", c.server, c.storage_key()));
@@ -66,7 +75,7 @@ impl Chat {
         let navigator = window().navigator();
         let locks = js_sys::Reflect::get(&navigator, &"locks".into()).unwrap_or_default();
         let request = js_sys::Reflect::get(&locks, &"request".into()).unwrap_or_default();
-        let Some(request) = request.dyn_ref::<js_sys::Function>() else {
+        let Ok(request) = request.dyn_into::<js_sys::Function>() else {
             channel.close();
             return false;
         };
@@ -96,7 +105,27 @@ impl Chat {
             asks: Asks::default(),
             sent: None,
             release: None,
+            lock: Some((locks, request, name)),
         }));
+        if restored {
+            self.seek_lead();
+        }
+        // A leader hears that this tab is here, and shares its state.
+        self.ask(Event::Hidden(document().hidden()));
+        self.listen(&window(), "pagehide", heard);
+        true
+    }
+
+    /// Asks for the lock that makes this tab the leader, once: granted at once if no tab
+    /// holds it, else when the tabs before it in the queue are gone.
+    fn seek_lead(self) {
+        let Some((locks, request, name)) = self
+            .tabs
+            .try_update_value(|t| t.as_mut().and_then(|t| t.lock.take()))
+            .flatten()
+        else {
+            return;
+        };
         // Held until the tab goes (or the widget is destroyed): the promise never settles.
         let granted = Closure::once_into_js(move || -> JsValue {
             let mut release = None;
@@ -109,9 +138,6 @@ impl Chat {
             held.into()
         });
         let _ = request.call2(&locks, &name.into(), &granted);
-        self.ask(Event::Hidden(document().hidden()));
-        self.listen(&window(), "pagehide", heard);
-        true
     }
 
     /// Whether this tab follows another (false when it leads or works alone).
@@ -138,8 +164,12 @@ impl Chat {
         });
     }
 
-    /// Follower: asks the leader, and keeps the ask until the leader shows it done.
+    /// Follower: asks the leader, and keeps the ask until the leader shows it done. The
+    /// visitor's doings need a leader: this tab becomes one if no other is.
     fn ask(self, ask: Ask) {
+        if !matches!(ask, Event::Hidden(_)) {
+            self.seek_lead();
+        }
         let asked = self
             .tabs
             .try_update_value(|t| t.as_mut().map(|t| t.asks.push(t.me, ask)));
@@ -313,8 +343,10 @@ impl Chat {
         }
     }
 
-    /// Follower: shows the leader's state; a new leader hears that this tab is here.
+    /// Follower: shows the leader's state; a new leader hears that this tab is here. This
+    /// tab queues for the lock, to take over when the leader goes.
     fn follow_state(self, leader: u32, shared: Shared, acks: Vec<(u32, u32)>, words: Vec<String>) {
+        self.seek_lead();
         let (first, again) = self
             .tabs
             .try_update_value(|t| {

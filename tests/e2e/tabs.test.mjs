@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
+import { chromium } from 'playwright-core';
 import { startServer, launchBrowser, sel, artifacts, say } from './harness.mjs';
 
 let browser;
@@ -269,6 +270,71 @@ test('the unread badge and the speaker follow the conversation; a reply is read 
     assert.deepEqual(seen.errors, []);
   } finally {
     await context.close();
+    server.stop();
+  }
+});
+
+test('no lock before there is a conversation (the page still goes into the back/forward cache); a tab with one to follow queues for it, and takes over when the leader\'s visitor follows a link away', async () => {
+  const server = await startServer(['--seed-only']);
+  // Playwright turns the back/forward cache off by default; a visitor's browser has it on.
+  const cached = await chromium.launch({
+    executablePath: process.env.DOCENT_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+  });
+  try {
+    const context = await cached.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(() => {
+      document.addEventListener('docent:ready', () => { window.docentReady = true; });
+      window.addEventListener('pageshow', (e) => { window.fromCache = e.persisted; });
+    });
+    const errors = [];
+    context.on('page', (page) => page.on('pageerror', (e) => errors.push(String(e))));
+    const locks = (page) => page.evaluate(async () => {
+      const { held, pending } = await navigator.locks.query();
+      return { held: held.map((l) => l.name), pending: pending.map((l) => l.name) };
+    });
+    const ready = async (page) => {
+      await page.goto(server.url);
+      await page.waitForFunction(() => window.docentReady === true);
+      await page.waitForTimeout(500); // a lock asked for at start-up would be held by now
+    };
+
+    const a = await context.newPage();
+    await ready(a);
+    assert.deepEqual(await locks(a), { held: [], pending: [] }, 'a visitor who has not opened the chat holds no lock');
+    await a.evaluate(() => { window.fromCache = undefined; });
+    await a.goto(`${server.url}/favicon.svg`);
+    // A page restored from the cache fires `pageshow`, not `load`.
+    await a.goBack({ waitUntil: 'commit' });
+    await a.waitForFunction(() => window.fromCache !== undefined);
+    const restored = await a.evaluate(() => {
+      const [nav] = performance.getEntriesByType('navigation');
+      return { fromCache: window.fromCache, why: JSON.stringify(nav.notRestoredReasons ?? null) };
+    });
+    assert.equal(restored.fromCache, true, `the page came back from the back/forward cache (not restored because: ${restored.why})`);
+
+    await a.click(sel.launcher);
+    await a.locator(sel.agentMessages).first().waitFor();
+    const held = (await locks(a)).held;
+    assert.equal(held.length, 1, 'the tab with the conversation leads');
+    assert.match(held[0], /^docent\|/);
+
+    const b = await context.newPage();
+    await ready(b);
+    await b.waitForFunction(() => navigator.locks.query().then((q) => q.pending.length === 1), null, { timeout: 10000 });
+    assert.deepEqual(await locks(b), { held, pending: held }, 'a tab that follows queues to take over');
+    // The leader's visitor follows a link away: that page may go into the cache with the
+    // lock, and the follower must still take over.
+    await a.goto(`${server.url}/favicon.svg`);
+    await b.click(sel.launcher);
+    await say(b, 'after the leader left');
+    await b.locator(sel.agentMessages).nth(1).waitFor({ timeout: 15000 });
+    await b.waitForFunction(() => navigator.locks.query().then((q) => q.held.length === 1 && q.pending.length === 0), null, { timeout: 10000 });
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await cached.close();
     server.stop();
   }
 });
