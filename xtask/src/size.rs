@@ -41,8 +41,8 @@ pub const LAZY_FILES: &[&str] = &["executor.js", "sound.js"];
 /// 200 KiB since one conversation in every tab (issue 17: +8.5 to 9.3 KB per build, the
 /// Web Locks leader, the notes between tabs, taking over), part paid for by the size work
 /// (wasm-opt flags and `-Os`, a 128 KiB stack, the glue without comments: -2.8 to 3.0 KB):
-/// 193,418 / 202,056 / 187,762 measured. Raised, not paid for in full; loading the tabs part
-/// only when a second tab appears would keep a one-tab visit under 192 KiB.
+/// 193,418 / 202,056 / 187,762 measured. Raised, not paid for in full; the tabs part cannot be
+/// loaded later at less cost (README, "One conversation in every tab").
 pub const BUDGET_BROTLI_BYTES: usize = 200 * 1024;
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
