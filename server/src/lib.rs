@@ -68,12 +68,15 @@ pub fn app(state: AppState, aui: Arc<AuiState>, amigo: Arc<Relay>) -> Router {
 /// The static folders as one service: each folder falls back to the next, answers are
 /// compressed, and each carries the configured CSP header.
 fn static_files(config: &Config) -> Option<MethodRouter> {
+    // A file's ready copy (`file.br`, `file.gz`: `cargo xtask dist` writes them) is sent
+    // as it is, as a CDN would; the rest is compressed on the way out (brotli or gzip, as
+    // the browser asks), and the layer leaves what is already compressed alone.
+    let dir = |path| ServeDir::new(path).precompressed_br().precompressed_gzip();
     let mut dirs = config.static_dirs.iter().rev();
-    let mut files = get_service(ServeDir::new(dirs.next()?));
-    for dir in dirs {
-        files = get_service(ServeDir::new(dir).fallback(files));
+    let mut files = get_service(dir(dirs.next()?));
+    for path in dirs {
+        files = get_service(dir(path).fallback(files));
     }
-    // Compressed as a CDN would serve them (brotli or gzip, as the browser asks).
     files = files.layer(CompressionLayer::new());
     if let Some(policy) = &config.csp {
         let value = HeaderValue::from_str(policy).ok()?;

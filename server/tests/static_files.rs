@@ -76,3 +76,36 @@ async fn text_is_compressed_when_the_browser_asks() {
     assert!(!head.contains("content-encoding"), "{head}");
     assert_eq!(body.len(), text.len());
 }
+
+#[tokio::test]
+async fn a_ready_compressed_copy_is_sent_as_it_is() {
+    // Not real brotli or gzip: that the bytes arrive unchanged shows the copy was sent,
+    // not the file compressed again.
+    let dir = folder(&[
+        (
+            "app_bg.wasm",
+            "the wasm itself, long enough to be worth compressing",
+        ),
+        ("app_bg.wasm.br", "READY-BROTLI"),
+        ("app_bg.wasm.gz", "READY-GZIP"),
+    ]);
+    let addr = start(Config {
+        static_dirs: vec![dir],
+        ..Config::default()
+    })
+    .await;
+    let (head, body) = get(addr, "/app_bg.wasm", "Accept-Encoding: gzip, br\r\n").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-encoding: br"), "{head}");
+    assert!(head.contains("content-type: application/wasm"), "{head}");
+    assert_eq!(body, b"READY-BROTLI");
+    let (head, body) = get(addr, "/app_bg.wasm", "Accept-Encoding: gzip\r\n").await;
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert_eq!(body, b"READY-GZIP");
+    let (head, body) = get(addr, "/app_bg.wasm", "").await;
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert_eq!(
+        body,
+        b"the wasm itself, long enough to be worth compressing"
+    );
+}

@@ -2,7 +2,9 @@
 // CDP. Run by `cargo xtask bench` (`--quick`: fewer runs, fewer turns); prints tables and writes
 // target/bench/side-by-side.json. Times are reported, never asserted.
 //
-// Pages, each served from 127.0.0.1 by the reference server (nothing from a CDN): a blank
+// Pages, each served from 127.0.0.1 by the reference server (nothing from a CDN), every
+// widget's files as a CDN serves them: compressed ahead of time (Docent's `.br`/`.gz` by
+// `cargo xtask dist`, the peers' here with the same settings), not on each request: a blank
 // page; Docent embedded with one script tag as a customer does (the live-demo build from
 // target/site, the loader's default `data-load="idle"`, and `data-open="true"`); nlux-core
 // (with its nova theme) and deep-chat, installed from npm at the exact versions in
@@ -62,6 +64,14 @@ const copy = (from, to) => fs.copyFileSync(path.join(root, 'node_modules', from)
 copy('@nlux/core/esm/nlux-core.js', 'nlux-core.js');
 copy('@nlux/themes/nova.css', 'nlux-nova.css');
 copy('deep-chat/dist/deepChat.bundle.js', 'deep-chat.js');
+// Compressed ahead of time, as Docent's are: the server sends the ready copy the browser asks for.
+for (const file of fs.readdirSync(path.join(site, 'peers'))) {
+  const bytes = fs.readFileSync(path.join(site, 'peers', file));
+  fs.writeFileSync(path.join(site, 'peers', `${file}.br`), zlib.brotliCompressSync(bytes, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 22 },
+  }));
+  fs.writeFileSync(path.join(site, 'peers', `${file}.gz`), zlib.gzipSync(bytes, { level: 9 }));
+}
 
 const page = (title, body, head = '') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

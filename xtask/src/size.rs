@@ -49,7 +49,9 @@ pub const BUDGET_BROTLI_BYTES: usize = 200 * 1024;
 /// the same bytes under other names).
 pub fn measure(dist: &Path) -> Result<Vec<Asset>, String> {
     let mut assets = Vec::new();
-    let snippets = crate::dist::files_under(&dist.join("snippets"), Path::new("snippets"));
+    let snippets = crate::dist::files_under(&dist.join("snippets"), Path::new("snippets"))
+        .into_iter()
+        .filter(|f| !crate::dist::is_precompressed(f));
     let names = crate::dist::shipped()
         .into_iter()
         .map(|(name, build)| (std::path::PathBuf::from(name), build))
@@ -58,10 +60,17 @@ pub fn measure(dist: &Path) -> Result<Vec<Asset>, String> {
         let path = dist.join(&name);
         let bytes = std::fs::read(&path)
             .map_err(|e| format!("cannot read {}: {e} (did the build run?)", path.display()))?;
+        let (brotli, gzip) = (ready_copy(&path, "br")?, ready_copy(&path, "gz")?);
+        if unbrotli(&brotli) != bytes || ungzip(&gzip) != bytes {
+            return Err(format!(
+                "{}'s .br or .gz is not the file compressed: a server would send stale bytes (run `cargo xtask dist`)",
+                path.display()
+            ));
+        }
         assets.push(Asset {
             raw: bytes.len(),
-            gzip: gzip(&bytes),
-            brotli: brotli(&bytes),
+            gzip: gzip.len(),
+            brotli: brotli.len(),
             lazy: LAZY_FILES.iter().any(|f| name.ends_with(f)),
             build,
             name: name.display().to_string(),
@@ -70,13 +79,19 @@ pub fn measure(dist: &Path) -> Result<Vec<Asset>, String> {
     Ok(assets)
 }
 
-fn gzip(bytes: &[u8]) -> usize {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).expect("writing to memory");
-    encoder.finish().expect("writing to memory").len()
+/// The copy of `path` that `cargo xtask dist` compressed ahead of time (`.br`, `.gz`).
+fn ready_copy(path: &Path, ext: &str) -> Result<Vec<u8>, String> {
+    let copy = format!("{}.{ext}", path.display());
+    std::fs::read(&copy).map_err(|e| format!("cannot read {copy}: {e} (run `cargo xtask dist`)"))
 }
 
-fn brotli(bytes: &[u8]) -> usize {
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -84,7 +99,19 @@ fn brotli(bytes: &[u8]) -> usize {
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("writing to memory");
-    out.len()
+    out
+}
+
+fn ungzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out);
+    out
+}
+
+fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = brotli::BrotliDecompress(&mut &bytes[..], &mut out);
+    out
 }
 
 /// What a visitor of a site on `dialect` downloads: the shared files and that build.
