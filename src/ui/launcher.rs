@@ -36,8 +36,15 @@ pub fn Launcher(
                     "M4 5h16v11H9l-5 4z"
                 }/>
             </svg>
+            // Empty while there is nothing unread (it is hidden then): the first `Intl`
+            // number format costs ~30 ms (the locale's data), which is not start-up's to pay.
             <span class="docent-launcher__badge" data-testid="docent-unread" aria-hidden="true"
-                hidden=move || open.get() || unread.get() == 0>{move || texts::number(unread.get())}</span>
+                hidden=move || open.get() || unread.get() == 0>
+                {move || match unread.get() {
+                    0 => String::new(),
+                    n => texts::number(n),
+                }}
+            </span>
         </button>
     }
 }
