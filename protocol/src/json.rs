@@ -431,6 +431,78 @@ impl Value {
         Some(n.min(u64::from(max)) as u32)
     }
 
+    /// A number from an `f64`, written as serde_json wrote the widget's times (`1.5`,
+    /// `1732960000000.0`) without a float printer: an integral value as its digits and
+    /// `.0`, another with the fewest decimals (up to 15) that read back the same (past 15,
+    /// rounded to 15: a millionth of a nanosecond is not worth a float printer). The
+    /// widget's `f64`s are milliseconds; a value past ±2^63, or not finite, is `null`
+    /// (serde_json also wrote `null` for the non-finite).
+    pub fn float(x: f64) -> Value {
+        if !x.is_finite() || x.abs() >= 9.2e18 {
+            return Value::Null;
+        }
+        let whole = x.trunc();
+        let mut text = (whole as i64).to_string();
+        if whole == 0.0 && x.is_sign_negative() {
+            text.insert(0, '-'); // -0.5, and -0.0 as serde_json wrote it
+        }
+        let fraction = (x - whole).abs();
+        let mut decimals = String::from("0");
+        let mut scale = 1.0;
+        for places in 1..=15 {
+            scale *= 10.0;
+            let scaled = (fraction * scale).round();
+            if whole.abs() + scaled / scale == x.abs() || places == 15 {
+                decimals = (scaled as u64).to_string();
+                while decimals.len() < places {
+                    decimals.insert(0, '0');
+                }
+                break;
+            }
+        }
+        text.push('.');
+        text.push_str(&decimals);
+        Value::Number(text)
+    }
+
+    /// Any number as an `f64`, without a float parser: exact for integers up to 2^53 and
+    /// for decimals whose digits fit in 2^53 (`1.5`, `1732960000000.0`), within a rounding
+    /// step otherwise. Enough for the times the widget saves.
+    pub fn as_f64(&self) -> Option<f64> {
+        let Value::Number(text) = self else {
+            return None;
+        };
+        let negative = text.starts_with('-');
+        let unsigned = text.trim_start_matches('-');
+        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+            Some(at) => (&unsigned[..at], unsigned[at + 1..].parse::<i32>().ok()?),
+            None => (unsigned, 0),
+        };
+        let mut digits: u64 = 0;
+        let mut scale = exponent;
+        let mut seen_point = false;
+        for b in mantissa.bytes() {
+            if b == b'.' {
+                seen_point = true;
+                continue;
+            }
+            if digits < 1_000_000_000_000_000_000 {
+                digits = digits * 10 + u64::from(b - b'0');
+                if seen_point {
+                    scale -= 1;
+                }
+            } else if !seen_point {
+                scale += 1; // a digit past what a u64 holds: kept as a power of ten
+            }
+        }
+        let magnitude = if scale >= 0 {
+            digits as f64 * 10f64.powi(scale.min(400))
+        } else {
+            digits as f64 / 10f64.powi((-scale).min(400))
+        };
+        Some(if negative { -magnitude } else { magnitude })
+    }
+
     /// The value as compact JSON text.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
@@ -514,6 +586,25 @@ pub fn object<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
     )
 }
 
+/// The same value from a serde_json value, for the places where the model or the server
+/// still hold serde values. Numbers keep serde_json's spelling of them.
+pub fn from_serde(value: &serde_json::Value) -> Value {
+    use serde_json::Value as S;
+    match value {
+        S::Null => Value::Null,
+        S::Bool(b) => Value::Bool(*b),
+        S::Number(n) => Value::Number(n.to_string()),
+        S::String(s) => Value::String(s.clone()),
+        S::Array(items) => Value::Array(items.iter().map(from_serde).collect()),
+        S::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), from_serde(v)))
+                .collect(),
+        ),
+    }
+}
+
 /// Field readers for a payload object, whose errors name the field the way a reader of a
 /// console log wants: "missing field `text`", "`isTyping` must be a boolean".
 #[derive(Debug)]
@@ -574,6 +665,20 @@ impl<'a> Fields<'a> {
 
     pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, String> {
         self.typed(key, "a non-negative integer", Value::as_u64)
+    }
+
+    pub fn u64(&self, key: &str) -> Result<u64, String> {
+        self.required(key, self.opt_u64(key))
+    }
+
+    /// A `u32` (counts, versions).
+    pub fn u32(&self, key: &str) -> Result<u32, String> {
+        u32::try_from(self.u64(key)?).map_err(|_| format!("`{key}` is out of range"))
+    }
+
+    /// Any number, as [`Value::as_f64`] reads it.
+    pub fn f64(&self, key: &str) -> Result<f64, String> {
+        self.required(key, self.typed(key, "a number", Value::as_f64))
     }
 
     pub fn opt_array(&self, key: &str) -> Result<Option<&'a [Value]>, String> {
@@ -723,6 +828,49 @@ mod tests {
         assert_eq!(cap("-1"), None);
         assert_eq!(cap("-0.5"), None);
         assert_eq!(s("5").as_capped_u32(10), None);
+    }
+
+    #[test]
+    fn floats_are_written_and_read_as_serde_json_did_for_times() {
+        for (x, text) in [
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (-1.5, "-1.5"),
+            (-0.25, "-0.25"),
+            (0.1, "0.1"),
+            (6.0, "6.0"),
+            (1732960000000.0, "1732960000000.0"),
+            (1732960000000.5, "1732960000000.5"),
+            (123.456, "123.456"),
+            (100_000.0, "100000.0"),
+            (9_007_199_254_740_992.0, "9007199254740992.0"),
+        ] {
+            assert_eq!(Value::float(x), n(text), "{x}");
+            assert_eq!(n(text).as_f64(), Some(x), "{text}");
+            // And serde_json reads what is written as the same number.
+            assert_eq!(serde_json::from_str::<f64>(text).unwrap(), x, "{text}");
+        }
+        assert_eq!(Value::float(f64::NAN), Value::Null);
+        assert_eq!(Value::float(f64::INFINITY), Value::Null);
+        assert_eq!(n("1e3").as_f64(), Some(1000.0));
+        assert_eq!(n("25E-1").as_f64(), Some(2.5));
+        assert_eq!(n("-7").as_f64(), Some(-7.0));
+        assert_eq!(n("1e999").as_f64(), Some(f64::INFINITY));
+        // Past 19 digits, within a rounding step.
+        let big = n("123456789012345678901234").as_f64().unwrap();
+        assert!((big - 1.2345678901234568e23).abs() <= 1.2345678901234568e23 * 1e-15);
+        assert_eq!(s("1").as_f64(), None);
+        // Whatever the fraction, what is written reads back to within 15 decimals.
+        for i in 0..2000 {
+            let x = f64::from(i) * 0.37 - 300.0;
+            let back = Value::float(x).as_f64().unwrap();
+            assert!(
+                (back - x).abs() <= 1e-15 + x.abs() * 1e-15,
+                "{x} came back as {back}"
+            );
+        }
     }
 
     #[test]
