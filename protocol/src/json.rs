@@ -587,13 +587,19 @@ pub fn object<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
 }
 
 /// The same value from a serde_json value, for the places where the model or the server
-/// still hold serde values. Numbers keep serde_json's spelling of them.
+/// still hold serde values (a message's `context`).
 pub fn from_serde(value: &serde_json::Value) -> Value {
     use serde_json::Value as S;
     match value {
         S::Null => Value::Null,
         S::Bool(b) => Value::Bool(*b),
-        S::Number(n) => Value::Number(n.to_string()),
+        // Integers as their digits; other numbers through [`Value::float`], not serde's
+        // printer (which would bring ryu into the wasm for the widget's `context`).
+        S::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Value::uint(u),
+            (None, Some(i)) => Value::Number(i.to_string()),
+            _ => Value::float(n.as_f64().unwrap_or(f64::NAN)),
+        },
         S::String(s) => Value::String(s.clone()),
         S::Array(items) => Value::Array(items.iter().map(from_serde).collect()),
         S::Object(members) => Value::Object(
@@ -961,6 +967,18 @@ mod tests {
         let every_char: String = (0u32..0x800).filter_map(char::from_u32).collect();
         let value = Value::Array(vec![s(&every_char), s("\u{10FFFF}\u{FFFF}")]);
         assert_eq!(parse(&value.to_json()), Ok(value));
+    }
+
+    #[test]
+    fn serde_values_convert_to_the_same_json() {
+        let serde = serde_json::json!({"url": "https://x", "lead": {"email": "a@b.co"},
+            "n": [1, -2, 2.5, 18446744073709551615u64, true, null]});
+        let ours = from_serde(&serde);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&ours.to_json()).unwrap(),
+            serde
+        );
+        assert_eq!(ours.get("url"), Some(&s("https://x")));
     }
 
     #[test]
