@@ -6,7 +6,8 @@ use docent_protocol::{Product, SessionHandle};
 
 /// What survives a page reload: the session (id and short-lived token: no other secret),
 /// the transcript with each message's delivery, and whether the chat was open.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Snapshot {
     /// Bumped when the shape changes; other versions are not restored.
     pub version: u32,
@@ -20,14 +21,14 @@ pub struct Snapshot {
     pub suggestions: Vec<String>,
     pub next_id: u64,
     /// What the visitor gave the lead form (platforms whose messages carry it).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub lead_details: Vec<(String, String)>,
 }
 
 // The snapshot is written and read by hand (docent_protocol::json), in exactly the shape
 // its serde derive wrote, so that conversations saved before still restore and a tab
-// running an older build can still read a newer one's notes; the derives stay for the
-// tests that check it. Serde's code weighed several KB of every visitor's wasm.
+// running an older build can still read a newer one's notes; the derives stay, in tests
+// only, to check it. Serde's code weighed several KB of every visitor's wasm.
 
 fn text_or_null(text: &Option<String>) -> Option<Value> {
     Some(text.as_deref().map_or(Value::Null, Value::str))
