@@ -304,6 +304,15 @@ impl Parser<'_> {
     }
 }
 
+/// An exponent's value, saturated (`1e99999999999999999999` is simply huge).
+fn exponent(text: &str) -> i64 {
+    text.parse().unwrap_or(if text.starts_with('-') {
+        -1_000_000
+    } else {
+        1_000_000
+    })
+}
+
 impl Value {
     /// A string value.
     pub fn str(text: impl Into<String>) -> Value {
@@ -400,10 +409,7 @@ impl Value {
         let negative = text.starts_with('-');
         let unsigned = text.trim_start_matches('-');
         let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (
-                &unsigned[..at],
-                unsigned[at + 1..].parse::<i64>().unwrap_or(0),
-            ),
+            Some(at) => (&unsigned[..at], exponent(&unsigned[at + 1..])),
             None => (unsigned, 0),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -451,14 +457,20 @@ impl Value {
         let mut scale = 1.0;
         for places in 1..=15 {
             scale *= 10.0;
-            let scaled = (fraction * scale).round();
-            if whole.abs() + scaled / scale == x.abs() || places == 15 {
-                decimals = (scaled as u64).to_string();
-                while decimals.len() < places {
-                    decimals.insert(0, '0');
-                }
-                break;
+            let mut scaled = (fraction * scale).round();
+            let exact = whole.abs() + scaled / scale == x.abs();
+            if !exact && places < 15 {
+                continue;
             }
+            if !exact {
+                // Cut, not rounded: rounding up could carry into the whole part.
+                scaled = (fraction * scale).floor();
+            }
+            decimals = (scaled as u64).to_string();
+            while decimals.len() < places {
+                decimals.insert(0, '0');
+            }
+            break;
         }
         text.push('.');
         text.push_str(&decimals);
@@ -475,11 +487,14 @@ impl Value {
         let negative = text.starts_with('-');
         let unsigned = text.trim_start_matches('-');
         let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (&unsigned[..at], unsigned[at + 1..].parse::<i32>().ok()?),
+            Some(at) => (
+                &unsigned[..at],
+                exponent(&unsigned[at + 1..]).clamp(-999, 999),
+            ),
             None => (unsigned, 0),
         };
         let mut digits: u64 = 0;
-        let mut scale = exponent;
+        let mut scale = exponent as i32;
         let mut seen_point = false;
         for b in mantissa.bytes() {
             if b == b'.' {
@@ -831,6 +846,8 @@ mod tests {
         assert_eq!(cap("30001"), Some(30_000));
         assert_eq!(cap("99999999999999999999999"), Some(30_000));
         assert_eq!(cap("1e-400"), Some(0));
+        assert_eq!(cap("1e99999999999999999999"), Some(30_000));
+        assert_eq!(cap("1e-99999999999999999999"), Some(0));
         assert_eq!(cap("-1"), None);
         assert_eq!(cap("-0.5"), None);
         assert_eq!(s("5").as_capped_u32(10), None);
@@ -858,6 +875,13 @@ mod tests {
             // And serde_json reads what is written as the same number.
             assert_eq!(serde_json::from_str::<f64>(text).unwrap(), x, "{text}");
         }
+        assert_eq!(Value::float(0.9999999999999999), n("0.999999999999999"));
+        assert_eq!(
+            Value::float(-(8.0 - 4.0 * f64::EPSILON)),
+            n("-7.999999999999999")
+        );
+        assert_eq!(n("1e99999999999999999999").as_f64(), Some(f64::INFINITY));
+        assert_eq!(n("1e-99999999999999999999").as_f64(), Some(0.0));
         assert_eq!(Value::float(f64::NAN), Value::Null);
         assert_eq!(Value::float(f64::INFINITY), Value::Null);
         assert_eq!(n("1e3").as_f64(), Some(1000.0));
