@@ -23,8 +23,8 @@
 //! it was told to trust, and answers only that origin. A stopped command ends at its next
 //! step and answers `ok`, and the highlight goes, as they do on the widget's own origin.
 
+use crate::json::{self, object, Fields, Value};
 use crate::{PageCommand, PageEvent};
-use serde::Deserialize;
 
 /// The wire's version, the `docent` field of every message.
 pub const VERSION: u8 = 1;
@@ -93,13 +93,16 @@ pub enum ToBridge<'a> {
 
 impl ToBridge<'_> {
     pub fn encode(&self) -> String {
-        let message = match self {
-            ToBridge::Run { id, command } => {
-                serde_json::json!({"docent": VERSION, "id": id, "command": command.to_wire()})
-            }
-            ToBridge::Stop { id } => serde_json::json!({"docent": VERSION, "id": id, "stop": true}),
+        let (id, body) = match self {
+            ToBridge::Run { id, command } => (id, ("command", command.to_json())),
+            ToBridge::Stop { id } => (id, ("stop", Value::Bool(true))),
         };
-        message.to_string()
+        object([
+            ("docent", Some(Value::uint(u64::from(VERSION)))),
+            ("id", Some(Value::uint(u64::from(*id)))),
+            (body.0, Some(body.1)),
+        ])
+        .to_json()
     }
 }
 
@@ -115,31 +118,38 @@ pub enum FromBridge {
     Activity(PageEvent),
 }
 
-/// The wire's fields, all optional: which kind of message it is follows from which are set.
-#[derive(Deserialize)]
-struct Raw {
-    docent: u8,
-    id: Option<u32>,
-    ok: Option<bool>,
-    failure: Option<String>,
-    activity: Option<PageEvent>,
-}
-
 impl FromBridge {
-    /// Reads one message; anything that is not a bridge message of this version is `None`.
+    /// Reads one message; anything that is not a bridge message of this version is `None`
+    /// (so is one with a field of the wrong type: the bridge never sends one).
     pub fn decode(text: &str) -> Option<FromBridge> {
-        let raw: Raw = serde_json::from_str(text).ok()?;
-        if raw.docent != VERSION {
+        let value = json::parse(text).ok()?;
+        let f = Fields::of(&value).ok()?;
+        if f.u64("docent").ok()? != u64::from(VERSION) {
             return None;
         }
-        match (raw.id, raw.activity) {
+        let id = match f.opt_u64("id").ok()? {
+            Some(id) => Some(u32::try_from(id).ok()?),
+            None => None,
+        };
+        let ok = f.opt_bool("ok").ok()?;
+        let failure = f.opt_str("failure").ok()?;
+        let activity = match f.opt_object("activity").ok()? {
+            Some(a) => Some(PageEvent {
+                event: a.str("event").ok()?,
+                selector: a.opt_str("selector").ok()?,
+                url: a.opt_str("url").ok()?,
+                action: a.opt_str("action").ok()?,
+                error: a.opt_str("error").ok()?,
+            }),
+            None => None,
+        };
+        match (id, activity) {
             (Some(id), _) => Some(FromBridge::Done {
                 id,
-                outcome: if raw.ok == Some(true) {
+                outcome: if ok == Some(true) {
                     Ok(())
                 } else {
-                    Err(raw
-                        .failure
+                    Err(failure
                         .as_deref()
                         .map_or(Failure::Other, Failure::from_code))
                 },
@@ -222,6 +232,11 @@ mod tests {
             r#"{"docent":2,"id":3,"ok":true}"#,
             r#"{"docent":1}"#,
             r#"{"id":3,"ok":true}"#,
+            r#"{"docent":1,"id":"3","ok":true}"#,
+            r#"{"docent":1,"id":4294967296,"ok":true}"#,
+            r#"{"docent":1,"id":3,"ok":"yes"}"#,
+            r#"{"docent":1,"activity":{"url":"/a"}}"#,
+            r#"{"docent":257,"id":3,"ok":true}"#,
             "not json",
             r#""a string""#,
         ] {

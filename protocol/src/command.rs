@@ -2,7 +2,7 @@
 //! before anything runs. Everything that can be decided without a browser is decided here:
 //! the URL scheme policy, selector sanity, and bounds on text and waits.
 
-use serde_json::Value;
+use crate::json::Value;
 use std::fmt;
 
 /// A selector longer than this is not a real selector.
@@ -71,12 +71,20 @@ impl PageCommand {
         }
     }
 
+    /// Reads and checks one command given as a serde value (the reference server's side).
+    pub fn from_wire(raw: &serde_json::Value) -> Result<PageCommand, CommandError> {
+        PageCommand::from_json(&crate::json::from_serde(raw))
+    }
+
     /// Reads and checks one command object such as `{"action":"navigate","url":"/dashboard"}`.
-    pub fn from_wire(raw: &Value) -> Result<PageCommand, CommandError> {
-        let object = raw.as_object().ok_or_else(|| CommandError {
-            action: None,
-            reason: "a command must be a JSON object".into(),
-        })?;
+    pub fn from_json(raw: &Value) -> Result<PageCommand, CommandError> {
+        if raw.as_object().is_none() {
+            return Err(CommandError {
+                action: None,
+                reason: "a command must be a JSON object".into(),
+            });
+        }
+        let object = raw;
         let action = object
             .get("action")
             .and_then(Value::as_str)
@@ -91,7 +99,8 @@ impl PageCommand {
         let text_field = |name: &str| -> Result<String, CommandError> {
             match object.get(name) {
                 Some(Value::String(s)) => Ok(s.clone()),
-                Some(Value::Number(n)) => Ok(n.to_string()),
+                // A number's text as the agent wrote it (`5` for a selector `5`).
+                Some(Value::Number(n)) => Ok(n.clone()),
                 Some(_) => Err(fail(format!("`{name}` must be a string"))),
                 None => Err(fail(format!("`{name}` is missing"))),
             }
@@ -128,11 +137,11 @@ impl PageCommand {
                 let selector = selector()?;
                 let timeout_ms = match object.get("timeout").or_else(|| object.get("timeoutMs")) {
                     None => DEFAULT_WAIT_MS,
-                    Some(v) => match v.as_f64() {
-                        Some(ms) if ms.is_finite() && ms >= 0.0 => {
-                            (ms.min(f64::from(MAX_WAIT_MS))) as u32
+                    Some(v) => match v.as_capped_u32(MAX_WAIT_MS) {
+                        Some(ms) => ms,
+                        None => {
+                            return Err(fail("`timeout` must be a number of milliseconds".into()))
                         }
-                        _ => return Err(fail("`timeout` must be a number of milliseconds".into())),
                     },
                 };
                 Ok(PageCommand::Wait {
@@ -154,8 +163,38 @@ impl PageCommand {
         }
     }
 
-    /// The command in its wire form (for logs, reports and the reference server).
-    pub fn to_wire(&self) -> Value {
+    /// The command in its wire form, as the widget writes it (to the executor, the bridge).
+    pub fn to_json(&self) -> Value {
+        fn field<'a>(name: &'a str, value: &str) -> (&'a str, Option<Value>) {
+            (name, Some(Value::str(value)))
+        }
+        let action = field("action", self.action());
+        match self {
+            PageCommand::Navigate { url } => crate::json::object([action, field("url", url)]),
+            PageCommand::Type { selector, text } => {
+                crate::json::object([action, field("selector", selector), field("text", text)])
+            }
+            PageCommand::Wait {
+                selector,
+                timeout_ms,
+            } => crate::json::object([
+                action,
+                field("selector", selector),
+                ("timeout", Some(Value::uint(u64::from(*timeout_ms)))),
+            ]),
+            PageCommand::Select { selector, option } => {
+                crate::json::object([action, field("selector", selector), field("value", option)])
+            }
+            PageCommand::Click { selector }
+            | PageCommand::Highlight { selector }
+            | PageCommand::Scroll { selector } => {
+                crate::json::object([action, field("selector", selector)])
+            }
+        }
+    }
+
+    /// The command in its wire form as a serde value (for the reference server).
+    pub fn to_wire(&self) -> serde_json::Value {
         use serde_json::json;
         match self {
             PageCommand::Navigate { url } => json!({"action": "navigate", "url": url}),
@@ -178,13 +217,19 @@ impl PageCommand {
     }
 }
 
+/// [`commands_from_json`] for serde values (codecs not yet moved off serde).
+pub fn commands_from_wire(raw: &[serde_json::Value]) -> Vec<Result<PageCommand, CommandError>> {
+    let raw: Vec<Value> = raw.iter().map(crate::json::from_serde).collect();
+    commands_from_json(&raw)
+}
+
 /// Reads a reply's command list, keeping each command's place; past
 /// [`MAX_COMMANDS_PER_REPLY`] one error stands for all the refused rest.
-pub fn commands_from_wire(raw: &[Value]) -> Vec<Result<PageCommand, CommandError>> {
+pub fn commands_from_json(raw: &[Value]) -> Vec<Result<PageCommand, CommandError>> {
     let mut commands: Vec<_> = raw
         .iter()
         .take(MAX_COMMANDS_PER_REPLY)
-        .map(PageCommand::from_wire)
+        .map(PageCommand::from_json)
         .collect();
     if raw.len() > MAX_COMMANDS_PER_REPLY {
         commands.push(Err(CommandError {
@@ -378,7 +423,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_commands_is_bounded_and_said_so() {
-        let raw: Vec<Value> = (0..10_000)
+        let raw: Vec<serde_json::Value> = (0..10_000)
             .map(|_| json!({"action": "click", "selector": "#a"}))
             .collect();
         let commands = commands_from_wire(&raw);
@@ -418,8 +463,40 @@ mod tests {
             },
         ];
         for command in all {
-            assert_eq!(PageCommand::from_wire(&command.to_wire()), Ok(command));
+            // The widget's writer and the server's serde form say the same.
+            let text = command.to_json().to_json();
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+                command.to_wire()
+            );
+            assert_eq!(
+                PageCommand::from_wire(&command.to_wire()),
+                Ok(command.clone())
+            );
+            assert_eq!(PageCommand::from_json(&command.to_json()), Ok(command));
         }
+    }
+
+    #[test]
+    fn waits_read_any_number_spelling_rounded_down() {
+        let wait = |timeout: &str| {
+            let raw = crate::json::parse(&format!(
+                r##"{{"action":"wait","selector":"#a","timeout":{timeout}}}"##
+            ))
+            .unwrap();
+            match PageCommand::from_json(&raw) {
+                Ok(PageCommand::Wait { timeout_ms, .. }) => Ok(timeout_ms),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e.reason),
+            }
+        };
+        assert_eq!(wait("1500"), Ok(1500));
+        assert_eq!(wait("1500.7"), Ok(1500));
+        assert_eq!(wait("2.5e3"), Ok(2500));
+        assert_eq!(wait("0"), Ok(0));
+        assert_eq!(wait("1e400"), Ok(MAX_WAIT_MS));
+        assert!(wait("-3").is_err());
+        assert!(wait("\"3\"").is_err());
     }
 }
 

@@ -10,6 +10,7 @@ pub mod aui;
 pub mod bridge;
 pub mod command;
 pub mod dialect;
+pub mod json;
 pub mod live_demo;
 pub mod model;
 pub mod server_dialect;

@@ -44,6 +44,15 @@ pub struct Greeting {
     pub suggestions: Vec<String>,
 }
 
+/// Reads a greeting object: `text`, and optionally `speech` and `suggestions`.
+pub(crate) fn read_greeting(f: &crate::json::Fields) -> Result<Greeting, String> {
+    Ok(Greeting {
+        text: f.str("text")?,
+        speech: f.opt_str("speech")?,
+        suggestions: f.opt_strings("suggestions")?.unwrap_or_default(),
+    })
+}
+
 /// A complete agent reply.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AgentMessage {
@@ -82,6 +91,70 @@ pub struct Product {
     pub recommended: bool,
     /// Other versions of the same product (colour, size, …), each a product of its own.
     pub variants: Vec<Product>,
+}
+
+impl Product {
+    /// The product as its serde derive wrote it (saved with the conversation): every field,
+    /// an absent text as `null`.
+    pub fn to_json(&self) -> crate::json::Value {
+        use crate::json::Value;
+        let text = |t: &Option<String>| Some(t.as_deref().map_or(Value::Null, Value::str));
+        crate::json::object([
+            ("title", text(&self.title)),
+            ("price", text(&self.price)),
+            ("image_url", text(&self.image_url)),
+            ("url", text(&self.url)),
+            (
+                "parameters",
+                Some(Value::Array(
+                    self.parameters
+                        .iter()
+                        .map(|p| {
+                            crate::json::object([
+                                ("label", Some(Value::str(&p.label))),
+                                ("value", Some(Value::str(&p.value))),
+                            ])
+                        })
+                        .collect(),
+                )),
+            ),
+            ("recommended", Some(Value::Bool(self.recommended))),
+            (
+                "variants",
+                Some(Value::Array(
+                    self.variants.iter().map(Product::to_json).collect(),
+                )),
+            ),
+        ])
+    }
+
+    /// Reads what [`Product::to_json`] (or the serde derive) wrote; every field may be absent.
+    pub fn from_json(value: &crate::json::Value) -> Result<Product, String> {
+        let f = crate::json::Fields::of(value)?;
+        let parameters = f.opt_array("parameters")?.unwrap_or_default();
+        let variants = f.opt_array("variants")?.unwrap_or_default();
+        Ok(Product {
+            title: f.opt_str("title")?,
+            price: f.opt_str("price")?,
+            image_url: f.opt_str("image_url")?,
+            url: f.opt_str("url")?,
+            parameters: parameters
+                .iter()
+                .map(|p| {
+                    let p = crate::json::Fields::of(p)?;
+                    Ok(ProductParameter {
+                        label: p.str("label")?,
+                        value: p.str("value")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+            recommended: f.opt_bool("recommended")?.unwrap_or_default(),
+            variants: variants
+                .iter()
+                .map(Product::from_json)
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// One line of a product's spec list: `Capacity: 25 l`.

@@ -101,12 +101,9 @@ impl Chat {
         if !self.worth_saving() {
             return;
         }
-        let (mark, saved) = self.state.with_untracked(|c| {
-            (
-                c.save_mark(),
-                serde_json::to_string(&c.saved(js_sys::Date::now())).ok(),
-            )
-        });
+        let (mark, saved) = self
+            .state
+            .with_untracked(|c| (c.save_mark(), Some(c.saved(js_sys::Date::now()).to_json())));
         self.saved_mark.set_value(Some(mark));
         let stored = match (self.storage(), saved) {
             (Some(storage), Some(text)) => storage.set_item(&self.storage_key(), &text).is_ok(),

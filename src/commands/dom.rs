@@ -58,7 +58,7 @@ pub async fn run(
     }
     let window = document_window(frame)?;
     // The executor reads the command in its checked wire form, as the bridge does.
-    let wire = js_sys::JSON::parse(&command.to_wire().to_string()).unwrap_or_default();
+    let wire = js_sys::JSON::parse(&command.to_json().to_json()).unwrap_or_default();
     let cancelled = Closure::<dyn Fn() -> bool>::new(cancelled);
     // Its URL, beside load.js under dist/snippets/ (wasm-bindgen --split-linked-modules).
     let url = wasm_bindgen::link_to!(module = "/src/commands/executor.js");

@@ -1,11 +1,13 @@
 //! What survives a page reload, and rebuilding a conversation from it.
 
-use super::{outbox, Conversation, Effect, Message, Status};
-use docent_protocol::SessionHandle;
+use super::{outbox, Author, Conversation, Delivery, Effect, Message, Status};
+use docent_protocol::json::{self, Fields, Value};
+use docent_protocol::{Product, SessionHandle};
 
 /// What survives a page reload: the session (id and short-lived token: no other secret),
 /// the transcript with each message's delivery, and whether the chat was open.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Snapshot {
     /// Bumped when the shape changes; other versions are not restored.
     pub version: u32,
@@ -19,8 +21,166 @@ pub struct Snapshot {
     pub suggestions: Vec<String>,
     pub next_id: u64,
     /// What the visitor gave the lead form (platforms whose messages carry it).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub lead_details: Vec<(String, String)>,
+}
+
+// The snapshot is written and read by hand (docent_protocol::json), in exactly the shape
+// its serde derive wrote, so that conversations saved before still restore and a tab
+// running an older build can still read a newer one's notes; the derives stay, in tests
+// only, to check it. Serde's code weighed several KB of every visitor's wasm.
+
+fn text_or_null(text: &Option<String>) -> Option<Value> {
+    Some(text.as_deref().map_or(Value::Null, Value::str))
+}
+
+fn author_name(author: Author) -> &'static str {
+    match author {
+        Author::Visitor => "Visitor",
+        Author::Agent => "Agent",
+    }
+}
+
+const DELIVERIES: [(Delivery, &str); 5] = [
+    (Delivery::Pending, "Pending"),
+    (Delivery::Sent, "Sent"),
+    (Delivery::Answered, "Answered"),
+    (Delivery::Failed, "Failed"),
+    (Delivery::Unconfirmed, "Unconfirmed"),
+];
+
+fn write_message(m: &Message) -> Value {
+    let delivery = DELIVERIES
+        .iter()
+        .find(|(d, _)| *d == m.delivery)
+        .map(|(_, n)| *n);
+    json::object([
+        ("id", Some(Value::uint(m.id))),
+        ("author", Some(Value::str(author_name(m.author)))),
+        ("text", Some(Value::str(&m.text))),
+        ("speech", text_or_null(&m.speech)),
+        ("delivery", delivery.map(Value::str)),
+        ("at_ms", Some(Value::float(m.at_ms))),
+        ("client_id", text_or_null(&m.client_id)),
+        ("attempts", Some(Value::uint(u64::from(m.attempts)))),
+        ("rewrites", Some(Value::uint(u64::from(m.rewrites)))),
+        (
+            "products",
+            (!m.products.is_empty())
+                .then(|| Value::Array(m.products.iter().map(Product::to_json).collect())),
+        ),
+    ])
+}
+
+fn read_message(value: &Value) -> Result<Message, String> {
+    let f = Fields::of(value)?;
+    let author = match f.str("author")?.as_str() {
+        "Visitor" => Author::Visitor,
+        "Agent" => Author::Agent,
+        other => return Err(format!("unknown author `{other}`")),
+    };
+    let delivery = f.str("delivery")?;
+    let delivery = DELIVERIES
+        .iter()
+        .find(|(_, name)| *name == delivery)
+        .map(|(d, _)| *d)
+        .ok_or_else(|| format!("unknown delivery `{delivery}`"))?;
+    Ok(Message {
+        id: f.u64("id")?,
+        author,
+        text: f.str("text")?,
+        speech: f.opt_str("speech")?,
+        delivery,
+        at_ms: f.f64("at_ms")?,
+        client_id: f.opt_str("client_id")?,
+        attempts: f.u32("attempts")?,
+        rewrites: match f.get("rewrites") {
+            Some(_) => f.u32("rewrites")?,
+            None => 0,
+        },
+        products: f
+            .opt_array("products")?
+            .unwrap_or_default()
+            .iter()
+            .map(Product::from_json)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+impl Snapshot {
+    /// The snapshot as JSON text, in its serde derive's shape.
+    pub fn to_json(&self) -> String {
+        let strings = |items: &[String]| Value::Array(items.iter().map(Value::str).collect());
+        json::object([
+            ("version", Some(Value::uint(u64::from(self.version)))),
+            ("saved_at_ms", Some(Value::float(self.saved_at_ms))),
+            ("agent_name", Some(Value::str(&self.agent_name))),
+            ("open", Some(Value::Bool(self.open))),
+            (
+                "session",
+                Some(
+                    self.session
+                        .as_ref()
+                        .map_or(Value::Null, |s| Value::str(&s.0)),
+                ),
+            ),
+            ("session_worked", Some(Value::Bool(self.session_worked))),
+            ("server_acks", Some(Value::Bool(self.server_acks))),
+            (
+                "messages",
+                Some(Value::Array(
+                    self.messages.iter().map(write_message).collect(),
+                )),
+            ),
+            ("suggestions", Some(strings(&self.suggestions))),
+            ("next_id", Some(Value::uint(self.next_id))),
+            (
+                "lead_details",
+                (!self.lead_details.is_empty()).then(|| {
+                    Value::Array(
+                        self.lead_details
+                            .iter()
+                            .map(|(k, v)| Value::Array(vec![Value::str(k), Value::str(v)]))
+                            .collect(),
+                    )
+                }),
+            ),
+        ])
+        .to_json()
+    }
+
+    /// Reads what [`Snapshot::to_json`] (or the serde derive, before) wrote.
+    pub fn from_json(text: &str) -> Result<Snapshot, String> {
+        let value = json::parse(text).map_err(|e| e.to_string())?;
+        let f = Fields::of(&value)?;
+        let lead_details = f
+            .opt_array("lead_details")?
+            .unwrap_or_default()
+            .iter()
+            .map(|pair| match pair.as_array() {
+                Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+                _ => Err("`lead_details` must hold pairs of strings".to_string()),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Snapshot {
+            version: f.u32("version")?,
+            saved_at_ms: f.f64("saved_at_ms")?,
+            agent_name: f.str("agent_name")?,
+            open: f.bool("open")?,
+            session: f.opt_str("session")?.map(SessionHandle),
+            session_worked: f.bool("session_worked")?,
+            server_acks: f.bool("server_acks")?,
+            messages: f
+                .opt_array("messages")?
+                .ok_or("missing field `messages`")?
+                .iter()
+                .map(read_message)
+                .collect::<Result<_, _>>()?,
+            suggestions: f.strings("suggestions")?,
+            next_id: f.u64("next_id")?,
+            lead_details,
+        })
+    }
 }
 
 /// FNV-1a over 64-bit words and text: small, and enough to tell "changed" from "same".
@@ -124,7 +284,7 @@ impl Conversation {
         now_ms: f64,
         max_age_ms: f64,
     ) -> Result<(Conversation, Vec<Effect>), String> {
-        let snapshot: Snapshot = serde_json::from_str(saved)
+        let snapshot = Snapshot::from_json(saved)
             .map_err(|e| format!("the saved conversation is unreadable ({e})"))?;
         if snapshot.version != SNAPSHOT_VERSION {
             return Err(format!(
@@ -204,6 +364,97 @@ mod tests {
             [say("new", 6)],
             "ids go on"
         );
+    }
+
+    /// A snapshot with every kind of field filled in (products, lead details, a replaced
+    /// text, a fractional time).
+    fn full_snapshot() -> super::Snapshot {
+        let mut c = connected();
+        c.act(Event::VisitorSays("say \"hi\"\n😀".into()), 1.5);
+        c.act(reply_to("yes", 2), 1732960000000.0);
+        c.lead_details = vec![("email".into(), "a@b.co".into())];
+        c.suggestions = vec!["Pricing".into()];
+        let mut snapshot = c.snapshot(1732960000123.0);
+        let last = snapshot.messages.last_mut().unwrap();
+        last.rewrites = 2;
+        last.speech = Some("yes".into());
+        last.products = vec![docent_protocol::Product {
+            title: Some("Pack".into()),
+            price: Some("€299".into()),
+            parameters: vec![docent_protocol::ProductParameter {
+                label: "Capacity".into(),
+                value: "25 l".into(),
+            }],
+            recommended: true,
+            variants: vec![docent_protocol::Product {
+                url: Some("/p/2".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
+        snapshot
+    }
+
+    #[test]
+    fn the_snapshot_is_written_exactly_as_its_serde_derive_wrote_it() {
+        for snapshot in [connected().snapshot(0.0), full_snapshot()] {
+            assert_eq!(
+                snapshot.to_json(),
+                serde_json::to_string(&snapshot).unwrap()
+            );
+            assert_eq!(
+                super::Snapshot::from_json(&snapshot.to_json()),
+                Ok(snapshot)
+            );
+        }
+    }
+
+    #[test]
+    fn a_snapshot_saved_by_the_serde_code_restores() {
+        // As main's serde code wrote it (before the widget left serde): a message without
+        // `rewrites` (older still), products on the agent's, lead details.
+        let saved = r#"{"version":2,"saved_at_ms":1732960000123.0,"agent_name":"Ava","open":true,"session":"s1/t1","session_worked":true,"server_acks":false,"messages":[{"id":1,"author":"Agent","text":"Hi, I'm Ava","speech":null,"delivery":"Answered","at_ms":0.0,"client_id":null,"attempts":0},{"id":2,"author":"Visitor","text":"say \"hi\"\n😀 \u00e9","speech":null,"delivery":"Sent","at_ms":1.5,"client_id":"c2","attempts":1,"rewrites":0},{"id":3,"author":"Agent","text":"yes","speech":"yes","delivery":"Answered","at_ms":1732960000000.0,"client_id":null,"attempts":0,"rewrites":2,"products":[{"title":"Pack","price":"€299","image_url":null,"url":null,"parameters":[{"label":"Capacity","value":"25 l"}],"recommended":true,"variants":[{"title":null,"price":null,"image_url":null,"url":"/p/2","parameters":[],"recommended":false,"variants":[]}]}]}],"suggestions":["Pricing"],"next_id":4,"lead_details":[["email","a@b.co"]]}"#;
+        let ours = super::Snapshot::from_json(saved).unwrap();
+        assert_eq!(
+            ours,
+            serde_json::from_str::<super::Snapshot>(saved).unwrap()
+        );
+        assert_eq!(ours.messages[1].text, "say \"hi\"\n😀 é");
+        assert_eq!(
+            ours.messages[2].products[0].variants[0].url.as_deref(),
+            Some("/p/2")
+        );
+        assert_eq!(ours.saved_at_ms, 1732960000123.0);
+        let (back, effects) = Conversation::restore(saved, 1732960000200.0, 60_000.0).unwrap();
+        assert_eq!(effects, [Effect::Connect(handle("s1", "t1"))]);
+        assert_eq!(back.messages.len(), 3);
+        assert_eq!(back.lead_details, [("email".into(), "a@b.co".into())]);
+        // Without the optional parts, as a snapshot without lead details was written.
+        let bare = r#"{"version":2,"saved_at_ms":5.0,"agent_name":"","open":false,"session":null,"session_worked":false,"server_acks":true,"messages":[],"suggestions":[],"next_id":1}"#;
+        assert_eq!(
+            super::Snapshot::from_json(bare).unwrap(),
+            serde_json::from_str::<super::Snapshot>(bare).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_snapshot_missing_a_field_or_mistyped_is_unreadable() {
+        for broken in [
+            r#"{"version":2}"#,
+            r#"{"version":"2","saved_at_ms":5.0,"agent_name":"","open":false,"session":null,"session_worked":false,"server_acks":true,"messages":[],"suggestions":[],"next_id":1}"#,
+            r#"{"version":2,"saved_at_ms":5.0,"agent_name":"","open":false,"session":null,"session_worked":false,"server_acks":true,"messages":[{"id":1}],"suggestions":[],"next_id":1}"#,
+            r#"[]"#,
+        ] {
+            let ours = super::Snapshot::from_json(broken);
+            assert!(ours.is_err(), "{broken}");
+            assert!(
+                serde_json::from_str::<super::Snapshot>(broken).is_err(),
+                "{broken}"
+            );
+            assert!(Conversation::restore(broken, 0.0, 1e9)
+                .unwrap_err()
+                .contains("unreadable"));
+        }
     }
 
     #[test]

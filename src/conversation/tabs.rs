@@ -70,7 +70,7 @@ pub enum Note {
 
 // Notes travel as lists of strings (a JS array), read and written by hand: serde's derived
 // code for these types weighed 12 KB of wasm (brotli), and JSON built by hand 8 KB. The
-// transcript goes as the snapshot's own JSON (its serde code is in the wasm for storage).
+// transcript goes as the snapshot's own JSON (`Snapshot::to_json`, also used for storage).
 // An absent text is "", a present one "+text"; a number is its digits; yes is "1".
 
 fn put(out: &mut Vec<String>, text: &Option<String>) {
@@ -211,7 +211,7 @@ impl Shared {
             Status::Failed { reason } => (6, 0, Some(reason.clone())),
             Status::Ended { reason } => (7, 0, Some(reason.clone())),
         };
-        out.push(serde_json::to_string(&self.saved).unwrap_or_default());
+        out.push(self.saved.to_json());
         out.extend([status.to_string(), in_ms.to_string()]);
         put(out, &reason);
         out.push(if self.typing { "1" } else { "" }.into());
@@ -235,7 +235,7 @@ impl Shared {
     }
 
     fn read(w: &mut Words) -> Option<Shared> {
-        let saved = serde_json::from_str(w.word()).ok()?;
+        let saved = Snapshot::from_json(w.word()).ok()?;
         let (status, in_ms, reason) = (w.number(), w.number() as u32, w.text());
         let reason = reason.unwrap_or_default();
         let status = match status {

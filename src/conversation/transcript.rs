@@ -9,14 +9,16 @@ use docent_protocol::{AgentMessage, Greeting, Product};
 pub const MAX_VISITOR_CHARS: usize = 4_000;
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub enum Author {
     Visitor,
     Agent,
 }
 
 /// Where a visitor's message is on its way to the agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub enum Delivery {
     /// Waiting for a connection; sent as soon as there is one.
     Pending,
@@ -32,7 +34,9 @@ pub enum Delivery {
     Unconfirmed,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// Saved by `Snapshot::to_json` (in the shape of the serde derive the tests compare it with).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Message {
     /// Stable id, used as the key of the rendered row.
     pub id: u64,
@@ -49,10 +53,10 @@ pub struct Message {
     pub attempts: u32,
     /// How often its text was replaced rather than grown (a stream ended with a corrected
     /// text), so a view appending streamed text knows to take it whole.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub rewrites: u32,
     /// Products the agent offers with this message, shown as cards under it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub products: Vec<Product>,
 }
 

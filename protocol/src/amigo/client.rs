@@ -7,15 +7,13 @@
 //! no subprotocol. The relay holds the Amigo key; the page never has it.
 
 use super::relay::{relay_close, socket_path as relay_socket_path, RELAY_OPTION, TOKEN_PATH};
-use super::{
-    close, is_token_char, is_uuid, socket_path, ClientMessage, ServerEvent, UserText, AUTH_PROTOCOL,
-};
+use super::{close, is_token_char, is_uuid, socket_path, ErrorEvent, AUTH_PROTOCOL, SERVER_EVENTS};
 use crate::dialect::{
     ClientDialect, CloseKind, Closed, DecodeError, Decoder, HttpCall, SessionHandle, Settings,
     SocketTarget, Start, StartFailure, Started,
 };
+use crate::json::{self, object, Fields, Value};
 use crate::model::{AgentError, AgentEvent, AgentMessage, ErrorCode, VisitorAction};
-use serde::{Deserialize, Serialize};
 
 /// The Amigo codec, for the widget.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,7 +34,9 @@ pub mod option {
 /// The key is in it because the socket carries it; it is the page's own key (or short-lived
 /// token) from its `data-public-key`, not a secret the widget was handed. Through the
 /// relay, `key` is the relay's token for this thread (and `relay` is set).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Saved with the conversation as `{"workspace_id", "service_id", "entity_id",
+/// "tool_events", "key", "relay"}`: the shape its serde derive wrote, which stays.
+#[derive(Debug, Clone, PartialEq)]
 struct Handle {
     workspace_id: String,
     service_id: String,
@@ -44,15 +44,31 @@ struct Handle {
     tool_events: bool,
     /// The relay answers its token as `token` (and the ids, in this same shape), so its
     /// answer reads as a handle: no second reader in the wasm.
-    #[serde(alias = "token")]
     key: String,
-    #[serde(default)]
     relay: bool,
 }
 
 impl Handle {
     fn read(session: &SessionHandle) -> Option<Handle> {
-        serde_json::from_str(&session.0).ok()
+        Handle::parse(&session.0)
+    }
+
+    /// A handle, or the relay's token answer (`token` for `key`, no `relay`).
+    fn parse(text: &str) -> Option<Handle> {
+        let value = json::parse(text).ok()?;
+        let f = Fields::of(&value).ok()?;
+        let key = match f.opt_str("key").ok()? {
+            Some(key) => key,
+            None => f.str("token").ok()?,
+        };
+        Some(Handle {
+            workspace_id: f.str("workspace_id").ok()?,
+            service_id: f.str("service_id").ok()?,
+            entity_id: f.str("entity_id").ok()?,
+            tool_events: f.bool("tool_events").ok()?,
+            key,
+            relay: f.opt_bool("relay").ok()?.unwrap_or(false),
+        })
     }
 
     /// Reads and checks the settings; the error says exactly what is wrong (for the console).
@@ -101,7 +117,18 @@ impl Handle {
     }
 
     fn session(&self) -> SessionHandle {
-        SessionHandle(serde_json::to_string(self).unwrap_or_default())
+        let text = |t: &str| Some(Value::str(t));
+        SessionHandle(
+            object([
+                ("workspace_id", text(&self.workspace_id)),
+                ("service_id", text(&self.service_id)),
+                ("entity_id", text(&self.entity_id)),
+                ("tool_events", Some(Value::Bool(self.tool_events))),
+                ("key", text(&self.key)),
+                ("relay", Some(Value::Bool(self.relay))),
+            ])
+            .to_json(),
+        )
     }
 }
 
@@ -187,8 +214,7 @@ impl ClientDialect for Amigo {
             _ => return Err(StartFailure::ServerTrouble),
         }
         // A `relay::RelayToken`, read as a handle (`token` is the key's alias).
-        let mut handle: Handle =
-            serde_json::from_str(body).map_err(|_| StartFailure::Unreadable)?;
+        let mut handle = Handle::parse(body).ok_or(StartFailure::Unreadable)?;
         let ids = [&handle.workspace_id, &handle.service_id, &handle.entity_id];
         if handle.key.is_empty() || !ids.iter().all(|id| is_uuid(id)) {
             return Err(StartFailure::Unreadable);
@@ -235,9 +261,14 @@ impl ClientDialect for Amigo {
     /// `client_error`, which is said to the visitor) rather than dropped unseen.
     fn encode(&self, _session: &SessionHandle, action: &VisitorAction) -> Option<String> {
         match action {
-            VisitorAction::Say { text, .. } => {
-                Some(ClientMessage::UserText(UserText { text: text.clone() }).to_json())
-            }
+            // `ClientMessage::UserText`'s shape.
+            VisitorAction::Say { text, .. } => Some(
+                object([
+                    ("type", Some(Value::str("user_text"))),
+                    ("text", Some(Value::str(text))),
+                ])
+                .to_json(),
+            ),
             VisitorAction::Heartbeat
             | VisitorAction::PageEvent(_)
             | VisitorAction::LeadSubmitted { .. } => None,
@@ -302,35 +333,110 @@ pub struct AmigoDecoder {
 
 impl Decoder for AmigoDecoder {
     fn decode(&mut self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError> {
-        Ok(match ServerEvent::parse(frame)? {
-            ServerEvent::SessionCreated(created) => vec![AgentEvent::SessionReady {
-                session_id: created.conversation_id,
-                greeting: None,
-            }],
-            ServerEvent::Token(token) if token.text.is_empty() => vec![],
-            ServerEvent::Token(token) => {
-                self.streamed.push_str(&token.text);
-                vec![AgentEvent::TextDelta(token.text)]
+        let (name, data) = split_event(frame)?;
+        self.read(&name, &data)
+            .map_err(|detail| DecodeError::BadField {
+                message_type: name,
+                detail,
+            })
+    }
+}
+
+/// Splits a server frame into its `event` and `data` (`{}` when absent), with a typed
+/// error for each way it can be wrong, as `ServerEvent::parse` does on the server's side.
+fn split_event(frame: &str) -> Result<(String, Value), DecodeError> {
+    let mut value = json::parse(frame).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    if value.as_object().is_none() {
+        return Err(DecodeError::NotAnObject);
+    }
+    let name = match value.take("event") {
+        Some(Value::String(name)) => name,
+        _ => return Err(DecodeError::MissingType),
+    };
+    if !SERVER_EVENTS.contains(&name.as_str()) {
+        return Err(DecodeError::UnknownType(name.chars().take(64).collect()));
+    }
+    Ok((
+        name,
+        value.take("data").unwrap_or(Value::Object(Vec::new())),
+    ))
+}
+
+impl AmigoDecoder {
+    /// The events of one frame of a known event; the error names the bad field. Every
+    /// field is checked as the seed types it, read or not (as serde's derive did).
+    fn read(&mut self, name: &str, data: &Value) -> Result<Vec<AgentEvent>, String> {
+        let f = Fields::of(data)?;
+        Ok(match name {
+            "session.created" => {
+                f.opt_str("entity_id")?;
+                f.opt_str("service_id")?;
+                vec![AgentEvent::SessionReady {
+                    session_id: f.str("conversation_id")?,
+                    greeting: None,
+                }]
             }
-            ServerEvent::Thinking(_) => vec![AgentEvent::Typing(true)],
-            ServerEvent::ToolCallStarted(call) => vec![AgentEvent::ToolActivity {
-                name: call.tool_name,
-                finished: false,
-                succeeded: None,
-            }],
-            ServerEvent::ToolCallCompleted(call) => vec![AgentEvent::ToolActivity {
-                name: call.tool_name,
-                finished: true,
-                succeeded: call.succeeded,
-            }],
-            ServerEvent::Message(message) if message.role.as_deref() == Some("user") => vec![],
-            ServerEvent::Message(message) => {
-                self.streamed.clear();
-                vec![reply(message.text)]
+            "token" => {
+                let text = f.str("text")?;
+                if text.is_empty() {
+                    vec![]
+                } else {
+                    self.streamed.push_str(&text);
+                    vec![AgentEvent::TextDelta(text)]
+                }
             }
-            ServerEvent::Done(_) if self.streamed.is_empty() => vec![AgentEvent::Typing(false)],
-            ServerEvent::Done(_) => vec![reply(std::mem::take(&mut self.streamed))],
-            ServerEvent::Error(error) => {
+            // `tier` has no documented type: any value.
+            "thinking" => {
+                f.opt_str("tier_name")?;
+                vec![AgentEvent::Typing(true)]
+            }
+            "tool_call_started" | "tool_call_completed" => {
+                f.opt_str("call_id")?;
+                let finished = name == "tool_call_completed";
+                let succeeded = if finished {
+                    f.opt_bool("succeeded")?
+                } else {
+                    None
+                };
+                vec![AgentEvent::ToolActivity {
+                    name: f.str("tool_name")?,
+                    finished,
+                    succeeded,
+                }]
+            }
+            "message" => {
+                let role = f.opt_str("role")?;
+                let text = f.str("text")?;
+                if role.as_deref() == Some("user") {
+                    vec![]
+                } else {
+                    self.streamed.clear();
+                    vec![reply(text)]
+                }
+            }
+            "done" => {
+                f.opt_str("conversation_id")?;
+                f.opt_str("status")?;
+                f.opt_u64("turn_count")?;
+                if self.streamed.is_empty() {
+                    vec![AgentEvent::Typing(false)]
+                } else {
+                    vec![reply(std::mem::take(&mut self.streamed))]
+                }
+            }
+            _ => {
+                let status_code = match f.opt_u64("status_code")? {
+                    Some(code) => {
+                        Some(u16::try_from(code).map_err(|_| "`status_code` is out of range")?)
+                    }
+                    None => None,
+                };
+                let error = ErrorEvent {
+                    code: f.str("code")?,
+                    message: f.opt_str("message")?.unwrap_or_default(),
+                    retryable: f.opt_bool("retryable")?,
+                    status_code,
+                };
                 // A retried turn streams again from its start; the reply that ends it
                 // replaces the streamed row, so it must not include the text before the error.
                 self.streamed.clear();
@@ -917,5 +1023,71 @@ mod tests {
             None
         );
         assert_eq!(Amigo.heartbeat_ms(), None);
+    }
+
+    /// The hand-written reader accepts and refuses what the server's serde types do.
+    #[test]
+    fn the_widget_reads_events_as_the_serde_types_do() {
+        let frames = [
+            r#"{"event":"session.created","data":{"conversation_id":"c","entity_id":"e"}}"#,
+            r#"{"event":"session.created","data":{"conversation_id":5}}"#,
+            r#"{"event":"session.created","data":{"conversation_id":"c","service_id":[]}}"#,
+            r#"{"event":"token","data":{"text":"Hi"}}"#,
+            r#"{"event":"token","data":{"text":""}}"#,
+            r#"{"event":"token","data":{}}"#,
+            r#"{"event":"token"}"#,
+            r#"{"event":"token","data":[]}"#,
+            r#"{"event":"token","data":null}"#,
+            r#"{"event":"thinking","data":{"tier":{"any":[1]},"tier_name":"fast"}}"#,
+            r#"{"event":"thinking","data":{"tier_name":1}}"#,
+            r#"{"event":"tool_call_started","data":{"tool_name":"t","input":{"id":7}}}"#,
+            r#"{"event":"tool_call_started","data":{"call_id":"c"}}"#,
+            r#"{"event":"tool_call_completed","data":{"tool_name":"t","succeeded":false,"result":[1]}}"#,
+            r#"{"event":"tool_call_completed","data":{"tool_name":"t","succeeded":"no"}}"#,
+            r#"{"event":"message","data":{"role":"assistant","text":"Hello"}}"#,
+            r#"{"event":"message","data":{"role":"user","text":"hi"}}"#,
+            r#"{"event":"message","data":{"role":7,"text":"hi"}}"#,
+            r#"{"event":"done","data":{"status":"completed","turn_count":3}}"#,
+            r#"{"event":"done","data":{"turn_count":-3}}"#,
+            r#"{"event":"error","data":{"code":"upstream_error","status_code":503}}"#,
+            r#"{"event":"error","data":{"code":"upstream_error","status_code":70000}}"#,
+            r#"{"event":"error","data":{"message":"m"}}"#,
+            r#"{"event":"error","data":{"code":"x","retryable":"yes"}}"#,
+            r#"{"event":"nope","data":{}}"#,
+            r#"{"event":1}"#,
+            r#"{"data":{}}"#,
+            r#""text""#,
+            "{not json",
+        ];
+        for frame in frames {
+            let ours = AmigoDecoder::default().decode(frame);
+            let serde = super::super::ServerEvent::parse(frame);
+            match (&ours, &serde) {
+                (Ok(_), Ok(_)) => {}
+                (Err(a), Err(b)) => assert_eq!(
+                    std::mem::discriminant(a),
+                    std::mem::discriminant(b),
+                    "{frame}: {a} / {b}"
+                ),
+                _ => panic!("{frame}: ours {ours:?}, serde's {serde:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_handle_saved_by_the_serde_codec_still_connects_and_the_shape_stays() {
+        // As `serde_json::to_string(&Handle)` wrote it before the widget left serde.
+        let saved = format!(
+            r#"{{"workspace_id":"{W}","service_id":"{W}","entity_id":"{W}","tool_events":true,"key":"k","relay":false}}"#
+        );
+        let handle = Handle::read(&SessionHandle(saved.clone())).unwrap();
+        assert_eq!(handle.session().0, saved);
+        assert_eq!(
+            Amigo.socket(&handle.session()).unwrap().protocols,
+            ["auth", "k"]
+        );
+        // Older saves had no `relay`.
+        let older = saved.replace(r#","relay":false"#, "");
+        assert_eq!(Handle::read(&SessionHandle(older)), Some(handle));
     }
 }

@@ -54,11 +54,13 @@
 //! message, which replaces the streamed text, carries the corrected reply. Streaming resumes
 //! as soon as an update extends what was passed on again.
 
-use super::{close, codes, MessageRequest, RestError, ServerFrame};
+use super::read::{self, Frame};
+use super::{close, codes};
 use crate::dialect::{
     ClientDialect, CloseKind, Closed, DecodeError, Decoder, HttpCall, SessionHandle, Settings,
     SocketTarget, Start, StartFailure, Started,
 };
+use crate::json::{self, object, Value};
 use crate::model::{AgentError, AgentEvent, AgentMessage, ErrorCode, Greeting, VisitorAction};
 use serde::{Deserialize, Serialize};
 
@@ -158,29 +160,32 @@ impl Aui {
         Aui
     }
 
-    fn request(&self, handle: &Handle, action: &VisitorAction) -> Option<MessageRequest> {
+    /// The `MessageRequest` for a visitor's words (the only action AUI has a message for),
+    /// written by hand in its serde shape.
+    fn request(&self, handle: &Handle, action: &VisitorAction) -> Option<String> {
         let VisitorAction::Say { text, context, .. } = action else {
             return None;
         };
-        Some(MessageRequest {
-            task_id: handle.task_id.clone(),
-            text: text.clone(),
-            context: context.clone(),
-        })
+        let request = object([
+            ("task_id", Some(Value::str(&handle.task_id))),
+            ("text", Some(Value::str(text))),
+            ("context", context.as_ref().map(json::from_serde)),
+        ]);
+        Some(request.to_json())
     }
 
     /// Reads the answer to [`ClientDialect::post`]: the reply, or the error to show.
     pub fn rest_reply(&self, status: u16, body: &str) -> Result<AgentMessage, AgentError> {
         if !(200..300).contains(&status) {
-            if let Ok(relay) = serde_json::from_str::<RelayError>(body) {
-                return Err(relay_error(status, relay));
+            if let Some((code, message)) = read::relay_error(body) {
+                return Err(relay_error(status, code, message));
             }
-            return Err(RestError::parse(status, body).to_agent_error(status));
+            return Err(read::rest_error(status, body));
         }
-        match ServerFrame::parse(body) {
-            Ok(ServerFrame::Message(message)) => Ok(message.to_agent_message()),
-            Ok(ServerFrame::Error(payload)) => Err(payload.to_agent_error()),
-            Ok(ServerFrame::TextUpdated(_)) | Err(_) => Err(AgentError {
+        match read::frame(body) {
+            Ok(Frame::Message(message)) => Ok(message),
+            Ok(Frame::Error(error)) => Err(error),
+            Ok(Frame::TextUpdated(_)) | Err(_) => Err(AgentError {
                 code: ErrorCode::Other(codes::SERVER_ERROR.into()),
                 message: "the reply could not be read".into(),
                 retryable: true,
@@ -190,15 +195,25 @@ impl Aui {
     }
 }
 
-fn relay_error(status: u16, relay: RelayError) -> AgentError {
-    let mut error = super::error_for_status(status, relay.error.message);
-    if relay.error.code == relay_codes::TOKEN_REJECTED {
+fn relay_error(status: u16, code: String, message: String) -> AgentError {
+    let mut error = super::error_for_status(status, message);
+    if code == relay_codes::TOKEN_REJECTED {
         error.code = ErrorCode::InvalidToken;
         error.fatal = true;
-    } else if !relay.error.code.is_empty() {
-        error.code = ErrorCode::Other(relay.error.code);
+    } else if !code.is_empty() {
+        error.code = ErrorCode::Other(code);
     }
     error
+}
+
+/// A `RelayTaskRequest`, written by hand in its serde shape.
+fn task_request(product_id: &str, user_id: Option<String>, renew: Option<String>) -> String {
+    object([
+        ("product_id", Some(Value::str(product_id))),
+        ("user_id", user_id.map(Value::String)),
+        ("renew", renew.map(Value::String)),
+    ])
+    .to_json()
 }
 
 impl ClientDialect for Aui {
@@ -214,19 +229,15 @@ impl ClientDialect for Aui {
                     .into(),
             ));
         }
-        let body = RelayTaskRequest {
-            product_id: settings.product_id.clone(),
-            user_id: settings
-                .option(USER_ID_OPTION)
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(str::to_string),
-            renew: None,
-        };
+        let user_id = settings
+            .option(USER_ID_OPTION)
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string);
         Start::Call(HttpCall {
             path: TASKS_PATH.into(),
             bearer: settings.key.clone(),
-            body: serde_json::to_string(&body).ok(),
+            body: Some(task_request(&settings.product_id, user_id, None)),
         })
     }
 
@@ -237,20 +248,13 @@ impl ClientDialect for Aui {
         else {
             return self.start(settings);
         };
-        let body = RelayTaskRequest {
-            product_id: settings.product_id.clone(),
-            user_id: None,
-            renew: Some(handle.token),
-        };
-        call.body = serde_json::to_string(&body).ok();
+        call.body = Some(task_request(&settings.product_id, None, Some(handle.token)));
         Start::Call(call)
     }
 
     fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure> {
         if !(200..300).contains(&status) {
-            let code = serde_json::from_str::<RelayError>(body)
-                .ok()
-                .map(|e| e.error.code);
+            let code = read::relay_error(body).map(|(code, _)| code);
             return Err(match (status, code.as_deref()) {
                 (401 | 403, _) => StartFailure::KeyRejected,
                 (429, _) => StartFailure::Busy,
@@ -261,7 +265,7 @@ impl ClientDialect for Aui {
                 _ => StartFailure::ServerTrouble,
             });
         }
-        let task: RelayTask = serde_json::from_str(body).map_err(|_| StartFailure::Unreadable)?;
+        let task = read::relay_task(body).ok_or(StartFailure::Unreadable)?;
         let resumed = task.renewed;
         if task.task_id.is_empty() || task.token.is_empty() {
             return Err(StartFailure::Unreadable);
@@ -279,9 +283,7 @@ impl ClientDialect for Aui {
                 suggestions: task.followup_suggestions,
             });
         Ok(Started {
-            session: SessionHandle(
-                serde_json::to_string(&handle).map_err(|_| StartFailure::Unreadable)?,
-            ),
+            session: SessionHandle(handle.to_json()),
             agent_name: None,
             greeting,
             resumed,
@@ -310,7 +312,6 @@ impl ClientDialect for Aui {
     fn encode(&self, session: &SessionHandle, action: &VisitorAction) -> Option<String> {
         let handle = Handle::read(session)?;
         self.request(&handle, action)
-            .map(|request| request.to_json())
     }
 
     fn options(&self) -> &'static [&'static str] {
@@ -334,7 +335,7 @@ impl ClientDialect for Aui {
         Some(HttpCall {
             path: MESSAGE_PATH.into(),
             bearer: handle.token,
-            body: Some(request.to_json()),
+            body: Some(request),
         })
     }
 
@@ -393,19 +394,18 @@ impl AuiDecoder {
 
 impl Decoder for AuiDecoder {
     fn decode(&mut self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError> {
-        Ok(match ServerFrame::parse(frame)? {
-            ServerFrame::TextUpdated(text) => self
+        Ok(match read::frame(frame)? {
+            Frame::TextUpdated(text) => self
                 .delta(text)
                 .map(AgentEvent::TextDelta)
                 .into_iter()
                 .collect(),
-            ServerFrame::Message(message) => {
+            Frame::Message(message) => {
                 self.shown.clear();
-                vec![AgentEvent::Message(message.to_agent_message())]
+                vec![AgentEvent::Message(message)]
             }
-            ServerFrame::Error(payload) => {
+            Frame::Error(error) => {
                 self.shown.clear();
-                let error = payload.to_agent_error();
                 self.message_rejected = error.code == ErrorCode::MessageRejected;
                 vec![AgentEvent::Error(error)]
             }
@@ -423,7 +423,9 @@ impl Decoder for AuiDecoder {
 }
 
 /// What the widget keeps of an AUI task: its id and the relay's token for it.
-#[derive(Debug, Serialize, Deserialize)]
+/// What the widget keeps of an AUI session, saved as `{"task_id","token"}` (the shape its
+/// serde derive wrote, which stays).
+#[derive(Debug)]
 struct Handle {
     task_id: String,
     token: String,
@@ -431,8 +433,20 @@ struct Handle {
 
 impl Handle {
     fn read(session: &SessionHandle) -> Option<Handle> {
-        serde_json::from_str::<Handle>(&session.0)
-            .ok()
-            .filter(|h| !h.task_id.is_empty())
+        let value = json::parse(&session.0).ok()?;
+        let f = json::Fields::of(&value).ok()?;
+        Some(Handle {
+            task_id: f.str("task_id").ok()?,
+            token: f.str("token").ok()?,
+        })
+        .filter(|h| !h.task_id.is_empty())
+    }
+
+    fn to_json(&self) -> String {
+        object([
+            ("task_id", Some(Value::str(&self.task_id))),
+            ("token", Some(Value::str(&self.token))),
+        ])
+        .to_json()
     }
 }

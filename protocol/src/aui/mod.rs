@@ -24,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 pub mod client;
+mod read;
 pub use client::Aui;
 
 /// Seed 000/001: the GCP deployment.

@@ -691,3 +691,124 @@ fn an_expired_token_is_renewed_for_the_same_task() {
         aui.start(&settings("pk_test"))
     );
 }
+
+/// A small deterministic generator of AUI-shaped JSON: known keys with values of every
+/// kind, so the widget's reader and the serde types meet the same odd shapes. Arrays appear
+/// only under the keys that hold lists: serde's derive also reads a struct from an array,
+/// by position, which AUI never sends and the widget's reader refuses.
+struct Shapes(u64);
+
+impl Shapes {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+
+    fn value(&mut self, depth: u32, list: bool) -> Value {
+        let keys = [
+            "text",
+            "id",
+            "status_code",
+            "event",
+            "data",
+            "options",
+            "variants_options",
+            "widget_parameters",
+            "is_recommended",
+            "title",
+            "value",
+            "type",
+            "sender",
+            "message",
+            "description",
+            "extra_data",
+            "moderation_category",
+            "followup_suggestions",
+            "detail",
+            "loc",
+            "msg",
+            "error",
+            "code",
+        ];
+        let lists = [
+            "options",
+            "variants_options",
+            "widget_parameters",
+            "followup_suggestions",
+            "detail",
+            "loc",
+            "value",
+        ];
+        match self.below(if depth == 0 { 7 } else { 9 }) {
+            0 => Value::Null,
+            1 => json!(self.below(2) == 0),
+            2 => json!(self.below(600)),
+            3 => [json!(299.99), json!(1.5e3), json!(-4), json!(400.0)][self.below(4) as usize]
+                .clone(),
+            4 => json!(
+                [
+                    "",
+                    "Price",
+                    "image",
+                    "https://x/y.png",
+                    "javascript:x",
+                    "upstream"
+                ][self.below(6) as usize]
+            ),
+            5 => json!(TEXT_UPDATED),
+            6 => json!("thread-message-text-content-updated-not"),
+            7 if list => Value::Array(
+                (0..self.below(4))
+                    .map(|_| self.value(depth - 1, false))
+                    .collect(),
+            ),
+            _ => {
+                let mut object = Map::new();
+                for _ in 0..self.below(6) {
+                    let key = keys[self.below(keys.len() as u64) as usize];
+                    let value = self.value(depth - 1, lists.contains(&key));
+                    object.insert(key.into(), value);
+                }
+                Value::Object(object)
+            }
+        }
+    }
+}
+
+#[test]
+fn the_widget_reads_what_the_serde_types_read_the_same_way() {
+    let mut shapes = Shapes(16);
+    let mut agreed = [0; 2];
+    for _ in 0..20_000 {
+        let text = shapes.value(4, false).to_string();
+        let ours = read::frame(&text);
+        let serde = ServerFrame::parse(&text);
+        match (&ours, &serde) {
+            (Ok(read::Frame::TextUpdated(a)), Ok(ServerFrame::TextUpdated(b))) => assert_eq!(a, b),
+            (Ok(read::Frame::Message(a)), Ok(ServerFrame::Message(b))) => {
+                assert_eq!(a, &b.to_agent_message(), "{text}")
+            }
+            (Ok(read::Frame::Error(a)), Ok(ServerFrame::Error(b))) => {
+                assert_eq!(a, &b.to_agent_error(), "{text}")
+            }
+            (Err(a), Err(b)) => assert_eq!(
+                std::mem::discriminant(a),
+                std::mem::discriminant(b),
+                "{text}: {a} / {b}"
+            ),
+            _ => panic!("{text}: ours {ours:?}, serde's {serde:?}"),
+        }
+        agreed[usize::from(ours.is_ok())] += 1;
+        for status in [400, 422, 503] {
+            assert_eq!(
+                read::rest_error(status, &text),
+                RestError::parse(status, &text).to_agent_error(status),
+                "{text}"
+            );
+        }
+    }
+    assert!(agreed[1] > 100, "too few frames read: {agreed:?}");
+}

@@ -1,16 +1,18 @@
 //! The live-demo dialect on the widget's side: a session over REST, then the socket.
 
 use super::{
-    close, end_path, socket_path, ClientMessage, Empty, HttpError, IframeEvent, ServerMessage,
-    SessionRequest, SessionResponse, VisitorMessage, HEARTBEAT_MS, LEAD_EVENT, SESSION_PATH,
+    close, end_path, socket_path, SessionResponse, HEARTBEAT_MS, LEAD_EVENT, SERVER_TYPES,
+    SESSION_PATH,
 };
+use crate::command::commands_from_json;
 use crate::dialect::{
     ClientDialect, CloseKind, Closed, DecodeError, Decoder, HttpCall, SessionHandle, Settings,
     SocketTarget, Start, StartFailure, Started,
 };
-use crate::model::{AgentEvent, ErrorCode, PageEvent, VisitorAction};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use crate::json::{self, object, Fields, Value};
+use crate::model::{
+    AgentError, AgentEvent, AgentMessage, ErrorCode, LeadField, LeadForm, PageEvent, VisitorAction,
+};
 
 /// The live-demo codec, for the widget.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,22 +24,18 @@ impl ClientDialect for LiveDemo {
     }
 
     fn start(&self, settings: &Settings) -> Start {
-        let body = SessionRequest {
-            product_id: settings.product_id.clone(),
-            visitor_meta: None,
-        };
+        // A `SessionRequest` without visitor details.
+        let body = object([("productId", Some(Value::str(&settings.product_id)))]);
         Start::Call(HttpCall {
             path: SESSION_PATH.into(),
             bearer: settings.key.clone(),
-            body: serde_json::to_string(&body).ok(),
+            body: Some(body.to_json()),
         })
     }
 
     fn started(&self, status: u16, body: &str) -> Result<Started, StartFailure> {
         if !(200..300).contains(&status) {
-            let code = serde_json::from_str::<HttpError>(body)
-                .map(|e| ErrorCode::parse(&e.error.code))
-                .ok();
+            let code = error_code(body);
             return Err(match (status, code) {
                 (_, Some(ErrorCode::PdpNotFound)) => StartFailure::Refused(ErrorCode::PdpNotFound),
                 (401 | 403, _) => StartFailure::KeyRejected,
@@ -46,16 +44,13 @@ impl ClientDialect for LiveDemo {
                 _ => StartFailure::ServerTrouble,
             });
         }
-        let session: SessionResponse =
-            serde_json::from_str(body).map_err(|_| StartFailure::Unreadable)?;
+        let session = read_session(body).ok_or(StartFailure::Unreadable)?;
         let handle = Handle {
             id: session.session_id,
             token: session.token,
         };
         Ok(Started {
-            session: SessionHandle(
-                serde_json::to_string(&handle).map_err(|_| StartFailure::Unreadable)?,
-            ),
+            session: SessionHandle(handle.to_json()),
             agent_name: Some(session.agent.name).filter(|n| !n.is_empty()),
             greeting: Some(session.greeting),
             resumed: false,
@@ -88,43 +83,60 @@ impl ClientDialect for LiveDemo {
     }
 
     fn encode(&self, _session: &SessionHandle, action: &VisitorAction) -> Option<String> {
-        let message = match action {
+        // Written by hand in `ClientMessage`'s shape: `{"type", "payload"}`, absent optional
+        // fields left out.
+        let text = |value: &Option<String>| value.as_deref().map(Value::str);
+        let (message_type, payload) = match action {
             VisitorAction::Say {
-                text,
+                text: words,
                 context,
                 client_id,
-            } => ClientMessage::VisitorMessage(VisitorMessage {
-                text: text.clone(),
-                context: context.clone(),
-                client_message_id: client_id.clone(),
-            }),
-            VisitorAction::Heartbeat => ClientMessage::Heartbeat(Empty {}),
+            } => (
+                "visitor_message",
+                object([
+                    ("text", Some(Value::str(words))),
+                    ("context", context.as_ref().map(json::from_serde)),
+                    ("clientMessageId", text(client_id)),
+                ]),
+            ),
+            VisitorAction::Heartbeat => ("heartbeat", Value::Object(Vec::new())),
             VisitorAction::PageEvent(PageEvent {
                 event,
                 selector,
                 url,
                 action,
                 error,
-            }) => ClientMessage::IframeEvent(IframeEvent {
-                event: event.clone(),
-                selector: selector.clone(),
-                url: url.clone(),
-                action: action.clone(),
-                error: error.clone(),
-                lead: None,
-            }),
-            VisitorAction::LeadSubmitted { values } => ClientMessage::IframeEvent(IframeEvent {
-                event: LEAD_EVENT.into(),
-                lead: Some(
-                    values
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                        .collect(),
-                ),
-                ..IframeEvent::default()
-            }),
+            }) => (
+                "iframe_event",
+                object([
+                    ("event", Some(Value::str(event))),
+                    ("selector", text(selector)),
+                    ("url", text(url)),
+                    ("action", text(action)),
+                    ("error", text(error)),
+                ]),
+            ),
+            VisitorAction::LeadSubmitted { values } => (
+                "iframe_event",
+                object([
+                    ("event", Some(Value::str(LEAD_EVENT))),
+                    (
+                        "lead",
+                        Some(Value::Object(
+                            values
+                                .iter()
+                                .map(|(k, v)| (k.clone(), Value::str(v)))
+                                .collect(),
+                        )),
+                    ),
+                ]),
+            ),
         };
-        Some(message.to_json())
+        let frame = object([
+            ("type", Some(Value::str(message_type))),
+            ("payload", Some(payload)),
+        ]);
+        Some(frame.to_json())
     }
 
     fn classify_close(&self, code: u16) -> Closed {
@@ -144,12 +156,121 @@ impl ClientDialect for LiveDemo {
 /// Live-demo frames carry no per-connection state: the codec reads them as they come.
 impl Decoder for LiveDemo {
     fn decode(&mut self, frame: &str) -> Result<Vec<AgentEvent>, DecodeError> {
-        ServerMessage::parse(frame).map(ServerMessage::into_events)
+        let (message_type, payload) = split_tagged(frame)?;
+        read_frame(&message_type, &payload).map_err(|detail| DecodeError::BadField {
+            message_type,
+            detail,
+        })
     }
 }
 
-/// What the widget keeps of a live-demo session: its id and the socket's token.
-#[derive(Debug, Serialize, Deserialize)]
+/// Splits a server frame into its `type` and `payload`, with a typed error for each way it
+/// can be wrong (as `ServerMessage::parse` does on the server's side). A missing payload
+/// reads as `{}`.
+fn split_tagged(frame: &str) -> Result<(String, Value), DecodeError> {
+    let mut value = json::parse(frame).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    if value.as_object().is_none() {
+        return Err(DecodeError::NotAnObject);
+    }
+    let message_type = match value.take("type") {
+        Some(Value::String(name)) => name,
+        _ => return Err(DecodeError::MissingType),
+    };
+    if !SERVER_TYPES.contains(&message_type.as_str()) {
+        return Err(DecodeError::UnknownType(
+            message_type.chars().take(64).collect(),
+        ));
+    }
+    let payload = value.take("payload").unwrap_or(Value::Object(Vec::new()));
+    Ok((message_type, payload))
+}
+
+/// The events of one server frame of a known type; the error names the bad field. Every
+/// field is checked as the seed types it, read or not (as serde's derive did).
+fn read_frame(message_type: &str, payload: &Value) -> Result<Vec<AgentEvent>, String> {
+    let f = Fields::of(payload)?;
+    let event = match message_type {
+        "agent_response" => {
+            let text = f.str("text")?;
+            let speech = f.opt_str("speech")?;
+            // Kept raw until here so that one malformed command fails alone.
+            let commands = f.opt_array("iframeCommands")?.unwrap_or_default();
+            let suggestions = f.opt_strings("suggestions")?.unwrap_or_default();
+            AgentEvent::Message(AgentMessage {
+                text,
+                speech,
+                suggestions,
+                commands: commands_from_json(commands),
+                agent_id: f.opt_str("agentId")?,
+                reply_to: f.opt_str("replyTo")?,
+                products: Vec::new(),
+            })
+        }
+        "typing_indicator" => {
+            f.opt_str("agentId")?;
+            AgentEvent::Typing(f.bool("isTyping")?)
+        }
+        "lead_form" => {
+            let fields = f.strings("fields")?;
+            let cta = match f.opt_object("cta")? {
+                Some(cta) => Some((cta.str("text")?, cta.opt_str("url")?)),
+                None => None,
+            };
+            let (cta_text, cta_url) = cta.unzip();
+            AgentEvent::LeadForm(LeadForm {
+                fields: fields
+                    .iter()
+                    .filter(|name| !name.trim().is_empty())
+                    .map(|name| LeadField::from_name(name))
+                    .collect(),
+                cta_text,
+                cta_url: cta_url.flatten(),
+            })
+        }
+        "error" => {
+            let code = ErrorCode::parse(&f.str("code")?);
+            let message = f.str("message")?;
+            AgentEvent::Error(AgentError {
+                retryable: false,
+                fatal: code.ends_session(),
+                code,
+                message,
+            })
+        }
+        _ => AgentEvent::Pong {
+            ts: f.opt_u64("ts")?,
+        },
+    };
+    Ok(vec![event])
+}
+
+/// The `code` of a failed REST call's `{"error": {"code", "message"}}` body, if it is one.
+fn error_code(body: &str) -> Option<ErrorCode> {
+    let body = json::parse(body).ok()?;
+    let error = Fields::of(&body).ok()?.object("error").ok()?;
+    error.str("message").ok()?;
+    Some(ErrorCode::parse(&error.str("code").ok()?))
+}
+
+/// The answer of `POST /api/v1/session`.
+fn read_session(body: &str) -> Option<SessionResponse> {
+    let body = json::parse(body).ok()?;
+    let f = Fields::of(&body).ok()?;
+    let agent = f.object("agent").ok()?;
+    Some(SessionResponse {
+        session_id: f.str("sessionId").ok()?,
+        token: f.str("token").ok()?,
+        greeting: crate::model::read_greeting(&f.object("greeting").ok()?).ok()?,
+        agent: super::AgentProfile {
+            name: agent.str("name").ok()?,
+            tone: agent.opt_str("tone").ok()?.unwrap_or_default(),
+        },
+    })
+}
+
+/// What the widget keeps of a live-demo session: its id and the socket's token, as
+/// `{"id","token"}` (saved with the conversation, so the shape stays).
+#[derive(Debug)]
 struct Handle {
     id: String,
     token: String,
@@ -157,7 +278,20 @@ struct Handle {
 
 impl Handle {
     fn read(session: &SessionHandle) -> Option<Handle> {
-        serde_json::from_str(&session.0).ok()
+        let value = json::parse(&session.0).ok()?;
+        let f = Fields::of(&value).ok()?;
+        Some(Handle {
+            id: f.str("id").ok()?,
+            token: f.str("token").ok()?,
+        })
+    }
+
+    fn to_json(&self) -> String {
+        object([
+            ("id", Some(Value::str(&self.id))),
+            ("token", Some(Value::str(&self.token))),
+        ])
+        .to_json()
     }
 }
 
@@ -173,6 +307,7 @@ impl SessionResponse {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ServerMessage;
     use super::*;
 
     fn settings() -> Settings {
@@ -192,8 +327,8 @@ mod tests {
         };
         assert_eq!(call.path, SESSION_PATH);
         assert_eq!(call.bearer, "pk_1");
-        let body: Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
-        assert_eq!(body["productId"], "crm");
+        let body: serde_json::Value = serde_json::from_str(call.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"productId": "crm"}));
     }
 
     #[test]
@@ -240,5 +375,114 @@ mod tests {
             Some(ErrorCode::SessionNotFound)
         );
         assert_eq!(LiveDemo.classify_close(1006).reason, None);
+    }
+
+    /// The hand-written reader and the server's serde types agree on every frame: the same
+    /// events, or an error of the same kind.
+    #[test]
+    fn the_widget_reads_frames_as_the_serde_types_do() {
+        let frames = [
+            r##"{"type":"agent_response","payload":{"text":"Hi","speech":null,"suggestions":["a"],"agentId":"x","replyTo":"c1","iframeCommands":[{"action":"click","selector":"#a"},{"action":"wait","selector":"#a","timeout":1500.5},7],"extra":{"deep":[1,2]}}}"##,
+            r#"{"type":"agent_response","payload":{"text":"Hi","iframeCommands":null}}"#,
+            r#"{"type":"agent_response","payload":{"text":5}}"#,
+            r#"{"type":"agent_response","payload":{}}"#,
+            r#"{"type":"agent_response","payload":{"text":"a","suggestions":[1]}}"#,
+            r#"{"type":"agent_response","payload":{"text":"a","suggestions":"a"}}"#,
+            r#"{"type":"agent_response","payload":{"text":"a","iframeCommands":{}}}"#,
+            r#"{"type":"agent_response","payload":{"text":"a","agentId":3}}"#,
+            r#"{"type":"typing_indicator","payload":{"isTyping":false,"agentId":"d"}}"#,
+            r#"{"type":"typing_indicator","payload":{"isTyping":"yes"}}"#,
+            r#"{"type":"typing_indicator","payload":{"isTyping":true,"agentId":[]}}"#,
+            r#"{"type":"typing_indicator","payload":{}}"#,
+            r#"{"type":"lead_form","payload":{"fields":["email"," ","phone"],"cta":{"text":"Go","url":"https://x"}}}"#,
+            r#"{"type":"lead_form","payload":{"fields":["email"],"cta":{"url":"https://x"}}}"#,
+            r#"{"type":"lead_form","payload":{"fields":["email"],"cta":null}}"#,
+            r#"{"type":"lead_form","payload":{"cta":{"text":"x"}}}"#,
+            r#"{"type":"error","payload":{"code":"SESSION_EXPIRED","message":"m"}}"#,
+            r#"{"type":"error","payload":{"code":"X"}}"#,
+            r#"{"type":"pong","payload":{"ts":1711000000000}}"#,
+            r#"{"type":"pong"}"#,
+            r#"{"type":"pong","payload":{"ts":-1}}"#,
+            r#"{"type":"pong","payload":{"ts":1.5}}"#,
+            r#"{"type":"pong","payload":{"ts":null}}"#,
+            r#"{"type":"pong","payload":7}"#,
+            r#"{"type":"pong","payload":"x"}"#,
+            r#"{"type":"pong","payload":null}"#,
+            r#"{"type":"nope","payload":{}}"#,
+            r#"{"type":7}"#,
+            r#"{"payload":{}}"#,
+            r#"[1,2]"#,
+            r#"{"type":"pong""#,
+            "",
+        ];
+        for frame in frames {
+            let ours = LiveDemo.decode(frame);
+            let serde = ServerMessage::parse(frame).map(ServerMessage::into_events);
+            match (&ours, &serde) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{frame}"),
+                (Err(a), Err(b)) => assert_eq!(
+                    std::mem::discriminant(a),
+                    std::mem::discriminant(b),
+                    "{frame}: {a} / {b}"
+                ),
+                _ => panic!("{frame}: ours {ours:?}, serde's {serde:?}"),
+            }
+        }
+        assert_eq!(
+            LiveDemo.decode(r#"{"type":"typing_indicator","payload":{"isTyping":"yes"}}"#),
+            Err(DecodeError::BadField {
+                message_type: "typing_indicator".into(),
+                detail: "`isTyping` must be a boolean, found a string".into()
+            })
+        );
+        assert_eq!(
+            LiveDemo.decode("{").unwrap_err().to_string(),
+            "the frame is not valid JSON (EOF while parsing an object at line 1 column 2)"
+        );
+    }
+
+    #[test]
+    fn a_handle_saved_by_the_serde_codec_still_connects() {
+        // As `serde_json::to_string(&Handle)` wrote it before the widget left serde.
+        let saved = SessionHandle(r#"{"id":"s 1","token":"t+1"}"#.into());
+        assert_eq!(
+            LiveDemo.socket(&saved).unwrap().path,
+            "/ws/session/s%201?token=t%2B1"
+        );
+        let started = LiveDemo.started(201, ANSWER).unwrap();
+        assert_eq!(started.session, saved);
+    }
+
+    #[test]
+    fn frames_are_written_as_the_serde_types_write_them() {
+        let actions = [
+            VisitorAction::Say {
+                text: "a \"b\"\n".into(),
+                context: Some(serde_json::json!({"url": "https://x", "n": [1, -2, true, null]})),
+                client_id: Some("c1".into()),
+            },
+            VisitorAction::Heartbeat,
+            VisitorAction::PageEvent(PageEvent {
+                event: "command_failed".into(),
+                action: Some("click".into()),
+                error: Some("not found".into()),
+                ..PageEvent::default()
+            }),
+            VisitorAction::LeadSubmitted {
+                values: vec![
+                    ("email".into(), "a@b.co".into()),
+                    ("company".into(), "Ünï".into()),
+                ],
+            },
+        ];
+        for action in actions {
+            let frame = LiveDemo.encode(&SessionHandle::default(), &action).unwrap();
+            let parsed = super::super::ClientMessage::parse(&frame).unwrap();
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&frame).unwrap(),
+                serde_json::from_str::<serde_json::Value>(&parsed.to_json()).unwrap(),
+                "{frame}"
+            );
+        }
     }
 }

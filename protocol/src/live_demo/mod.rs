@@ -135,7 +135,7 @@ pub enum ServerMessage {
 }
 
 const CLIENT_TYPES: [&str; 3] = ["visitor_message", "heartbeat", "iframe_event"];
-const SERVER_TYPES: [&str; 5] = [
+pub(crate) const SERVER_TYPES: [&str; 5] = [
     "agent_response",
     "typing_indicator",
     "lead_form",
