@@ -37,10 +37,19 @@ test('a visitor chats with the agent: greeting, typing, reply, chips', async () 
   assert.deepEqual(await page.locator(sel.chips).allTextContents(),
     ['Show me the dashboard', 'Create a deal', 'Show contacts', 'Tell me about pricing']);
 
+  // Watched in the page, at each change of the DOM: a loaded machine may poll too late to
+  // see the indicator before the reply hides it.
+  await page.evaluate((typing) => {
+    const look = () => {
+      const el = document.querySelector(typing);
+      if (el?.checkVisibility()) window.typingSeen = true;
+    };
+    new MutationObserver(look).observe(document.body, { childList: true, subtree: true, attributes: true });
+  }, sel.typing);
   await say(page, 'Show me the dashboard');
   await page.locator(sel.visitorMessages).last().waitFor();
   assert.equal(await page.locator(sel.visitorMessages).last().textContent(), 'Show me the dashboard');
-  await page.waitForSelector(sel.typing, { state: 'visible' });
+  await page.waitForFunction(() => window.typingSeen === true, null, { timeout: 10000 });
   const reply = page.locator(sel.agentMessages).nth(1);
   await reply.waitFor();
   assert.equal(await reply.textContent(), "Here's the dashboard! Let me show you the pipeline.");
