@@ -383,8 +383,8 @@ impl Value {
         }
     }
 
-    /// A number written as an integer that fits in an `i64`.
-    pub fn as_i64(&self) -> Option<i64> {
+    /// A number written as an integer (no fraction, no exponent), as written, however large.
+    pub fn integer_text(&self) -> Option<&str> {
         match self {
             Value::Number(text)
                 if text
@@ -393,10 +393,15 @@ impl Value {
                     .bytes()
                     .all(|b| b.is_ascii_digit()) =>
             {
-                text.parse().ok()
+                Some(text)
             }
             _ => None,
         }
+    }
+
+    /// A number written as an integer that fits in an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.integer_text()?.parse().ok()
     }
 
     /// Any non-negative number, rounded down and capped at `max` (`1500.7` → 1500,

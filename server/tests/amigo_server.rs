@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::start;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
@@ -160,19 +159,8 @@ async fn open(addr: SocketAddr, entity: &str, tool_events: bool) -> (Socket, Str
 
 /// A plain HTTP/1.1 request; returns the status and the JSON body.
 async fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, Value) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, json, _) = support::http(addr, method, path, &[], "").await;
+    (status, json)
 }
 
 async fn expect_close(addr: SocketAddr, path: &str, protocols: &str, code: u16, reason: &str) {

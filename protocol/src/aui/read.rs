@@ -225,17 +225,9 @@ fn display(value: &Value) -> Option<String> {
 /// `f64` with `.0` when whole (`299.00` → `299.0`, `1e3` → `1000.0`), without a float
 /// printer (see `Value::float`).
 fn number_text(value: &Value) -> String {
-    match value {
-        Value::Number(text)
-            if text
-                .strip_prefix('-')
-                .unwrap_or(text)
-                .bytes()
-                .all(|b| b.is_ascii_digit()) =>
-        {
-            text.clone()
-        }
-        other => Value::float(other.as_f64().unwrap_or(f64::NAN)).to_json(),
+    match value.integer_text() {
+        Some(text) => text.to_string(),
+        None => Value::float(value.as_f64().unwrap_or(f64::NAN)).to_json(),
     }
 }
 
