@@ -7,12 +7,14 @@
 //! - [`texts`]: the words said about problems, made from meanings.
 //! - [`embed`]: the host page's options.
 //! - [`markdown`]: the subset of markdown agent messages may use, parsed as they stream.
-//! - [`ui`]: Leptos components.
+//! - [`ui`]: what the visitor sees, as DOM nodes kept in step with the conversation.
+//! - [`browser`]: timers, frames and shared handles, on `web_sys`.
 //!
 //! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
 //! the options, shows the launcher, loads the wasm and calls [`mount`], then forwards its
 //! `Docent.open()`/`close()`/… calls to the [`Widget`] it gets back.
 
+mod browser;
 pub mod chat;
 pub mod commands;
 pub mod conversation;
@@ -25,16 +27,12 @@ pub mod texts;
 pub mod transport;
 pub mod ui;
 
-use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 /// A mounted widget, as the loader holds it.
 #[wasm_bindgen]
 pub struct Widget {
     chat: chat::Chat,
-    owner: Owner,
-    /// The mounted view: dropping it removes the widget's nodes.
-    view: Option<Box<dyn std::any::Any>>,
 }
 
 /// Renders the widget into `host` (replacing what is there: the loader's launcher) with
@@ -70,30 +68,19 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
         }
     }
     let start_open = config.start_open;
-    let owner = Owner::new();
-    let element: web_sys::Element = host.clone().into();
-    let chat = owner.with(|| chat::Chat::new(config, Some(element)));
-    host.set_inner_html("");
-    let side = chat.config().position;
-    let view = owner.with(|| {
-        let dispatch = Callback::new(move |event| chat.dispatch(event));
-        leptos::mount::mount_to(host, move || {
-            view! { <ui::ChatWidget state=chat.state transcript=chat.transcript side=side dispatch=dispatch/> }
-        })
-    });
+    let element: web_sys::Element = host.into();
+    let chat = chat::Chat::new(config, Some(element.clone()));
+    element.set_inner_html("");
+    chat.mount(&element);
     chat.watch_demo_frame();
     chat.emit("docent:ready", &js_sys::Object::new());
     // A conversation restored open (a reload mid-chat) is open from the start: say so.
-    if chat.state.with_untracked(|c| c.open) {
+    if chat.state.with_value(|c| c.open) {
         chat.emit("docent:open", &js_sys::Object::new());
     } else if start_open {
         chat.dispatch(conversation::Event::Open);
     }
-    Widget {
-        chat,
-        owner,
-        view: Some(Box::new(view)),
-    }
+    Widget { chat }
 }
 
 #[wasm_bindgen]
@@ -107,7 +94,7 @@ impl Widget {
     }
 
     pub fn toggle(&self) {
-        let open = self.chat.state.try_with_untracked(|c| c.open);
+        let open = self.chat.state.try_with_value(|c| c.open);
         self.chat.dispatch(if open == Some(true) {
             conversation::Event::Close
         } else {
@@ -118,10 +105,7 @@ impl Widget {
     /// Sends `text` as the visitor, opening the chat so they see it. False (and a console
     /// warning saying why) if the text cannot be sent.
     pub fn send(&self, text: String) -> bool {
-        let max = self
-            .chat
-            .state
-            .with_untracked(|c| c.platform.max_text_chars);
+        let max = self.chat.state.with_value(|c| c.platform.max_text_chars);
         if let Err(problem) = conversation::check_visitor_text(&text, max) {
             web_sys::console::warn_1(&format!("Docent.send: {problem}").into());
             return false;
@@ -133,9 +117,7 @@ impl Widget {
 
     /// Removes the widget's nodes, listeners, timers and socket. The saved conversation
     /// stays, so a widget mounted again picks it up.
-    pub fn destroy(&mut self) {
+    pub fn destroy(&self) {
         self.chat.destroy();
-        self.view = None;
-        self.owner.cleanup();
     }
 }

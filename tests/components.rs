@@ -1,34 +1,71 @@
-//! Browser tests of the components (wasm-bindgen-test in headless Chromium): each mounts a
-//! component into a fresh element, acts as a visitor would, waits for Leptos to update the
-//! DOM, and asserts on what a visitor would see.
+//! Browser tests of the views (wasm-bindgen-test in headless Chromium): each mounts the
+//! widget's [`View`] for a conversation into a fresh element, changes the conversation or
+//! acts as a visitor would, and asserts on what a visitor would see and on the events the
+//! view hands to the chat.
 #![cfg(target_arch = "wasm32")]
 
-use docent::conversation::{Author, Delivery, LeadFormState, Message, Notice, Status, TourStep};
-use docent::texts::explain;
-use docent::ui::{
-    Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips, Transcript,
+use docent::conversation::{
+    Author, Conversation, Delivery, Event, LeadFormState, Message, Notice, Status, TourStep,
 };
+use docent::embed::Side;
+use docent::texts::explain;
+use docent::ui::View;
 use docent_protocol::{ErrorCode, LeadField, LeadForm};
-use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts `view` into a new element at the end of `<body>` and returns that element.
-fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlElement {
-    let document = document();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    leptos::mount::mount_to(host.clone(), view).forget();
-    host
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
 }
 
-/// Lets Leptos run its effects and the browser lay out (a couple of frames).
+/// A widget on the page, open and connected, showing `c`, and the events it handed on.
+struct Shown {
+    host: HtmlElement,
+    view: View,
+    c: Conversation,
+    events: Rc<RefCell<Vec<Event>>>,
+}
+
+impl Shown {
+    fn new(prepare: impl FnOnce(&mut Conversation)) -> Shown {
+        let mut c = Conversation::new("Ava");
+        c.open = true;
+        c.status = Status::Connected;
+        prepare(&mut c);
+        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&host).unwrap();
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let heard = events.clone();
+        let view = View::mount(&host, Side::Right, &c, move |e| heard.borrow_mut().push(e));
+        Shown {
+            host,
+            view,
+            c,
+            events,
+        }
+    }
+
+    /// Changes the conversation and shows the change.
+    fn change(&mut self, change: impl FnOnce(&mut Conversation)) {
+        change(&mut self.c);
+        self.view.update(&self.c);
+    }
+
+    fn events(&self) -> Vec<Event> {
+        self.events.borrow().clone()
+    }
+}
+
+/// Lets the browser run what the view scheduled (a frame's scroll, focus) and lay out.
 async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
+        web_sys::window()
+            .unwrap()
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
             .unwrap();
     });
@@ -103,54 +140,50 @@ fn message(id: u64, author: Author, text: &str) -> Message {
 
 #[wasm_bindgen_test]
 async fn composer_sends_on_enter_keeps_shift_enter_and_refuses_empty_text() {
-    let sent = RwSignal::new(Vec::<String>::new());
-    let host = mount(move || {
-        view! { <Composer on_send=Callback::new(move |t| sent.update(|s| s.push(t))) disabled=false/> }
-    });
-    let input = find(&host, "[data-testid='docent-input']");
+    let w = Shown::new(|_| ());
+    let host = &w.host;
+    let input = find(host, "[data-testid='docent-input']");
 
     press_enter(&input, false);
     settle().await;
-    assert!(sent.get_untracked().is_empty(), "empty text was sent");
-    let hint = find(&host, ".docent-composer__hint");
+    assert!(w.events().is_empty(), "empty text was sent");
+    let hint = find(host, ".docent-composer__hint");
     assert!(visible(&hint));
     assert_eq!(text(&hint), "Type a message first.");
 
     type_into(&input, "line one");
     press_enter(&input, true);
     settle().await;
-    assert!(
-        sent.get_untracked().is_empty(),
-        "Shift+Enter sent the message"
-    );
+    assert!(w.events().is_empty(), "Shift+Enter sent the message");
 
     type_into(&input, "  Show me the dashboard  ");
     press_enter(&input, false);
     settle().await;
-    assert_eq!(sent.get_untracked(), ["Show me the dashboard"]);
+    assert_eq!(
+        w.events(),
+        [Event::VisitorSays("Show me the dashboard".into())]
+    );
     assert_eq!(
         input.unchecked_ref::<HtmlTextAreaElement>().value(),
         "",
         "box cleared after sending"
     );
-    assert!(!visible(&find(&host, ".docent-composer__hint")));
+    assert!(!visible(&find(host, ".docent-composer__hint")));
 }
 
 #[wasm_bindgen_test]
 async fn composer_refuses_oversized_text_and_keeps_it() {
-    let sent = RwSignal::new(Vec::<String>::new());
-    let host = mount(move || {
-        view! { <Composer on_send=Callback::new(move |t| sent.update(|s| s.push(t))) disabled=false/> }
-    });
-    let input = find(&host, "[data-testid='docent-input']");
+    let w = Shown::new(|_| ());
+    let host = &w.host;
+    let input = find(host, "[data-testid='docent-input']");
     let huge = "y".repeat(docent::conversation::MAX_VISITOR_CHARS + 5);
     type_into(&input, &huge);
     settle().await;
-    assert!(text(&find(&host, ".docent-composer__count")).contains("4,005 / 4,000"));
-    click(&find(&host, "[data-testid='docent-send']"));
+    assert!(text(&find(host, ".docent-composer__count")).contains("4,005 / 4,000"));
+    click(&find(host, "[data-testid='docent-send']"));
     settle().await;
-    assert!(sent.get_untracked().is_empty());
-    assert!(text(&find(&host, ".docent-composer__hint")).contains("limit is 4,000"));
+    assert!(w.events().is_empty());
+    assert!(text(&find(host, ".docent-composer__hint")).contains("limit is 4,000"));
     assert_eq!(
         input.unchecked_ref::<HtmlTextAreaElement>().value(),
         huge,
@@ -158,18 +191,45 @@ async fn composer_refuses_oversized_text_and_keeps_it() {
     );
 }
 
+/// A message the platform refused comes back into the box, once, to be changed; an ended
+/// chat's box and button are disabled.
+#[wasm_bindgen_test]
+async fn a_refused_message_comes_back_to_the_box_and_an_ended_chat_takes_no_text() {
+    let mut w = Shown::new(|_| ());
+    let input = find(&w.host, "[data-testid='docent-input']");
+    w.change(|c| c.returned_text = Some((4, "too long text".into())));
+    assert_eq!(
+        input.unchecked_ref::<HtmlTextAreaElement>().value(),
+        "too long text"
+    );
+    type_into(&input, "shorter");
+    w.change(|c| c.typing = true);
+    assert_eq!(
+        input.unchecked_ref::<HtmlTextAreaElement>().value(),
+        "shorter",
+        "the same refusal was put back over what the visitor typed"
+    );
+    w.change(|c| {
+        c.status = Status::Ended {
+            reason: "The chat ended.".into(),
+        }
+    });
+    assert!(input.has_attribute("disabled"));
+    assert!(find(&w.host, "[data-testid='docent-send']").has_attribute("disabled"));
+}
+
 #[wasm_bindgen_test]
 async fn agent_text_is_shown_as_text_never_as_markup() {
     let attack = "<img src=x onerror=\"window.__docentPwned=1\"><b>bold</b>";
-    let messages = Transcript::of(&[
-        message(1, Author::Agent, attack),
-        message(2, Author::Visitor, "hi"),
-    ]);
-    let host = mount(move || {
-        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
+    let w = Shown::new(|c| {
+        c.messages = vec![
+            message(1, Author::Agent, attack),
+            message(2, Author::Visitor, "hi"),
+        ]
     });
+    let host = &w.host;
     settle().await;
-    let rows = find_all(&host, "[data-testid='docent-message']");
+    let rows = find_all(host, "[data-testid='docent-message']");
     assert_eq!(rows.len(), 2);
     assert_eq!(
         rows[0].get_attribute("data-author").as_deref(),
@@ -197,34 +257,25 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
 async fn streamed_markdown_ends_as_the_whole_text_drawn_at_once() {
     let whole = "Hi **there**, see [docs](https://x.io) and [bad](javascript:alert(1)).\n\n\
                  - one *two*\n- `three`\n\n```\n<b>x</b>\n```\n3. go\n4. on **half";
-    let mut shown = vec![message(1, Author::Agent, "")];
-    let streamed = Transcript::of(&shown);
-    let at_once = Transcript::of(&[message(1, Author::Agent, whole)]);
-    let host = mount(move || {
-        view! {
-            <div id="streamed"><MessageList transcript=streamed typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/></div>
-            <div id="at-once"><MessageList transcript=at_once typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/></div>
-        }
-    });
-    settle().await;
+    let mut streamed = Shown::new(|c| c.messages = vec![message(1, Author::Agent, "")]);
+    let at_once = Shown::new(|c| c.messages = vec![message(1, Author::Agent, whole)]);
     let mut first_paragraph = None;
     for end in 1..=whole.len() {
-        shown[0].text = whole[..end].to_string();
-        streamed.sync(&shown);
+        streamed.change(|c| c.messages[0].text = whole[..end].to_string());
         if first_paragraph.is_none() && end > 20 {
-            first_paragraph = host.query_selector("#streamed p").unwrap();
+            first_paragraph = streamed.host.query_selector("p").unwrap();
         }
     }
     settle().await;
-    let html = |id: &str| find(&host, &format!("#{id} .docent-message__text")).inner_html();
-    assert_eq!(html("streamed"), html("at-once"));
-    assert!(html("at-once").contains("<ol start=\"3\"><li>go</li><li>on **half</li></ol>"));
+    let html = |w: &Shown| find(&w.host, ".docent-message__text").inner_html();
+    assert_eq!(html(&streamed), html(&at_once));
+    assert!(html(&at_once).contains("<ol start=\"3\"><li>go</li><li>on **half</li></ol>"));
     assert_eq!(
-        host.query_selector("#streamed p").unwrap(),
+        streamed.host.query_selector("p").unwrap(),
         first_paragraph,
         "the first paragraph was drawn again"
     );
-    let links = find_all(&host, "#streamed a");
+    let links = find_all(&streamed.host, ".docent-message a");
     assert_eq!(links.len(), 1);
     assert_eq!(
         links[0].get_attribute("href").as_deref(),
@@ -236,69 +287,63 @@ async fn streamed_markdown_ends_as_the_whole_text_drawn_at_once() {
     );
     assert_eq!(links[0].get_attribute("target").as_deref(), Some("_blank"));
     assert!(
-        host.query_selector("#streamed b").unwrap().is_none(),
+        streamed.host.query_selector("b").unwrap().is_none(),
         "markup was rendered"
     );
 }
 
 #[wasm_bindgen_test]
 async fn a_message_that_could_not_be_delivered_offers_retry() {
-    let retried = RwSignal::new(Vec::<u64>::new());
-    let mut failed = message(7, Author::Visitor, "lost");
-    failed.delivery = Delivery::Failed;
-    let mut waiting = message(8, Author::Visitor, "waiting");
-    waiting.delivery = Delivery::Pending;
-    let messages = Transcript::of(&[failed, waiting]);
-    let host = mount(move || {
-        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()}
-        on_retry=Callback::new(move |id| retried.update(|r| r.push(id)))/> }
+    let mut w = Shown::new(|c| {
+        let mut failed = message(7, Author::Visitor, "lost");
+        failed.delivery = Delivery::Failed;
+        let mut waiting = message(8, Author::Visitor, "waiting");
+        waiting.delivery = Delivery::Pending;
+        c.messages = vec![failed, waiting];
     });
-    settle().await;
+    let host = w.host.clone();
     let rows = find_all(&host, "[data-testid='docent-message']");
     assert!(rows[0].class_name().contains("docent-message--failed"));
     assert!(text(&rows[0]).contains("Not delivered."));
     assert!(rows[1].class_name().contains("docent-message--pending"));
     assert!(text(&rows[1]).contains("Waiting to send…"));
-    assert_eq!(
-        host.query_selector_all(".docent-message__retry")
-            .unwrap()
-            .length(),
-        1
-    );
+    assert_eq!(find_all(&host, ".docent-message__retry").len(), 1);
     click(&find(&host, ".docent-message__retry"));
-    assert_eq!(retried.get_untracked(), [7]);
+    assert_eq!(w.events(), [Event::RetryMessage(7)]);
+    // Delivered after all: the row says nothing more.
+    w.change(|c| c.messages[1].delivery = Delivery::Sent);
+    assert!(!rows[1].class_name().contains("docent-message--pending"));
+    assert!(!text(&rows[1]).contains("Waiting to send…"));
+    assert_eq!(
+        find_all(&host, "[data-testid='docent-message']")[1],
+        rows[1],
+        "the row was drawn again"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_message_that_may_not_have_arrived_offers_send_again() {
-    let retried = RwSignal::new(Vec::<u64>::new());
-    let mut unsure = message(9, Author::Visitor, "maybe");
-    unsure.delivery = Delivery::Unconfirmed;
-    let messages = Transcript::of(&[unsure]);
-    let host = mount(move || {
-        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()}
-        on_retry=Callback::new(move |id| retried.update(|r| r.push(id)))/> }
+    let w = Shown::new(|c| {
+        let mut unsure = message(9, Author::Visitor, "maybe");
+        unsure.delivery = Delivery::Unconfirmed;
+        c.messages = vec![unsure];
     });
-    settle().await;
-    let row = find(&host, "[data-testid='docent-message']");
+    let host = &w.host;
+    let row = find(host, "[data-testid='docent-message']");
     assert!(row.class_name().contains("docent-message--failed"));
     assert!(text(&row).contains("May not have been delivered."));
-    let button = find(&host, ".docent-message__retry");
+    let button = find(host, ".docent-message__retry");
     assert_eq!(text(&button), "Send again");
     click(&button);
-    assert_eq!(retried.get_untracked(), [9]);
+    assert_eq!(w.events(), [Event::RetryMessage(9)]);
 }
 
 #[wasm_bindgen_test]
 async fn typing_indicator_shows_while_the_agent_types() {
-    let typing = RwSignal::new(false);
-    let host = mount(move || {
-        view! { <MessageList transcript=Transcript::new() typing=typing agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
-    });
-    let indicator = find(&host, "[data-testid='docent-typing']");
+    let mut w = Shown::new(|_| ());
+    let indicator = find(&w.host, "[data-testid='docent-typing']");
     assert!(!visible(&indicator));
-    typing.set(true);
-    settle().await;
+    w.change(|c| c.typing = true);
     assert!(visible(&indicator));
     // Said to screen readers by a visually hidden text in the status region (a label on an
     // empty live region is not announced).
@@ -308,19 +353,16 @@ async fn typing_indicator_shows_while_the_agent_types() {
 
 #[wasm_bindgen_test]
 async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
-    let mut shown = (1..=30)
-        .map(|i| message(i, Author::Agent, &format!("message {i}")))
-        .collect::<Vec<_>>();
-    let messages = Transcript::of(&shown);
-    let host = mount(move || {
-        view! { <MessageList transcript=messages typing=false agent_name={"Ava".to_string()} on_retry=Callback::new(|_| ())/> }
+    let mut w = Shown::new(|c| {
+        c.messages = (1..=30)
+            .map(|i| message(i, Author::Agent, &format!("message {i}")))
+            .collect()
     });
-    let list: HtmlElement = find(&host, "[data-testid='docent-messages']").unchecked_into();
+    let list: HtmlElement = find(&w.host, "[data-testid='docent-messages']").unchecked_into();
     list.style().set_property("height", "120px").unwrap();
     list.style().set_property("overflow-y", "auto").unwrap();
     list.style().set_property("display", "block").unwrap();
-    shown.push(message(31, Author::Agent, "new"));
-    messages.sync(&shown);
+    w.change(|c| c.messages.push(message(31, Author::Agent, "new")));
     settle().await;
     let bottom = |l: &HtmlElement| l.scroll_height() - l.client_height();
     assert!(bottom(&list) > 0, "the list must overflow for this test");
@@ -333,32 +375,24 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
     list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
         .unwrap();
     settle().await;
-    shown.push(message(32, Author::Agent, "another"));
-    messages.sync(&shown);
+    w.change(|c| c.messages.push(message(32, Author::Agent, "another")));
     settle().await;
     assert_eq!(list.scroll_top(), 0, "a visitor who scrolled up was moved");
 }
 
 #[wasm_bindgen_test]
 async fn a_suggestion_chip_sends_its_text_and_no_chips_hide_the_row() {
-    let picked = RwSignal::new(Vec::<String>::new());
-    let suggestions = RwSignal::new(vec![
-        "Create a deal".to_string(),
-        "Show contacts".to_string(),
-    ]);
-    let host = mount(move || {
-        view! { <SuggestionChips suggestions=suggestions on_pick=Callback::new(move |t| picked.update(|p| p.push(t)))/> }
-    });
-    let chips = find_all(&host, ".docent-chip");
+    let mut w =
+        Shown::new(|c| c.suggestions = vec!["Create a deal".into(), "Show contacts".into()]);
+    let chips = find_all(&w.host, ".docent-chip");
     assert_eq!(
         chips.iter().map(text).collect::<Vec<_>>(),
         ["Create a deal", "Show contacts"]
     );
     click(&chips[1]);
-    assert_eq!(picked.get_untracked(), ["Show contacts"]);
-    suggestions.set(vec![]);
-    settle().await;
-    assert!(!visible(&find(&host, "[data-testid='docent-chips']")));
+    assert_eq!(w.events(), [Event::VisitorSays("Show contacts".into())]);
+    w.change(|c| c.suggestions = vec![]);
+    assert!(!visible(&find(&w.host, "[data-testid='docent-chips']")));
 }
 
 fn lead_form() -> LeadForm {
@@ -374,33 +408,29 @@ fn lead_form() -> LeadForm {
 
 #[wasm_bindgen_test]
 async fn the_lead_form_checks_its_fields_and_submits_valid_values() {
-    let submitted = RwSignal::new(Vec::<Vec<(String, String)>>::new());
-    let form = RwSignal::new(Some(LeadFormState {
-        form: lead_form(),
-        submitted: false,
-    }));
-    let host = mount(move || {
-        view! { <LeadFormView form=form on_submit=Callback::new(move |v| submitted.update(|s| s.push(v)))/> }
+    let w = Shown::new(|c| {
+        c.lead_form = Some(LeadFormState {
+            form: lead_form(),
+            submitted: false,
+        })
     });
-    let inputs = find_all(&host, ".docent-lead__input");
+    let host = &w.host;
+    let inputs = find_all(host, ".docent-lead__input");
     let types: Vec<_> = inputs
         .iter()
         .map(|i| i.get_attribute("type").unwrap())
         .collect();
     assert_eq!(types, ["email", "text"]);
     assert_eq!(
-        text(&find(&host, ".docent-lead__submit")),
+        text(&find(host, ".docent-lead__submit")),
         "Start Free Trial"
     );
 
     type_into(&inputs[0], "not-an-email");
-    click(&find(&host, ".docent-lead__submit"));
+    click(&find(host, ".docent-lead__submit"));
     settle().await;
-    assert!(
-        submitted.get_untracked().is_empty(),
-        "an invalid lead was submitted"
-    );
-    let errors: Vec<_> = find_all(&host, ".docent-lead__error")
+    assert!(w.events().is_empty(), "an invalid lead was submitted");
+    let errors: Vec<_> = find_all(host, ".docent-lead__error")
         .into_iter()
         .filter(visible)
         .map(|e| text(&e))
@@ -419,26 +449,26 @@ async fn the_lead_form_checks_its_fields_and_submits_valid_values() {
 
     type_into(&inputs[0], "ada@acme.io");
     type_into(&inputs[1], "Acme");
-    click(&find(&host, ".docent-lead__submit"));
+    click(&find(host, ".docent-lead__submit"));
     settle().await;
     assert_eq!(
-        submitted.get_untracked(),
-        [vec![
+        w.events(),
+        [Event::LeadSubmitted(vec![
             ("email".to_string(), "ada@acme.io".to_string()),
             ("company".to_string(), "Acme".to_string())
-        ]]
+        ])]
     );
 }
 
 #[wasm_bindgen_test]
 async fn a_submitted_lead_thanks_the_visitor_and_offers_the_call_to_action_in_a_new_tab() {
-    let form = RwSignal::new(Some(LeadFormState {
-        form: lead_form(),
-        submitted: true,
-    }));
-    let host = mount(move || view! { <LeadFormView form=form on_submit=Callback::new(|_| ())/> });
-    settle().await;
-    let link = find(&host, ".docent-lead__cta");
+    let mut w = Shown::new(|c| {
+        c.lead_form = Some(LeadFormState {
+            form: lead_form(),
+            submitted: true,
+        })
+    });
+    let link = find(&w.host, ".docent-lead__cta");
     assert_eq!(
         link.get_attribute("href").as_deref(),
         Some("https://example.com/signup")
@@ -448,82 +478,84 @@ async fn a_submitted_lead_thanks_the_visitor_and_offers_the_call_to_action_in_a_
 
     let mut hostile = lead_form();
     hostile.cta_url = Some("javascript:alert(1)".into());
-    form.set(Some(LeadFormState {
-        form: hostile,
-        submitted: true,
-    }));
-    settle().await;
+    w.change(|c| {
+        c.lead_form = Some(LeadFormState {
+            form: hostile,
+            submitted: true,
+        })
+    });
     assert!(
-        host.query_selector(".docent-lead__cta").unwrap().is_none(),
+        w.host
+            .query_selector(".docent-lead__cta")
+            .unwrap()
+            .is_none(),
         "a javascript: link was offered"
+    );
+    assert_eq!(
+        find_all(&w.host, "[data-testid='docent-lead-done']").len(),
+        1
     );
 }
 
 #[wasm_bindgen_test]
 async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_helps() {
-    let status = RwSignal::new(Status::Connected);
-    let notice = RwSignal::new(None::<Notice>);
-    let retried = RwSignal::new(0);
-    let restarted = RwSignal::new(0);
-    let stopped = RwSignal::new(0);
-    let tour = RwSignal::new(None::<TourStep>);
-    let host = mount(move || {
-        view! { <StatusLine status=status notice=notice
-        on_retry=Callback::new(move |()| retried.update(|n| *n += 1))
-        on_start_new=Callback::new(move |()| restarted.update(|n| *n += 1))
-        tour=tour on_stop=Callback::new(move |()| stopped.update(|n| *n += 1))/> }
-    });
+    let mut w = Shown::new(|_| ());
+    let host = w.host.clone();
     let line = find(&host, "[data-testid='docent-status']");
     assert!(!visible(&line), "nothing to say while connected");
 
-    status.set(Status::Reconnecting { in_ms: 4_000 });
-    settle().await;
+    w.change(|c| c.status = Status::Reconnecting { in_ms: 4_000 });
     assert!(text(&line).contains("Reconnecting in 4 s"));
     click(&find(&host, ".docent-status__action"));
-    assert_eq!(retried.get_untracked(), 1);
+    assert_eq!(w.events(), [Event::Retry]);
 
     let reason = explain(&ErrorCode::InvalidToken).to_string();
-    status.set(Status::Ended {
-        reason: reason.clone(),
+    w.change(|c| {
+        c.status = Status::Ended {
+            reason: reason.clone(),
+        }
     });
-    settle().await;
     assert!(text(&line).contains(&reason));
     assert!(line.class_name().contains("docent-status--error"));
     let action = find(&host, ".docent-status__action");
     assert_eq!(text(&action), "Start a new chat");
     click(&action);
-    assert_eq!(restarted.get_untracked(), 1);
+    assert_eq!(w.events()[1..], [Event::StartNew]);
 
-    status.set(Status::Connected);
-    notice.set(Some(Notice {
-        text: explain(&ErrorCode::UnknownType),
-    }));
-    settle().await;
+    w.change(|c| {
+        c.status = Status::Connected;
+        c.notice = Some(Notice {
+            text: explain(&ErrorCode::UnknownType),
+        });
+    });
     assert!(visible(&line));
     assert_eq!(text(&line), explain(&ErrorCode::UnknownType));
+    assert!(
+        host.query_selector(".docent-status__action")
+            .unwrap()
+            .is_none(),
+        "an action offered where none helps"
+    );
 
-    tour.set(Some(TourStep {
-        step: 2,
-        total: 3,
-        doing: "Showing you the pipeline chart…".into(),
-    }));
-    settle().await;
+    w.change(|c| {
+        c.tour = Some(TourStep {
+            step: 2,
+            total: 3,
+            doing: "Showing you the pipeline chart…".into(),
+        })
+    });
     assert!(text(&line).starts_with("Step 2 of 3 · Showing you the pipeline chart…"));
     let stop = find(&host, ".docent-status__action");
     assert_eq!(text(&stop), "Stop");
     click(&stop);
-    assert_eq!(stopped.get_untracked(), 1);
+    assert_eq!(w.events()[2..], [Event::StopCommands]);
 }
 
 #[wasm_bindgen_test]
 async fn the_launcher_says_whether_the_chat_is_open() {
-    let open = RwSignal::new(false);
-    let unread = RwSignal::new(0usize);
-    let host = mount(
-        move || view! { <Launcher open=open unread=unread on_toggle=Callback::new(move |()| open.update(|o| *o = !*o))/> },
-    );
-    let button = find(&host, "[data-testid='docent-launcher']");
-    let badge = find(&host, "[data-testid='docent-unread']");
+    let mut w = Shown::new(|c| c.open = false);
+    let button = find(&w.host, "[data-testid='docent-launcher']");
+    let badge = find(&w.host, "[data-testid='docent-unread']");
     assert_eq!(
         button.get_attribute("aria-expanded").as_deref(),
         Some("false")
@@ -532,8 +564,8 @@ async fn the_launcher_says_whether_the_chat_is_open() {
         badge.has_attribute("hidden"),
         "no badge without unread replies"
     );
-    unread.set(2);
-    settle().await;
+    assert!(!visible(&find(&w.host, "[data-testid='docent-window']")));
+    w.change(|c| c.unread = 2);
     assert!(!badge.has_attribute("hidden"));
     assert_eq!(text(&badge), "2");
     assert_eq!(
@@ -541,7 +573,11 @@ async fn the_launcher_says_whether_the_chat_is_open() {
         Some("Open chat (2 new)")
     );
     click(&button);
-    settle().await;
+    assert_eq!(w.events(), [Event::Open]);
+    w.change(|c| {
+        c.open = true;
+        c.unread = 0;
+    });
     assert_eq!(
         button.get_attribute("aria-expanded").as_deref(),
         Some("true")
@@ -550,4 +586,7 @@ async fn the_launcher_says_whether_the_chat_is_open() {
         button.get_attribute("aria-label").as_deref(),
         Some("Close chat")
     );
+    assert!(visible(&find(&w.host, "[data-testid='docent-window']")));
+    click(&button);
+    assert_eq!(w.events()[1..], [Event::Close]);
 }

@@ -3,10 +3,10 @@
 //! directly, others through their bridge script.
 
 use super::Chat;
+use crate::browser::*;
 use crate::commands;
 use crate::conversation::Event;
 use docent_protocol::PageEvent;
-use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlIFrameElement;

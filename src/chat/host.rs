@@ -1,8 +1,8 @@
 //! What the host page hears: `docent:…` CustomEvents on the host element.
 
 use super::Chat;
+use crate::browser::*;
 use crate::conversation::{Author, HostEvent};
-use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 impl Chat {

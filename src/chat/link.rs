@@ -3,11 +3,11 @@
 //! online/offline and visibility changes.
 
 use super::Chat;
+use crate::browser::*;
 use crate::conversation::Event;
 use crate::texts;
 use crate::transport::{self, Socket};
 use docent_protocol::{SessionHandle, Start, VisitorAction};
-use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 
 impl Chat {
@@ -36,7 +36,7 @@ impl Chat {
             Start::Call(call) => call,
         };
         let dialect = self.dialect;
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             let event = match transport::call(&config.server, &call).await {
                 Ok((status, body)) => match dialect.started(status, &body) {
                     Ok(started) => Event::SessionCreated(started),
@@ -55,7 +55,7 @@ impl Chat {
     /// Hands an action to the socket as the dialect writes it; one that cannot go now
     /// comes back to the conversation, which keeps it for the next connection.
     pub(super) fn send(self, action: VisitorAction) {
-        let session = self.state.with_untracked(|c| c.session.clone());
+        let session = self.state.with_value(|c| c.session.clone());
         let Some(session) = session else {
             return self.dispatch(Event::NotSent(action));
         };
@@ -76,7 +76,7 @@ impl Chat {
     /// that does not get through comes back to the conversation, as a frame the socket
     /// could not take does.
     pub(super) fn post(self, action: VisitorAction) {
-        let session = self.state.with_untracked(|c| c.session.clone());
+        let session = self.state.with_value(|c| c.session.clone());
         let Some(session) = session else {
             return self.dispatch(Event::NotSent(action));
         };
@@ -86,7 +86,7 @@ impl Chat {
         };
         let server = self.config.with_value(|c| c.server.clone());
         let dialect = self.dialect;
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             match transport::call(&server, &call).await {
                 Ok((status, body)) => {
                     for event in dialect.posted(status, &body) {
@@ -110,7 +110,7 @@ impl Chat {
                 let url = window().location().href().unwrap_or_default();
                 let context = self
                     .state
-                    .with_untracked(|c| self.dialect.context(&url, &c.lead_details));
+                    .with_value(|c| self.dialect.context(&url, &c.lead_details));
                 VisitorAction::Say {
                     text,
                     context,
@@ -128,7 +128,7 @@ impl Chat {
         };
         let server = self.config.with_value(|c| c.server.clone());
         // Best effort: the visitor is leaving anyway.
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = transport::call(&server, &call).await {
                 web_sys::console::warn_2(&"Docent: ending the session failed".into(), &e);
             }

@@ -12,8 +12,8 @@
 //! - [`tabs`]: one conversation in every tab of the site (a leader, followers);
 //! - [`voice`]: replies read aloud, where the browser can.
 //!
-//! Timers and listeners are undone through the reactive owner the chat was made in
-//! (`on_cleanup`), so disposing of the widget's owner tears all of it down.
+//! What undoes the chat's timers and listeners is kept in the chat ([`Chat::on_destroy`])
+//! and run by [`Chat::destroy`].
 
 mod demo_watch;
 mod host;
@@ -23,14 +23,13 @@ mod tabs;
 mod tour;
 mod voice;
 
+use crate::browser::{set_interval_with_handle, set_timeout_with_handle, Slot, TimeoutHandle};
 use crate::conversation::{Conversation, Effect, Event, HostEvent, Platform, MAX_VISITOR_CHARS};
 use crate::dialects;
 use crate::embed::Config;
 use crate::transport::Socket;
-use crate::ui::Transcript;
+use crate::ui::View;
 use docent_protocol::{ClientDialect, Decoder};
-use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use std::time::Duration;
 use tour::Tour;
 use wasm_bindgen::JsCast;
@@ -43,60 +42,63 @@ const WATCHDOG_TICK_MS: u64 = 5_000;
 /// callback can hold one.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    pub state: RwSignal<Conversation>,
-    /// The message list's rows, brought in step with `state` after every event.
-    pub transcript: Transcript,
-    config: StoredValue<Config>,
+    pub state: Slot<Conversation>,
+    /// What the visitor sees, brought in step with `state` after every change (once per
+    /// task however many changes came in it: [`Chat::show`]).
+    view: Slot<Option<View>>,
+    /// A redraw of the view is scheduled.
+    show_due: Slot<bool>,
+    config: Slot<Config>,
     /// The agent platform's codec, chosen by `data-dialect`.
     dialect: &'static dyn ClientDialect,
-    socket: StoredValue<Option<Socket>, LocalStorage>,
+    socket: Slot<Option<Socket>>,
     /// Reads the current connection's frames (a fresh one per connection).
-    decoder: StoredValue<Option<Box<dyn Decoder>>, LocalStorage>,
+    decoder: Slot<Option<Box<dyn Decoder>>>,
     /// Where DOM events for the host page are dispatched.
-    host: StoredValue<Option<web_sys::Element>, LocalStorage>,
-    tour: StoredValue<Tour>,
+    host: Slot<Option<web_sys::Element>>,
+    tour: Slot<Tour>,
     /// Saving failed once already (said once in the console, not on every event).
-    save_failed: StoredValue<bool>,
+    save_failed: Slot<bool>,
     /// The save mark of what was saved last (`Conversation::save_mark`), so events that
     /// change nothing worth keeping (ticks, pongs) cost no serialization and no write.
-    saved_mark: StoredValue<Option<u64>>,
+    saved_mark: Slot<Option<u64>>,
     /// The save that will write the latest changes, if one is scheduled.
-    save_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
-    /// The reactive owner the chat was made in: what undoes its timers and listeners is
-    /// registered there, and runs when that owner is cleaned up.
-    owner: StoredValue<Owner>,
+    save_timer: Slot<Option<TimeoutHandle>>,
+    /// What undoes the chat's timers and listeners, run by [`Chat::destroy`].
+    undo: Slot<Vec<Box<dyn FnOnce()>>>,
     /// The pending reconnect, if one is scheduled.
-    reconnect_timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+    reconnect_timer: Slot<Option<TimeoutHandle>>,
     /// Set by [`Chat::destroy`]: late callbacks (an HTTP answer, a timer) change nothing.
-    destroyed: StoredValue<bool>,
+    destroyed: Slot<bool>,
     /// This tab among the site's other tabs; `None` when it works alone.
-    tabs: StoredValue<Option<tabs::TabLink>, LocalStorage>,
+    tabs: Slot<Option<tabs::TabLink>>,
 }
 
 impl Chat {
     pub fn new(config: Config, host: Option<web_sys::Element>) -> Chat {
         let dialect = dialects::named(config.dialect);
         let chat = Chat {
-            state: RwSignal::new(Conversation::new(&config.title)),
-            transcript: Transcript::new(),
+            state: Slot::new(Conversation::new(&config.title)),
+            view: Slot::new(None),
+            show_due: Slot::new(false),
             dialect,
-            decoder: StoredValue::new_local(None),
-            config: StoredValue::new(config),
-            socket: StoredValue::new_local(None),
-            host: StoredValue::new_local(host),
-            tour: StoredValue::new(Tour::default()),
-            save_failed: StoredValue::new(false),
-            saved_mark: StoredValue::new(None),
-            save_timer: StoredValue::new_local(None),
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
-            reconnect_timer: StoredValue::new_local(None),
-            destroyed: StoredValue::new(false),
-            tabs: StoredValue::new_local(None),
+            decoder: Slot::new(None),
+            config: Slot::new(config),
+            socket: Slot::new(None),
+            host: Slot::new(host),
+            tour: Slot::new(Tour::default()),
+            save_failed: Slot::new(false),
+            saved_mark: Slot::new(None),
+            save_timer: Slot::new(None),
+            undo: Slot::new(Vec::new()),
+            reconnect_timer: Slot::new(None),
+            destroyed: Slot::new(false),
+            tabs: Slot::new(None),
         };
         // The saved conversation shows at once; it is continued here only if this tab
         // leads (when another tab does, that tab's state replaces it).
         let restored = chat.restore();
-        let ongoing = !restored.is_empty() || chat.state.with_untracked(|c| c.session.is_some());
+        let ongoing = !restored.is_empty() || chat.state.with_value(|c| c.session.is_some());
         if !chat.join_tabs(ongoing) {
             for effect in restored {
                 chat.run(effect);
@@ -109,7 +111,7 @@ impl Chat {
         };
         let (can_speak, speaker) = chat.voice_setup();
         let sound = chat.config.with_value(|c| c.sound);
-        chat.state.update_untracked(|c| {
+        chat.state.update_value(|c| {
             c.fit(platform);
             c.can_speak = can_speak;
             c.speaker = speaker;
@@ -137,14 +139,9 @@ impl Chat {
         chat
     }
 
-    /// Remembers how to undo something the chat set up: run when the chat's owner is
-    /// cleaned up (`Widget::destroy`).
+    /// Remembers how to undo something the chat set up: run by [`Chat::destroy`].
     fn on_destroy(self, undo: impl FnOnce() + 'static) {
-        // The owner's cleanups must be `Send`; the widget only ever runs on the page's
-        // one thread, which `SendWrapper` checks.
-        let undo = SendWrapper::new(undo);
-        self.owner
-            .with_value(|owner| owner.with(|| on_cleanup(move || undo.take()())));
+        self.undo.update_value(|all| all.push(Box::new(undo)));
     }
 
     /// Listens to `name` on `target` until the chat is destroyed.
@@ -160,10 +157,9 @@ impl Chat {
         }
     }
 
-    /// Stops what the chat is doing: the socket, a scheduled reconnect and any tour; late
-    /// callbacks change nothing from now on. Timers and listeners go with the chat's owner
-    /// (`Widget::destroy` cleans it up next). The conversation is left as saved, so a new
-    /// widget picks it up.
+    /// Stops what the chat is doing: the socket, a scheduled reconnect, any tour, its
+    /// timers and listeners, and takes its nodes away; late callbacks change nothing from
+    /// now on. The conversation is left as saved, so a new widget picks it up.
     pub fn destroy(self) {
         if self.destroyed.get_value() {
             return;
@@ -184,11 +180,44 @@ impl Chat {
         {
             timer.clear();
         }
+        for undo in self.undo.update_value(std::mem::take) {
+            undo();
+        }
+        if let Some(view) = self.view.update_value(Option::take) {
+            view.remove();
+        }
     }
 
-    /// False once destroyed (or once its reactive owner is gone).
+    /// False once destroyed.
     fn alive(self) -> bool {
         self.destroyed.try_get_value() == Some(false)
+    }
+
+    /// Shows the widget in `host` (replacing what is there: the loader's launcher).
+    pub fn mount(self, host: &web_sys::Element) {
+        let side = self.config.with_value(|c| c.position);
+        let view = self
+            .state
+            .with_value(|c| View::mount(host, side, c, move |event| self.dispatch(event)));
+        self.view.set_value(Some(view));
+    }
+
+    /// Brings the view in step with the conversation once this task's changes are in:
+    /// a burst of frames is drawn once.
+    fn show(self) {
+        if self.show_due.with_value(|due| *due) {
+            return;
+        }
+        self.show_due.set_value(true);
+        wasm_bindgen_futures::spawn_local(async move {
+            if self.show_due.try_update_value(std::mem::take).is_none() {
+                return;
+            }
+            let view = self.view.try_get_value().flatten();
+            if let Some(view) = view {
+                self.state.with_value(|c| view.update(c));
+            }
+        });
     }
 
     pub fn config(&self) -> Config {
@@ -217,9 +246,9 @@ impl Chat {
         let now = js_sys::Date::now();
         let effects = self
             .state
-            .try_update(|c| c.apply(event, now))
+            .try_update_value(|c| c.apply(event, now))
             .unwrap_or_default();
-        self.show_messages();
+        self.show();
         self.save_soon();
         self.share();
         for effect in effects {
@@ -227,11 +256,6 @@ impl Chat {
                 self.run(effect);
             }
         }
-    }
-
-    fn show_messages(self) {
-        self.state
-            .with_untracked(|c| self.transcript.sync(&c.messages));
     }
 
     fn run(self, effect: Effect) {

@@ -3,9 +3,9 @@
 //! hidden; restored when the chat starts.
 
 use super::Chat;
+use crate::browser::*;
 use crate::conversation::{Conversation, Effect};
 use crate::embed::Persist;
-use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::closure::Closure;
 
@@ -48,8 +48,8 @@ impl Chat {
         let max_age = self.config.with_value(|c| c.persist_hours) * 3_600_000.0;
         match Conversation::restore(&saved, js_sys::Date::now(), max_age) {
             Ok((conversation, effects)) => {
-                self.state.set(conversation);
-                self.show_messages();
+                self.state.set_value(conversation);
+                self.show();
                 effects
             }
             Err(why) => {
@@ -89,7 +89,7 @@ impl Chat {
         if self.config.with_value(|c| c.persist) == Persist::Off {
             return false;
         }
-        let mark = self.state.with_untracked(Conversation::save_mark);
+        let mark = self.state.with_value(Conversation::save_mark);
         Some(mark) != self.saved_mark.get_value()
     }
 
@@ -103,7 +103,7 @@ impl Chat {
         }
         let (mark, saved) = self
             .state
-            .with_untracked(|c| (c.save_mark(), Some(c.saved(js_sys::Date::now()).to_json())));
+            .with_value(|c| (c.save_mark(), Some(c.saved(js_sys::Date::now()).to_json())));
         self.saved_mark.set_value(Some(mark));
         let stored = match (self.storage(), saved) {
             (Some(storage), Some(text)) => storage.set_item(&self.storage_key(), &text).is_ok(),

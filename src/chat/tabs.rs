@@ -11,9 +11,9 @@
 //! a visitor who never opens the chat should not pay for.
 
 use super::Chat;
+use crate::browser::*;
 use crate::conversation::{Ask, Asks, Conversation, Effect, Event, Note, Shared, Tabs};
 use docent_protocol::PageCommand;
-use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -205,13 +205,13 @@ impl Chat {
             })
             .flatten()
             .unwrap_or_default();
-        let effects = self.state.try_update(|c| {
+        let effects = self.state.try_update_value(|c| {
             let latest = latest.unwrap_or_else(|| c.shared());
             let (next, effects) = Conversation::take_over(latest, c, now);
             *c = next;
             effects
         });
-        self.show_messages();
+        self.show();
         self.save_soon();
         self.share();
         for effect in effects.unwrap_or_default() {
@@ -238,7 +238,7 @@ impl Chat {
             let t = t
                 .as_ref()
                 .filter(|t| t.leading && (t.tabs.others(t.me) || t.sent.is_none()))?;
-            let shared = self.state.with_untracked(Conversation::shared);
+            let shared = self.state.with_value(Conversation::shared);
             let words = Note::State(t.me, shared.into(), t.tabs.acks.clone()).words();
             (t.sent.as_ref() != Some(&words)).then_some(words)
         });
@@ -255,9 +255,13 @@ impl Chat {
     /// A follower's own event: shown here (its window) or asked of the leader.
     pub(super) fn follow_event(self, event: Event) {
         let now = js_sys::Date::now();
-        let Some((effects, ask)) = self.state.try_update(|c| c.follower_event(event, now)) else {
+        let Some((effects, ask)) = self
+            .state
+            .try_update_value(|c| c.follower_event(event, now))
+        else {
             return;
         };
+        self.show();
         for effect in effects {
             self.run(effect);
         }
@@ -368,10 +372,10 @@ impl Chat {
         for words in again {
             self.say_words(words);
         }
-        let Some((effects, ask)) = self.state.try_update(|c| c.follow(shared)) else {
+        let Some((effects, ask)) = self.state.try_update_value(|c| c.follow(shared)) else {
             return;
         };
-        self.show_messages();
+        self.show();
         self.save_soon();
         // The history a new tab finds is not news to its host page.
         if !first {

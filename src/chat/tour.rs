@@ -2,10 +2,10 @@
 //! can follow, on whichever origin the demo is, and stopped when the visitor says so.
 
 use super::Chat;
+use crate::browser::*;
 use crate::commands::{self, dom};
 use crate::conversation::Event;
 use docent_protocol::PageCommand;
-use leptos::prelude::*;
 use std::collections::VecDeque;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlIFrameElement;
@@ -51,7 +51,7 @@ impl Chat {
             !std::mem::replace(&mut t.running, true)
         });
         if start == Some(true) {
-            leptos::task::spawn_local(self.run_tour());
+            wasm_bindgen_futures::spawn_local(self.run_tour());
         }
     }
 

@@ -5,7 +5,6 @@
 //! first time it plays, so sites that leave the sound off never download it.
 
 use super::Chat;
-use leptos::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 

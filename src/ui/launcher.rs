@@ -1,50 +1,75 @@
+use super::dom::{append, hide, icon, make, say, set};
 use crate::texts;
-use leptos::prelude::*;
+use web_sys::Element;
 
 /// The round button that opens and closes the chat window.
-#[component]
-pub fn Launcher(
-    /// Whether the chat window is open.
-    #[prop(into)]
-    open: Signal<bool>,
-    /// Replies that came while the window was closed: a badge, and in the launcher's name.
-    #[prop(into)]
-    unread: Signal<usize>,
-    /// Called when the visitor clicks the launcher.
-    #[prop(into)]
-    on_toggle: Callback<()>,
-) -> impl IntoView {
-    view! {
-        <button
-            type="button"
-            class="docent-launcher"
-            data-testid="docent-launcher"
-            aria-expanded=move || open.get().to_string()
-            aria-label=move || match (open.get(), unread.get()) {
-                (true, _) => texts::get(texts::T::CloseChat),
-                (false, 0) => texts::get(texts::T::OpenChat),
-                (false, n) => texts::fill(texts::T::OpenChatUnread, &[("count", &texts::number(n))]),
-            }
-            on:click=move |_| on_toggle.run(())
-        >
-            // Drawn, not an emoji: emoji fonts are missing on many systems.
-            <svg class="docent-launcher__icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"
-                fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
-                <path d=move || if open.get() {
-                    "M6 6l12 12M18 6L6 18"
-                } else {
-                    "M4 5h16v11H9l-5 4z"
-                }/>
-            </svg>
-            // Empty while there is nothing unread (it is hidden then): the first `Intl`
-            // number format costs ~30 ms (the locale's data), which is not start-up's to pay.
-            <span class="docent-launcher__badge" data-testid="docent-unread" aria-hidden="true"
-                hidden=move || open.get() || unread.get() == 0>
-                {move || match unread.get() {
-                    0 => String::new(),
-                    n => texts::number(n),
-                }}
-            </span>
-        </button>
+pub struct Launcher {
+    pub element: Element,
+    path: Element,
+    badge: Element,
+    /// What it shows: whether the window is open, and the replies unread.
+    drawn: Option<(bool, usize)>,
+}
+
+impl Launcher {
+    pub fn new() -> Launcher {
+        let element = make(
+            "button",
+            &[
+                ("type", "button"),
+                ("class", "docent-launcher"),
+                ("data-testid", "docent-launcher"),
+            ],
+        );
+        // Drawn, not an emoji: emoji fonts are missing on many systems.
+        let (svg, path) = icon("docent-launcher__icon", "26", "");
+        let badge = make(
+            "span",
+            &[
+                ("class", "docent-launcher__badge"),
+                ("data-testid", "docent-unread"),
+                ("aria-hidden", "true"),
+            ],
+        );
+        append(&element, &[&svg, &badge]);
+        Launcher {
+            element,
+            path,
+            badge,
+            drawn: None,
+        }
+    }
+
+    /// `unread`: replies that came while the window was closed: a badge, and in the
+    /// launcher's name.
+    pub fn update(&mut self, open: bool, unread: usize) {
+        if self.drawn == Some((open, unread)) {
+            return;
+        }
+        self.drawn = Some((open, unread));
+        set(
+            &self.element,
+            "aria-expanded",
+            if open { "true" } else { "false" },
+        );
+        let name = match (open, unread) {
+            (true, _) => texts::get(texts::T::CloseChat),
+            (false, 0) => texts::get(texts::T::OpenChat),
+            (false, n) => texts::fill(texts::T::OpenChatUnread, &[("count", &texts::number(n))]),
+        };
+        set(&self.element, "aria-label", &name);
+        let drawing = if open {
+            "M6 6l12 12M18 6L6 18"
+        } else {
+            "M4 5h16v11H9l-5 4z"
+        };
+        set(&self.path, "d", drawing);
+        hide(&self.badge, open || unread == 0);
+        // Empty while there is nothing unread (it is hidden then): the first `Intl` number
+        // format costs ~30 ms (the locale's data), which is not start-up's to pay.
+        match unread {
+            0 => say(&self.badge, ""),
+            n => say(&self.badge, &texts::number(n)),
+        }
     }
 }

@@ -1,6 +1,10 @@
+use super::dom::{append, hide, make, make_text, on, say, set};
 use crate::conversation::{lead_field_problem, LeadFormState};
+use crate::texts;
 use docent_protocol::{LeadField, LeadFieldKind, LeadForm};
-use leptos::prelude::*;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement};
 
 fn input_type(kind: LeadFieldKind) -> &'static str {
     match kind {
@@ -22,124 +26,184 @@ fn autocomplete(field: &LeadField) -> &'static str {
     }
 }
 
+/// Called with `(field name, value)` pairs once every field is valid.
+type OnSubmit = Rc<dyn Fn(Vec<(String, String)>)>;
+
 /// The agent's request for contact details: one input per field, checked on submit, then
-/// a thank-you with the call to action (which opens in a new tab).
-#[component]
-pub fn LeadFormView(
-    #[prop(into)] form: Signal<Option<LeadFormState>>,
-    /// Called with `(field name, value)` pairs once every field is valid.
-    #[prop(into)]
-    on_submit: Callback<Vec<(String, String)>>,
-) -> impl IntoView {
-    move || {
-        form.get().map(|state| {
-            if state.submitted {
-                view! { <SubmittedLead form=state.form/> }.into_any()
-            } else {
-                view! { <LeadFields form=state.form on_submit=on_submit/> }.into_any()
-            }
-        })
+/// a thank-you with the call to action (which opens in a new tab). What the visitor typed
+/// lives in the inputs.
+pub struct LeadFormView {
+    /// The element the form (or the thank-you) goes before.
+    before: Element,
+    on_submit: OnSubmit,
+    shown: Option<Element>,
+    drawn: Option<Option<LeadFormState>>,
+}
+
+impl LeadFormView {
+    /// The form goes before `before`; `on_submit` is called with `(field name, value)`
+    /// pairs once every field is valid.
+    pub fn new(
+        before: &Element,
+        on_submit: impl Fn(Vec<(String, String)>) + 'static,
+    ) -> LeadFormView {
+        LeadFormView {
+            before: before.clone(),
+            on_submit: Rc::new(on_submit),
+            shown: None,
+            drawn: None,
+        }
+    }
+
+    pub fn update(&mut self, state: &Option<LeadFormState>) {
+        if self.drawn.as_ref() == Some(state) {
+            return;
+        }
+        self.drawn = Some(state.clone());
+        if let Some(old) = self.shown.take() {
+            old.remove();
+        }
+        let Some(state) = state else {
+            return;
+        };
+        let shown = if state.submitted {
+            submitted(&state.form)
+        } else {
+            fields(&state.form, self.on_submit.clone())
+        };
+        if let Some(parent) = self.before.parent_node() {
+            let _ = parent.insert_before(&shown, Some(&self.before));
+        }
+        self.shown = Some(shown);
     }
 }
 
-#[component]
-fn LeadFields(form: LeadForm, on_submit: Callback<Vec<(String, String)>>) -> impl IntoView {
-    let fields = StoredValue::new(form.fields.clone());
-    let values = RwSignal::new(vec![String::new(); form.fields.len()]);
-    let problems = RwSignal::new(vec![None::<String>; form.fields.len()]);
-    let submit = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        let found: Vec<Option<String>> = fields.with_value(|fields| {
-            values.with(|values| {
-                fields
-                    .iter()
-                    .zip(values)
-                    .map(|(f, v)| lead_field_problem(f.kind, &f.label, v))
-                    .collect()
-            })
-        });
-        let valid = found.iter().all(Option::is_none);
-        problems.set(found);
-        if valid {
-            let pairs = fields.with_value(|fields| {
-                values.with(|values| {
-                    fields
-                        .iter()
-                        .zip(values)
-                        .map(|(f, v)| (f.name.clone(), v.trim().to_string()))
-                        .collect()
-                })
-            });
-            on_submit.run(pairs);
-        }
-    };
+fn fields(form: &LeadForm, on_submit: OnSubmit) -> Element {
+    let element = make(
+        "form",
+        &[
+            ("class", "docent-lead"),
+            ("data-testid", "docent-lead"),
+            ("novalidate", ""),
+        ],
+    );
+    let intro = make_text(
+        "p",
+        &[("class", "docent-lead__intro")],
+        "Leave your details and we'll get back to you.",
+    );
+    append(&element, &[&intro]);
+    let mut inputs = Vec::new();
+    for field in &form.fields {
+        let id = format!("docent-lead-{}", field.name);
+        let error_id = format!("{id}-error");
+        let row = make("div", &[("class", "docent-lead__field")]);
+        let label = make_text(
+            "label",
+            &[("class", "docent-lead__label"), ("for", &id)],
+            &field.label,
+        );
+        let input = make(
+            "input",
+            &[
+                ("class", "docent-lead__input"),
+                ("id", &id),
+                ("name", &field.name),
+                ("type", input_type(field.kind)),
+                ("autocomplete", autocomplete(field)),
+                ("required", ""),
+                ("aria-describedby", &error_id),
+                ("aria-invalid", "false"),
+            ],
+        );
+        let error = make(
+            "div",
+            &[
+                ("class", "docent-lead__error"),
+                ("id", &error_id),
+                ("role", "alert"),
+                ("hidden", ""),
+            ],
+        );
+        append(&row, &[&label, &input, &error]);
+        append(&element, &[&row]);
+        inputs.push((
+            field.clone(),
+            input.unchecked_into::<HtmlInputElement>(),
+            error,
+        ));
+    }
     let button = form
         .cta_text
         .clone()
-        .unwrap_or_else(|| crate::texts::get(crate::texts::T::LeadSend));
-    let inputs = form
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let id = format!("docent-lead-{}", field.name);
-            let error_id = format!("{id}-error");
-            view! {
-                <div class="docent-lead__field">
-                    <label class="docent-lead__label" for=id.clone()>{field.label.clone()}</label>
-                    <input
-                        class="docent-lead__input"
-                        id=id
-                        name=field.name.clone()
-                        type=input_type(field.kind)
-                        autocomplete=autocomplete(field)
-                        required=true
-                        aria-describedby=error_id.clone()
-                        aria-invalid=move || problems.with(|p| p[i].is_some()).to_string()
-                        prop:value=move || values.with(|v| v[i].clone())
-                        on:input=move |ev| {
-                            let value = event_target_value(&ev);
-                            values.update(|v| v[i] = value);
-                        }
-                    />
-                    <div class="docent-lead__error" id=error_id role="alert"
-                        hidden=move || problems.with(|p| p[i].is_none())>
-                        {move || problems.with(|p| p[i].clone())}
-                    </div>
-                </div>
-            }
-        })
-        .collect_view();
-    view! {
-        <form class="docent-lead" data-testid="docent-lead" novalidate=true on:submit=submit>
-            <p class="docent-lead__intro">"Leave your details and we'll get back to you."</p>
-            {inputs}
-            <button type="submit" class="docent-lead__submit">{button}</button>
-        </form>
-    }
+        .unwrap_or_else(|| texts::get(texts::T::LeadSend));
+    let submit = make_text(
+        "button",
+        &[("type", "submit"), ("class", "docent-lead__submit")],
+        &button,
+    );
+    append(&element, &[&submit]);
+    on(&element, "submit", move |ev| {
+        ev.prevent_default();
+        // Every field is checked, and each says what is wrong beside it.
+        let mut pairs = Vec::new();
+        let mut valid = true;
+        for (field, input, error) in &inputs {
+            let value = input.value();
+            let problem = lead_field_problem(field.kind, &field.label, &value);
+            set(
+                input,
+                "aria-invalid",
+                if problem.is_some() { "true" } else { "false" },
+            );
+            hide(error, problem.is_none());
+            say(error, problem.as_deref().unwrap_or_default());
+            valid &= problem.is_none();
+            pairs.push((field.name.clone(), value.trim().to_string()));
+        }
+        if valid {
+            on_submit(pairs);
+        }
+    });
+    element
 }
 
-#[component]
-fn SubmittedLead(form: LeadForm) -> impl IntoView {
-    let cta = form.cta_url.clone().and_then(|url| {
-        // Only web links: an agent must not be able to put a `javascript:` URL in a link.
-        let safe = url.starts_with("https://") || url.starts_with("http://");
-        safe.then(|| {
-            let label = form
-                .cta_text
-                .clone()
-                .unwrap_or_else(|| crate::texts::get(crate::texts::T::LeadContinue));
-            view! {
-                <a class="docent-lead__cta" href=url target="_blank" rel="noopener noreferrer">
-                    {label} " ↗"
-                </a>
-            }
-        })
-    });
-    view! {
-        <div class="docent-lead docent-lead--done" data-testid="docent-lead-done" role="status">
-            <p class="docent-lead__thanks">"Thanks! We'll be in touch soon."</p>
-            {cta}
-        </div>
+fn submitted(form: &LeadForm) -> Element {
+    let element = make(
+        "div",
+        &[
+            ("class", "docent-lead docent-lead--done"),
+            ("data-testid", "docent-lead-done"),
+            ("role", "status"),
+        ],
+    );
+    let thanks = make_text(
+        "p",
+        &[("class", "docent-lead__thanks")],
+        "Thanks! We'll be in touch soon.",
+    );
+    append(&element, &[&thanks]);
+    // Only web links: an agent must not be able to put a `javascript:` URL in a link.
+    let cta = form
+        .cta_url
+        .as_deref()
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+    if let Some(url) = cta {
+        let label = form
+            .cta_text
+            .clone()
+            .unwrap_or_else(|| texts::get(texts::T::LeadContinue));
+        let link = make_text(
+            "a",
+            &[
+                ("class", "docent-lead__cta"),
+                ("href", url),
+                ("target", "_blank"),
+                ("rel", "noopener noreferrer"),
+            ],
+            &(label + " ↗"),
+        );
+        append(&element, &[&link]);
     }
+    element
 }

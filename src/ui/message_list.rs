@@ -1,9 +1,11 @@
-use super::transcript::{Row, Transcript};
-use crate::conversation::{Author, Delivery};
+use super::dom::{append, closest, hide, make, make_text, on, say};
+use super::transcript::{plan, Row, RowChange, Shown};
+use crate::browser::request_animation_frame;
+use crate::conversation::Conversation;
 use crate::texts;
-use docent_protocol::Product;
-use leptos::html::Div;
-use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
+use web_sys::Element;
 
 /// How close to the bottom (in CSS pixels) still counts as "reading the latest message".
 const FOLLOW_SLACK_PX: i32 = 48;
@@ -14,194 +16,298 @@ pub fn should_follow(scroll_top: i32, client_height: i32, scroll_height: i32) ->
     scroll_height - (scroll_top + client_height) <= FOLLOW_SLACK_PX
 }
 
-/// The transcript, oldest first, with the typing indicator at its end.
-#[component]
-pub fn MessageList(
-    /// The rows, kept in step with the conversation by whoever owns it.
-    transcript: Transcript,
-    /// The agent is working on a reply.
-    #[prop(into)]
-    typing: Signal<bool>,
-    /// Used to say who is typing.
-    #[prop(into)]
-    agent_name: Signal<String>,
-    /// What the agent's tools are doing in this turn, if anything (one compact line).
-    #[prop(optional, into)]
-    activity: MaybeProp<String>,
-    /// Called with a message's id when the visitor retries a message that failed.
-    #[prop(into)]
-    on_retry: Callback<u64>,
-) -> impl IntoView {
-    let list = NodeRef::<Div>::new();
-    // Decided on scroll, not on update: by the time new content lands, the old position
-    // is what tells whether the visitor was following along.
-    let follow = StoredValue::new(true);
-    let on_scroll = move |_| {
-        if let Some(el) = list.get() {
-            follow.set_value(should_follow(
-                el.scroll_top(),
-                el.client_height(),
-                el.scroll_height(),
-            ));
-        }
-    };
-    // One scroll per frame however many updates came in it (a fast stream brings several):
-    // each scroll reads the list's height, which makes the browser lay it out again.
-    let scroll_due = StoredValue::new(false);
-    Effect::new(move |_| {
-        transcript.track();
-        typing.track();
-        activity.track();
-        if follow.get_value() && !scroll_due.get_value() {
-            scroll_due.set_value(true);
-            // After this tick's DOM updates, so the new row's height is known.
-            request_animation_frame(move || {
-                scroll_due.set_value(false);
-                if let Some(el) = list.get_untracked() {
-                    el.set_scroll_top(el.scroll_height());
-                }
-            });
-        }
-    });
-    view! {
+/// The transcript, oldest first, with what the agent's tools are doing and the typing
+/// indicator at its end.
+pub struct MessageList {
+    pub element: Element,
+    activity: Element,
+    typing: Element,
+    typing_text: Element,
+    rows: Vec<Row>,
+    shown: Vec<Shown>,
+    /// The visitor is at the bottom: new content scrolls the list along. Decided on
+    /// scroll, not on update: by the time new content lands, the old position is what
+    /// tells whether the visitor was following along.
+    follow: Rc<Cell<bool>>,
+    /// A scroll to the bottom is scheduled for the next frame.
+    scroll_due: Rc<Cell<bool>>,
+    /// What the typing indicator and the activity line show.
+    drawn: Option<(bool, Option<String>, String)>,
+}
+
+impl MessageList {
+    /// `on_retry` is called with a message's id when the visitor retries a message that
+    /// failed.
+    pub fn new(on_retry: impl Fn(u64) + 'static) -> MessageList {
         // No live region: it would read every streamed token; the widget's announcer reads
         // each finished message once. Focusable, so the keyboard can scroll it.
-        <div class="docent-messages" data-testid="docent-messages" node_ref=list on:scroll=on_scroll
-            role="group" aria-label=texts::get(texts::T::Messages) tabindex="0">
-            // Keyed by id alone: a row lives as long as its message, and its text and
-            // delivery change in place.
-            <For
-                each=move || transcript.rows().get()
-                key=|row| row.id
-                children=move |row| view! { <MessageRow row=row on_retry=on_retry/> }
-            />
-            <div class="docent-activity" data-testid="docent-activity" role="status" aria-label=texts::get(texts::T::Activity)
-                hidden=move || activity.with(Option::is_none)>
-                {move || activity.get()}
-            </div>
-            <div class="docent-typing" data-testid="docent-typing" hidden=move || !typing.get()
-                role="status">
-                <span class="docent-sr">{move || texts::fill(texts::T::IsTyping, &[("name", &agent_name.get())])}</span>
-                <span class="docent-typing__dot"></span>
-                <span class="docent-typing__dot"></span>
-                <span class="docent-typing__dot"></span>
-            </div>
-        </div>
-    }
-}
-
-/// One message. A visitor's text is a text node; an agent's is markdown built as DOM nodes
-/// (`rich_text`): nothing either sends is ever parsed as HTML.
-#[component]
-fn MessageRow(row: Row, on_retry: Callback<u64>) -> impl IntoView {
-    let author = match row.author {
-        Author::Visitor => "visitor",
-        Author::Agent => "agent",
-    };
-    let delivery = row.delivery;
-    let pending = move || delivery.get() == Delivery::Pending;
-    let unsure = move || delivery.get() == Delivery::Unconfirmed;
-    let failed = move || unsure() || delivery.get() == Delivery::Failed;
-    let class = move || {
-        format!(
-            "docent-message docent-message--{author}{}{}",
-            if pending() {
-                " docent-message--pending"
-            } else {
-                ""
-            },
-            if failed() {
-                " docent-message--failed"
-            } else {
-                ""
+        let element = make(
+            "div",
+            &[
+                ("class", "docent-messages"),
+                ("data-testid", "docent-messages"),
+                ("role", "group"),
+                ("aria-label", &texts::get(texts::T::Messages)),
+                ("tabindex", "0"),
+            ],
+        );
+        let activity = make(
+            "div",
+            &[
+                ("class", "docent-activity"),
+                ("data-testid", "docent-activity"),
+                ("role", "status"),
+                ("aria-label", &texts::get(texts::T::Activity)),
+                ("hidden", ""),
+            ],
+        );
+        let typing = make(
+            "div",
+            &[
+                ("class", "docent-typing"),
+                ("data-testid", "docent-typing"),
+                ("hidden", ""),
+                ("role", "status"),
+            ],
+        );
+        let typing_text = make("span", &[("class", "docent-sr")]);
+        append(&typing, &[&typing_text]);
+        for _ in 0..3 {
+            append(
+                &typing,
+                &[&make("span", &[("class", "docent-typing__dot")])],
+            );
+        }
+        append(&element, &[&activity, &typing]);
+        let follow = Rc::new(Cell::new(true));
+        let list = element.clone();
+        let following = follow.clone();
+        on(&element, "scroll", move |_| {
+            following.set(should_follow(
+                list.scroll_top(),
+                list.client_height(),
+                list.scroll_height(),
+            ))
+        });
+        on(&element, "click", move |ev| {
+            let id = closest(&ev, ".docent-message__retry")
+                .and_then(|button| button.get_attribute("data-message"))
+                .and_then(|id| id.parse().ok());
+            if let Some(id) = id {
+                on_retry(id);
             }
-        )
-    };
-    let id = row.id;
-    let bubble = NodeRef::<leptos::html::Div>::new();
-    let content = row.content.node();
-    bubble.on_load(move |el| {
-        let _ = el.append_child(&content);
-    });
-    view! {
-        <div class=class data-testid="docent-message" data-author=author data-speech=row.speech>
-            <div class="docent-message__bubble" node_ref=bubble></div>
-            {cards(row.products)}
-            {move || pending().then(|| view! { <div class="docent-message__meta">{texts::get(texts::T::WaitingToSend)}</div> })}
-            {move || failed().then(|| view! {
-                <div class="docent-message__meta docent-message__meta--failed">
-                    {texts::get(if unsure() { texts::T::MayNotHaveArrived } else { texts::T::NotDeliveredShort })} " "
-                    <button type="button" class="docent-message__retry" on:click=move |_| on_retry.run(id)>
-                        {texts::get(if unsure() { texts::T::SendAgain } else { texts::T::Retry })}
-                    </button>
-                </div>
-            })}
-        </div>
+        });
+        #[cfg(feature = "product-cards")]
+        on(&element, "focusin", show_focused_card);
+        MessageList {
+            element,
+            activity,
+            typing,
+            typing_text,
+            rows: Vec::new(),
+            shown: Vec::new(),
+            follow,
+            scroll_due: Rc::new(Cell::new(false)),
+            drawn: None,
+        }
+    }
+
+    /// Brings the list in step with `c`: only what changed is touched.
+    pub fn update(&mut self, c: &Conversation) {
+        let mut changed = self.show_rows(&c.messages);
+        let drawn = (c.typing, c.activity.clone(), c.agent_name.clone());
+        if self.drawn.as_ref() != Some(&drawn) {
+            let (typing, activity, name) = &drawn;
+            hide(&self.typing, !typing);
+            say(
+                &self.typing_text,
+                &texts::fill(texts::T::IsTyping, &[("name", name)]),
+            );
+            hide(&self.activity, activity.is_none());
+            say(&self.activity, activity.as_deref().unwrap_or_default());
+            self.drawn = Some(drawn);
+            changed = true;
+        }
+        if changed {
+            self.follow_along();
+        }
+    }
+
+    /// Scrolls to the newest content if the visitor is following along: once per frame
+    /// however many updates came in it (a fast stream brings several), since each scroll
+    /// reads the list's height, which makes the browser lay it out again.
+    fn follow_along(&self) {
+        if !self.follow.get() || self.scroll_due.replace(true) {
+            return;
+        }
+        let (list, due) = (self.element.clone(), self.scroll_due.clone());
+        // After this task's DOM updates, so the new row's height is known.
+        request_animation_frame(move || {
+            due.set(false);
+            list.set_scroll_top(list.scroll_height());
+        });
+    }
+
+    /// Brings the rows in step with `messages`; false if nothing changed.
+    fn show_rows(&mut self, messages: &[crate::conversation::Message]) -> bool {
+        let updates = plan(&self.shown, messages);
+        if updates.is_empty() {
+            return false;
+        }
+        for update in updates {
+            let row = match update {
+                RowChange::Rebuild => {
+                    for row in self.rows.drain(..) {
+                        row.element.remove();
+                    }
+                    self.shown.clear();
+                    self.add(messages);
+                    continue;
+                }
+                RowChange::Add(from) => {
+                    self.add(&messages[from..]);
+                    continue;
+                }
+                RowChange::Append { row, from } => {
+                    self.rows[row].append(&messages[row].text, from);
+                    row
+                }
+                RowChange::Rewrite(row) => {
+                    self.rows[row].rewrite(&messages[row]);
+                    row
+                }
+                RowChange::Delivery(row) => {
+                    self.rows[row].show_delivery(&messages[row]);
+                    row
+                }
+            };
+            self.shown[row] = Shown::of(&messages[row]);
+        }
+        true
+    }
+
+    fn add(&mut self, messages: &[crate::conversation::Message]) {
+        for message in messages {
+            let row = Row::of(message);
+            let _ = self
+                .element
+                .insert_before(&row.element, Some(&self.activity));
+            self.rows.push(row);
+            self.shown.push(Shown::of(message));
+        }
     }
 }
-
-/// The row's product cards, in builds for platforms that offer products.
-#[cfg(feature = "product-cards")]
-fn cards(products: RwSignal<Vec<Product>>) -> impl IntoView {
-    move || products.with(|p| (!p.is_empty()).then(|| view! { <ProductCards products=p.clone()/> }))
-}
-
-#[cfg(not(feature = "product-cards"))]
-fn cards(_: RwSignal<Vec<Product>>) {}
 
 /// The products the agent offers: one card each, with what the platform gave (a picture,
 /// the name, the price, a few specs, whether it is the agent's pick, its variants) and a link
 /// to its page in a new tab. Every text is a text node; URLs were checked by the protocol
 /// (http(s) or a path only).
 #[cfg(feature = "product-cards")]
-#[component]
-fn ProductCards(products: Vec<Product>) -> impl IntoView {
-    let cards = products
-        .into_iter()
-        .map(|p| {
-            let title = p.title.clone().unwrap_or_default();
-            let variants = (!p.variants.is_empty()).then(|| {
-                let names: Vec<String> = p.variants.iter().filter_map(|v| v.title.clone()).collect();
-                view! { <p class="docent-card__variants">{texts::fill(texts::T::AlsoIn, &[("names", &names.join(", "))])}</p> }
-            });
-            view! {
-                <li class="docent-card" data-testid="docent-card" data-recommended=p.recommended.to_string()
-                    aria-label=title.clone()>
-                    // The title follows in words: the picture adds nothing to read out.
-                    {p.image_url.clone().map(|src| view! {
-                        <img class="docent-card__image" src=src alt="" loading="lazy"/>
-                    })}
-                    {p.recommended.then(|| view! { <span class="docent-card__badge">{texts::get(texts::T::Recommended)}</span> })}
-                    <p class="docent-card__title">{title.clone()}</p>
-                    {p.price.clone().map(|price| view! { <p class="docent-card__price">{price}</p> })}
-                    <dl class="docent-card__specs">
-                        {p.parameters.into_iter().take(4).map(|s| view! { <dt>{s.label}</dt><dd>{s.value}</dd> }).collect_view()}
-                    </dl>
-                    {variants}
-                    {p.url.clone().map(|href| view! {
-                        <a class="docent-card__link" href=href target="_blank" rel="noopener noreferrer"
-                            aria-label=texts::fill(texts::T::ViewProduct, &[("title", &title)])>{texts::get(texts::T::View)}</a>
-                    })}
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="docent-cards" aria-label=texts::get(texts::T::Products) on:focusin=show_focused_card>{cards}</ul> }
+pub fn product_cards(products: &[docent_protocol::Product]) -> Element {
+    let list = make(
+        "ul",
+        &[
+            ("class", "docent-cards"),
+            ("aria-label", &texts::get(texts::T::Products)),
+        ],
+    );
+    for p in products {
+        let title = p.title.as_deref().unwrap_or_default();
+        let card = make(
+            "li",
+            &[
+                ("class", "docent-card"),
+                ("data-testid", "docent-card"),
+                (
+                    "data-recommended",
+                    if p.recommended { "true" } else { "false" },
+                ),
+                ("aria-label", title),
+            ],
+        );
+        // The title follows in words: the picture adds nothing to read out.
+        if let Some(src) = &p.image_url {
+            let image = make(
+                "img",
+                &[
+                    ("class", "docent-card__image"),
+                    ("src", src),
+                    ("alt", ""),
+                    ("loading", "lazy"),
+                ],
+            );
+            append(&card, &[&image]);
+        }
+        if p.recommended {
+            let badge = make_text(
+                "span",
+                &[("class", "docent-card__badge")],
+                &texts::get(texts::T::Recommended),
+            );
+            append(&card, &[&badge]);
+        }
+        append(
+            &card,
+            &[&make_text("p", &[("class", "docent-card__title")], title)],
+        );
+        if let Some(price) = &p.price {
+            append(
+                &card,
+                &[&make_text("p", &[("class", "docent-card__price")], price)],
+            );
+        }
+        let specs = make("dl", &[("class", "docent-card__specs")]);
+        for spec in p.parameters.iter().take(4) {
+            append(
+                &specs,
+                &[
+                    &make_text("dt", &[], &spec.label),
+                    &make_text("dd", &[], &spec.value),
+                ],
+            );
+        }
+        append(&card, &[&specs]);
+        if !p.variants.is_empty() {
+            let names: Vec<&str> = p
+                .variants
+                .iter()
+                .filter_map(|v| v.title.as_deref())
+                .collect();
+            let variants = make_text(
+                "p",
+                &[("class", "docent-card__variants")],
+                &texts::fill(texts::T::AlsoIn, &[("names", &names.join(", "))]),
+            );
+            append(&card, &[&variants]);
+        }
+        if let Some(href) = &p.url {
+            let link = make_text(
+                "a",
+                &[
+                    ("class", "docent-card__link"),
+                    ("href", href),
+                    ("target", "_blank"),
+                    ("rel", "noopener noreferrer"),
+                    (
+                        "aria-label",
+                        &texts::fill(texts::T::ViewProduct, &[("title", title)]),
+                    ),
+                ],
+                &texts::get(texts::T::View),
+            );
+            append(&card, &[&link]);
+        }
+        append(&list, &[&card]);
+    }
+    list
 }
 
-/// A card whose link gets the keyboard focus is scrolled fully into the row: browsers leave
-/// a partly visible one where it is, so its link may sit outside the window.
+/// A card whose link gets the keyboard focus is scrolled fully into its row of cards:
+/// browsers leave a partly visible one where it is, so its link may sit outside the window.
 #[cfg(feature = "product-cards")]
-fn show_focused_card(ev: web_sys::FocusEvent) {
-    use wasm_bindgen::JsCast;
-    let card = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|t| t.closest(".docent-card").ok().flatten());
-    let row = ev
-        .current_target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-    let (Some(card), Some(row)) = (card, row) else {
+fn show_focused_card(ev: web_sys::Event) {
+    let (Some(card), Some(row)) = (closest(&ev, ".docent-card"), closest(&ev, ".docent-cards"))
+    else {
         return;
     };
     let (card_box, row_box) = (

@@ -1,7 +1,14 @@
-//! Leptos components. They read signals and emit callbacks; none of them knows a wire format.
-//! Every element carries a documented `docent-…` class (see style/docent.css).
+//! What the visitor sees: DOM nodes made once and kept in step with the conversation
+//! ([`View::update`] after every change). The views read the conversation and call back
+//! with events; none of them knows a wire format. Every element carries a documented
+//! `docent-…` class (see style/docent.css).
+//!
+//! Written against `web_sys` directly, without a UI framework: the widget's dozen views
+//! are small, and a framework's renderer and reactive graph cost every visitor about a
+//! third of the wasm (docs/SIZE-PLAN.md, step 7).
 
 mod composer;
+mod dom;
 mod launcher;
 mod lead_form;
 mod message_list;
@@ -11,11 +18,11 @@ mod suggestion_chips;
 pub mod transcript;
 mod widget;
 
-pub use composer::Composer;
-pub use launcher::Launcher;
-pub use lead_form::LeadFormView;
-pub use message_list::{should_follow, MessageList};
-pub use status_line::StatusLine;
-pub use suggestion_chips::SuggestionChips;
-pub use transcript::Transcript;
-pub use widget::ChatWidget;
+use composer::Composer;
+use launcher::Launcher;
+use lead_form::LeadFormView;
+pub use message_list::should_follow;
+use message_list::MessageList;
+use status_line::{Action, StatusLine};
+use suggestion_chips::SuggestionChips;
+pub use widget::View;

@@ -61,7 +61,7 @@ impl RichText {
 }
 
 fn make(name: &str) -> Element {
-    leptos::prelude::document().create_element(name).unwrap()
+    crate::browser::document().create_element(name).unwrap()
 }
 
 /// Carries out `ops` inside the elements `open` (innermost last). With `tail`, every node
@@ -90,7 +90,7 @@ fn build(open: &mut Vec<Element>, ops: &[Op], mut tail: Option<&mut Vec<Node>>) 
                         continue;
                     }
                 }
-                leptos::prelude::document().create_text_node(text).into()
+                crate::browser::document().create_text_node(text).into()
             }
             Op::Break => make("br").into(),
             Op::Open(tag) => {

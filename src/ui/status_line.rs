@@ -1,74 +1,121 @@
+use super::dom::{append, hide, make, make_text, on, say};
 use crate::conversation::{Notice, Status, TourStep};
 use crate::texts::{fill, get, number, T};
-use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
+use web_sys::Element;
+
+/// The one action the status line offers, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Try the connection (or the start) again now.
+    Retry,
+    /// Start a new chat after this one ended.
+    StartNew,
+    /// Stop the tour.
+    Stop,
+}
 
 /// One line that says what the connection is doing, and any problem, in plain words, with
 /// the one action that helps (retry, or start a new chat).
-#[component]
-pub fn StatusLine(
-    #[prop(into)] status: Signal<Status>,
-    /// A passing problem that did not end the chat.
-    #[prop(into)]
-    notice: Signal<Option<Notice>>,
-    /// Try the connection (or the start) again now.
-    #[prop(into)]
-    on_retry: Callback<()>,
-    /// Start a new chat after this one ended.
-    #[prop(into)]
-    on_start_new: Callback<()>,
-    /// The agent is showing the visitor around the demo.
-    #[prop(into)]
-    tour: Signal<Option<TourStep>>,
-    /// Stop the tour.
-    #[prop(into)]
-    on_stop: Callback<()>,
-) -> impl IntoView {
-    let text = move || match status.get() {
-        Status::Idle | Status::Connected => match tour.get() {
-            Some(step) => Some(fill(
-                T::TourStep,
-                &[
-                    ("step", &number(step.step)),
-                    ("total", &number(step.total)),
-                    ("doing", &step.doing),
-                ],
-            )),
-            None => notice.get().map(|n| n.text),
-        },
-        Status::Starting => Some(get(T::Starting)),
-        Status::Connecting => Some(get(T::Connecting)),
-        Status::Offline => Some(get(T::Offline)),
-        Status::Reconnecting { in_ms } => Some(fill(
-            T::ReconnectingIn,
-            &[("seconds", &number(in_ms.div_ceil(1000) as usize))],
-        )),
-        Status::Failed { reason } | Status::Ended { reason } => Some(reason),
-    };
-    let kind = move || match status.get() {
-        Status::Failed { .. } | Status::Ended { .. } => "docent-status docent-status--error",
-        Status::Reconnecting { .. } | Status::Offline | Status::Starting | Status::Connecting => {
-            "docent-status docent-status--busy"
+pub struct StatusLine {
+    pub element: Element,
+    text: Element,
+    button: Element,
+    /// What the button does now (the click reads it).
+    action: Rc<Cell<Option<Action>>>,
+    drawn: Option<(Status, Option<Notice>, Option<TourStep>)>,
+}
+
+impl StatusLine {
+    pub fn new(on_action: impl Fn(Action) + 'static) -> StatusLine {
+        let element = make(
+            "div",
+            &[
+                ("class", "docent-status"),
+                ("data-testid", "docent-status"),
+                ("role", "status"),
+                ("aria-live", "polite"),
+                ("hidden", ""),
+            ],
+        );
+        let text = make("span", &[("class", "docent-status__text")]);
+        append(&element, &[&text]);
+        let button = make_text(
+            "button",
+            &[("type", "button"), ("class", "docent-status__action")],
+            "",
+        );
+        let action = Rc::new(Cell::new(None));
+        let current = action.clone();
+        on(&button, "click", move |_| {
+            if let Some(action) = current.get() {
+                on_action(action);
+            }
+        });
+        StatusLine {
+            element,
+            text,
+            button,
+            action,
+            drawn: None,
         }
-        _ if tour.with(Option::is_some) => "docent-status docent-status--tour",
-        _ if notice.with(Option::is_some) => "docent-status docent-status--warning",
-        _ => "docent-status",
-    };
-    let action = move || match status.get() {
-        Status::Reconnecting { .. } => Some((get(T::RetryNow), on_retry)),
-        Status::Failed { .. } => Some((get(T::TryAgain), on_retry)),
-        Status::Ended { .. } => Some((get(T::StartNewChat), on_start_new)),
-        _ if tour.with(Option::is_some) => Some((get(T::Stop), on_stop)),
-        _ => None,
-    };
-    view! {
-        <div class=kind data-testid="docent-status" role="status" aria-live="polite"
-            hidden=move || text().is_none()>
-            <span class="docent-status__text">{text}</span>
-            {move || action().map(|(label, callback)| view! {
-                <button type="button" class="docent-status__action" on:click=move |_| callback.run(())>
-                    {label}
-                </button>
-            })}
-        </div>
+    }
+
+    pub fn update(&mut self, status: &Status, notice: &Option<Notice>, tour: &Option<TourStep>) {
+        let drawn = (status.clone(), notice.clone(), tour.clone());
+        if self.drawn.as_ref() == Some(&drawn) {
+            return;
+        }
+        self.drawn = Some(drawn);
+        let text = match status {
+            Status::Idle | Status::Connected => match tour {
+                Some(step) => Some(fill(
+                    T::TourStep,
+                    &[
+                        ("step", &number(step.step)),
+                        ("total", &number(step.total)),
+                        ("doing", &step.doing),
+                    ],
+                )),
+                None => notice.as_ref().map(|n| n.text.clone()),
+            },
+            Status::Starting => Some(get(T::Starting)),
+            Status::Connecting => Some(get(T::Connecting)),
+            Status::Offline => Some(get(T::Offline)),
+            Status::Reconnecting { in_ms } => Some(fill(
+                T::ReconnectingIn,
+                &[("seconds", &number(in_ms.div_ceil(1000) as usize))],
+            )),
+            Status::Failed { reason } | Status::Ended { reason } => Some(reason.clone()),
+        };
+        let kind = match status {
+            Status::Failed { .. } | Status::Ended { .. } => "docent-status docent-status--error",
+            Status::Reconnecting { .. }
+            | Status::Offline
+            | Status::Starting
+            | Status::Connecting => "docent-status docent-status--busy",
+            _ if tour.is_some() => "docent-status docent-status--tour",
+            _ if notice.is_some() => "docent-status docent-status--warning",
+            _ => "docent-status",
+        };
+        let action = match status {
+            Status::Reconnecting { .. } => Some((T::RetryNow, Action::Retry)),
+            Status::Failed { .. } => Some((T::TryAgain, Action::Retry)),
+            Status::Ended { .. } => Some((T::StartNewChat, Action::StartNew)),
+            _ if tour.is_some() => Some((T::Stop, Action::Stop)),
+            _ => None,
+        };
+        self.element.set_class_name(kind);
+        hide(&self.element, text.is_none());
+        say(&self.text, text.as_deref().unwrap_or_default());
+        self.action.set(action.map(|(_, action)| action));
+        match action {
+            Some((label, _)) => {
+                say(&self.button, &get(label));
+                append(&self.element, &[&self.button]);
+            }
+            None => self.button.remove(),
+        }
     }
 }

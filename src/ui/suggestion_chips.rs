@@ -1,31 +1,52 @@
+use super::dom::{append, closest, hide, make, make_text, on};
 use crate::texts;
-use leptos::prelude::*;
+use web_sys::Element;
 
 /// Replies the visitor can send with one click.
-#[component]
-pub fn SuggestionChips(
-    /// The suggested replies, in the agent's order.
-    #[prop(into)]
-    suggestions: Signal<Vec<String>>,
-    /// Called with a chip's text when it is clicked.
-    #[prop(into)]
-    on_pick: Callback<String>,
-) -> impl IntoView {
-    view! {
-        <div class="docent-chips" data-testid="docent-chips" role="group" aria-label=texts::get(texts::T::SuggestedReplies)
-            hidden=move || suggestions.with(Vec::is_empty)>
-            <For
-                each=move || suggestions.get().into_iter().enumerate()
-                key=|(i, text)| (*i, text.clone())
-                children=move |(_, text)| {
-                    let label = text.clone();
-                    view! {
-                        <button type="button" class="docent-chip" on:click=move |_| on_pick.run(text.clone())>
-                            {label}
-                        </button>
-                    }
-                }
-            />
-        </div>
+pub struct SuggestionChips {
+    pub element: Element,
+    /// The chips shown, in the agent's order.
+    drawn: Option<Vec<String>>,
+}
+
+impl SuggestionChips {
+    /// `on_pick` is called with a chip's text when it is clicked.
+    pub fn new(on_pick: impl Fn(String) + 'static) -> SuggestionChips {
+        let element = make(
+            "div",
+            &[
+                ("class", "docent-chips"),
+                ("data-testid", "docent-chips"),
+                ("role", "group"),
+                ("aria-label", &texts::get(texts::T::SuggestedReplies)),
+                ("hidden", ""),
+            ],
+        );
+        on(&element, "click", move |ev| {
+            if let Some(text) = closest(&ev, ".docent-chip").and_then(|chip| chip.text_content()) {
+                on_pick(text);
+            }
+        });
+        SuggestionChips {
+            element,
+            drawn: None,
+        }
+    }
+
+    pub fn update(&mut self, suggestions: &[String]) {
+        if self.drawn.as_deref() == Some(suggestions) {
+            return;
+        }
+        self.element.set_text_content(None);
+        for text in suggestions {
+            let chip = make_text(
+                "button",
+                &[("type", "button"), ("class", "docent-chip")],
+                text,
+            );
+            append(&self.element, &[&chip]);
+        }
+        hide(&self.element, suggestions.is_empty());
+        self.drawn = Some(suggestions.to_vec());
     }
 }

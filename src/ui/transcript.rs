@@ -1,21 +1,21 @@
 //! The transcript as the message list shows it: one row per message, each with its own
-//! content (a visitor's text node, or an agent's markdown: [`super::rich_text`]) and delivery
-//! signal, kept in step with the conversation by [`Transcript::sync`] after every event. A
+//! content (a visitor's text node, or an agent's markdown: [`super::rich_text`]) and
+//! delivery line, kept in step with the conversation after every event. A
 //! streamed update appends only its new text to that row (an agent's is parsed from where
 //! the last piece left it, and only its still-open end is redrawn);
-//! a delivery change sets that row's signal; only a new message (or a new conversation)
+//! a delivery change redraws that row's delivery line; only a new message (or a new conversation)
 //! touches the list itself. Nothing clones the transcript and no row is remounted for new
 //! text, so an update costs the same in the first message as in the two-thousandth.
 //!
-//! What to do is planned by [`plan`] (pure, tested natively); [`Transcript`] applies it.
+//! What to do is planned by [`plan`] (pure, tested natively); the message list applies it
+//! to its [`Row`]s.
 
+use super::dom::{append, make, make_text, set};
 use super::rich_text::RichText;
+use crate::browser::document;
 use crate::conversation::{Author, Delivery, Message};
-use docent_protocol::Product;
-use leptos::prelude::*;
-use send_wrapper::SendWrapper;
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::texts;
+use web_sys::Element;
 
 /// What a row shows of its message: enough to tell what changed, without a copy of the text.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,7 +29,7 @@ pub struct Shown {
 }
 
 impl Shown {
-    fn of(message: &Message) -> Shown {
+    pub fn of(message: &Message) -> Shown {
         Shown {
             id: message.id,
             len: message.text.len(),
@@ -81,178 +81,166 @@ pub fn plan(shown: &[Shown], messages: &[Message]) -> Vec<RowChange> {
     updates
 }
 
-/// One rendered message.
-#[derive(Clone)]
+/// One message as the list shows it. A visitor's text is a text node; an agent's is
+/// markdown built as DOM nodes (`rich_text`): nothing either sends is ever parsed as HTML.
 pub struct Row {
-    pub id: u64,
-    pub author: Author,
-    pub speech: Option<String>,
-    /// The bubble's content: the row's component puts its node in the DOM; updates write it.
-    pub content: Content,
-    pub delivery: RwSignal<Delivery>,
+    pub element: Element,
+    content: Content,
+    /// What the class and the delivery line show (`None` before they are drawn).
+    delivery: Option<Delivery>,
+    /// The line under the bubble that says a message is waiting or did not arrive.
+    meta: Option<Element>,
     /// Product cards under the message (set with it, or when a stream ends with them).
-    pub products: RwSignal<Vec<Product>>,
+    #[cfg(feature = "product-cards")]
+    cards: Option<Element>,
 }
 
 impl Row {
-    fn of(message: &Message) -> Row {
-        Row {
-            id: message.id,
-            author: message.author,
-            speech: message.speech.clone(),
-            content: match message.author {
-                Author::Agent => Content::Rich(SendWrapper::new(Rc::new(RefCell::new(
-                    RichText::new(&message.text),
-                )))),
-                Author::Visitor => Content::Plain(document().create_text_node(&message.text)),
-            },
-            delivery: RwSignal::new(message.delivery),
-            products: RwSignal::new(message.products.clone()),
+    pub fn of(message: &Message) -> Row {
+        let author = match message.author {
+            Author::Visitor => "visitor",
+            Author::Agent => "agent",
+        };
+        let element = make(
+            "div",
+            &[("data-testid", "docent-message"), ("data-author", author)],
+        );
+        if let Some(speech) = &message.speech {
+            set(&element, "data-speech", speech);
         }
-    }
-}
-
-/// What a bubble shows: a visitor's words as they were typed, an agent's as markdown.
-#[derive(Clone)]
-pub enum Content {
-    Plain(web_sys::Text),
-    /// (Rows live in signals, which want `Send`; the widget has one thread.)
-    Rich(SendWrapper<Rc<RefCell<RichText>>>),
-}
-
-impl Content {
-    /// The node to put in the bubble.
-    pub fn node(&self) -> web_sys::Node {
-        match self {
-            Content::Plain(text) => text.clone().into(),
-            Content::Rich(rich) => rich.borrow().node().clone(),
-        }
+        let bubble = make("div", &[("class", "docent-message__bubble")]);
+        let content = match message.author {
+            Author::Agent => Content::Rich(RichText::new(&message.text)),
+            Author::Visitor => Content::Plain(document().create_text_node(&message.text)),
+        };
+        let _ = bubble.append_child(&content.node());
+        append(&element, &[&bubble]);
+        let mut row = Row {
+            element,
+            content,
+            delivery: None,
+            meta: None,
+            #[cfg(feature = "product-cards")]
+            cards: None,
+        };
+        row.show_delivery(message);
+        row.show_products(message);
+        row
     }
 
     /// `text` grew from byte `from` on.
-    fn append(&self, text: &str, from: usize) {
-        match self {
+    pub fn append(&mut self, text: &str, from: usize) {
+        match &mut self.content {
             Content::Plain(node) => {
                 let _ = node.append_data(&text[from..]);
             }
-            Content::Rich(rich) => rich.borrow_mut().grow(text),
+            Content::Rich(rich) => rich.grow(text),
         }
     }
 
-    fn replace(&self, text: &str) {
-        match self {
-            Content::Plain(node) => node.set_data(text),
-            Content::Rich(rich) => rich.borrow_mut().replace(text),
+    /// The message's text was replaced (and its products may have come with it).
+    pub fn rewrite(&mut self, message: &Message) {
+        match &mut self.content {
+            Content::Plain(node) => node.set_data(&message.text),
+            Content::Rich(rich) => rich.replace(&message.text),
         }
-    }
-}
-
-/// The rows of the message list. `Copy`: components and the shell share one.
-#[derive(Clone, Copy)]
-pub struct Transcript {
-    rows: RwSignal<Vec<Row>, LocalStorage>,
-    shown: StoredValue<Vec<Shown>>,
-    /// Bumped when any row changed, so the list can follow new content.
-    changed: RwSignal<u64>,
-    /// Where rows' signals live: the transcript's own owner, not whatever callback (a
-    /// timer, a socket event) happened to bring the change.
-    owner: StoredValue<Owner>,
-}
-
-impl Default for Transcript {
-    fn default() -> Self {
-        Transcript::new()
-    }
-}
-
-impl Transcript {
-    pub fn new() -> Transcript {
-        Transcript {
-            rows: RwSignal::new_local(Vec::new()),
-            shown: StoredValue::new(Vec::new()),
-            changed: RwSignal::new(0),
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
-        }
+        self.show_products(message);
     }
 
-    /// A transcript showing `messages`.
-    pub fn of(messages: &[Message]) -> Transcript {
-        let transcript = Transcript::new();
-        transcript.sync(messages);
-        transcript
-    }
-
-    pub fn rows(&self) -> Signal<Vec<Row>, LocalStorage> {
-        let rows = self.rows;
-        Signal::derive_local(move || rows.get())
-    }
-
-    /// Tracks every change to the rows (for scrolling along).
-    pub fn track(&self) {
-        self.changed.track();
-    }
-
-    /// Brings the rows in step with `messages`.
-    pub fn sync(&self, messages: &[Message]) {
-        let updates = self.shown.with_value(|shown| plan(shown, messages));
-        if updates.is_empty() {
+    /// The class says whether the message is on its way or failed; a line under it says so
+    /// in words, with a button to send it again where that helps.
+    pub fn show_delivery(&mut self, message: &Message) {
+        let delivery = message.delivery;
+        if Some(delivery) == self.delivery {
             return;
         }
-        self.owner
-            .get_value()
-            .with(|| self.apply(updates, messages));
-        self.changed.update(|n| *n += 1);
-    }
-
-    fn apply(&self, updates: Vec<RowChange>, messages: &[Message]) {
-        for update in updates {
-            let row = match update {
-                RowChange::Rebuild => {
-                    self.rows.set(messages.iter().map(Row::of).collect());
-                    self.shown
-                        .set_value(messages.iter().map(Shown::of).collect());
-                    continue;
-                }
-                RowChange::Add(from) => {
-                    let new = &messages[from..];
-                    self.rows
-                        .update(|rows| rows.extend(new.iter().map(Row::of)));
-                    self.shown
-                        .update_value(|shown| shown.extend(new.iter().map(Shown::of)));
-                    continue;
-                }
-                RowChange::Append { row, from } => {
-                    self.write(row, |content| content.append(&messages[row].text, from));
-                    row
-                }
-                RowChange::Rewrite(row) => {
-                    self.write(row, |content| content.replace(&messages[row].text));
-                    let products = self.rows.with_untracked(|r| r.get(row).map(|r| r.products));
-                    if let Some(products) = products {
-                        products.set(messages[row].products.clone());
-                    }
-                    row
-                }
-                RowChange::Delivery(row) => {
-                    let signal = self.rows.with_untracked(|r| r.get(row).map(|r| r.delivery));
-                    if let Some(signal) = signal {
-                        signal.set(messages[row].delivery);
-                    }
-                    row
-                }
-            };
-            self.shown
-                .update_value(|shown| shown[row] = Shown::of(&messages[row]));
+        self.delivery = Some(delivery);
+        let pending = delivery == Delivery::Pending;
+        let unsure = delivery == Delivery::Unconfirmed;
+        let failed = unsure || delivery == Delivery::Failed;
+        let author = self
+            .element
+            .get_attribute("data-author")
+            .unwrap_or_default();
+        let mut class = format!("docent-message docent-message--{author}");
+        if pending {
+            class.push_str(" docent-message--pending");
         }
+        if failed {
+            class.push_str(" docent-message--failed");
+        }
+        self.element.set_class_name(&class);
+        if let Some(old) = self.meta.take() {
+            old.remove();
+        }
+        let meta = if pending {
+            make_text(
+                "div",
+                &[("class", "docent-message__meta")],
+                &texts::get(texts::T::WaitingToSend),
+            )
+        } else if failed {
+            let (said, action) = if unsure {
+                (texts::T::MayNotHaveArrived, texts::T::SendAgain)
+            } else {
+                (texts::T::NotDeliveredShort, texts::T::Retry)
+            };
+            let meta = make_text(
+                "div",
+                &[("class", "docent-message__meta docent-message__meta--failed")],
+                &(texts::get(said) + " "),
+            );
+            let id = message.id.to_string();
+            let retry = make_text(
+                "button",
+                &[
+                    ("type", "button"),
+                    ("class", "docent-message__retry"),
+                    ("data-message", &id),
+                ],
+                &texts::get(action),
+            );
+            append(&meta, &[&retry]);
+            meta
+        } else {
+            return;
+        };
+        append(&self.element, &[&meta]);
+        self.meta = Some(meta);
     }
 
-    /// Writes row `row`'s content (not through a signal: the nodes are the state).
-    fn write(&self, row: usize, write: impl FnOnce(&Content)) {
-        self.rows.with_untracked(|rows| {
-            if let Some(row) = rows.get(row) {
-                write(&row.content);
-            }
-        });
+    #[cfg(feature = "product-cards")]
+    fn show_products(&mut self, message: &Message) {
+        if let Some(old) = self.cards.take() {
+            old.remove();
+        }
+        if message.products.is_empty() {
+            return;
+        }
+        let cards = super::message_list::product_cards(&message.products);
+        // Under the bubble, above any delivery line.
+        let _ = self
+            .element
+            .insert_before(&cards, self.meta.as_ref().map(|m| m.as_ref()));
+        self.cards = Some(cards);
+    }
+
+    #[cfg(not(feature = "product-cards"))]
+    fn show_products(&mut self, _: &Message) {}
+}
+
+/// What a bubble shows: a visitor's words as they were typed, an agent's as markdown.
+enum Content {
+    Plain(web_sys::Text),
+    Rich(RichText),
+}
+
+impl Content {
+    fn node(&self) -> web_sys::Node {
+        match self {
+            Content::Plain(text) => text.clone().into(),
+            Content::Rich(rich) => rich.node().clone(),
+        }
     }
 }
 

@@ -1,0 +1,98 @@
+//! Making and changing elements, in as few calls as the views need. Every text goes in as
+//! a text node or an attribute value: nothing here parses HTML.
+
+use crate::browser::document;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, EventTarget};
+
+/// A new `tag` element with `attributes` (name, value) set, in order.
+pub fn make(tag: &str, attributes: &[(&str, &str)]) -> Element {
+    let el = document().create_element(tag).expect("a valid tag name");
+    for (name, value) in attributes {
+        let _ = el.set_attribute(name, value);
+    }
+    el
+}
+
+/// [`make`] with `text` inside.
+pub fn make_text(tag: &str, attributes: &[(&str, &str)], text: &str) -> Element {
+    let el = make(tag, attributes);
+    el.set_text_content(Some(text));
+    el
+}
+
+/// An SVG icon of one path (the launcher's, the speaker's): `stroke`d in the text colour.
+pub fn icon(class: &str, size: &str, path: &str) -> (Element, Element) {
+    const SVG: Option<&str> = Some("http://www.w3.org/2000/svg");
+    let svg = document().create_element_ns(SVG, "svg").expect("svg");
+    for (name, value) in [
+        ("class", class),
+        ("viewBox", "0 0 24 24"),
+        ("width", size),
+        ("height", size),
+        ("aria-hidden", "true"),
+        ("fill", "none"),
+        ("stroke", "currentColor"),
+        ("stroke-width", "2"),
+        ("stroke-linecap", "round"),
+        ("stroke-linejoin", "round"),
+    ] {
+        let _ = svg.set_attribute(name, value);
+    }
+    let drawn = document().create_element_ns(SVG, "path").expect("path");
+    let _ = drawn.set_attribute("d", path);
+    let _ = svg.append_child(&drawn);
+    (svg, drawn)
+}
+
+pub fn append(parent: &Element, children: &[&Element]) {
+    for child in children {
+        let _ = parent.append_child(child);
+    }
+}
+
+pub fn set(el: &Element, name: &str, value: &str) {
+    let _ = el.set_attribute(name, value);
+}
+
+pub fn hide(el: &Element, hidden: bool) {
+    let _ = el.toggle_attribute_with_force("hidden", hidden);
+}
+
+pub fn flag(el: &Element, name: &str, on: bool) {
+    let _ = el.toggle_attribute_with_force(name, on);
+}
+
+pub fn say(el: &Element, text: &str) {
+    el.set_text_content(Some(text));
+}
+
+/// Calls `handler` on every `name` event at `target` for as long as the page lives (the
+/// view's elements are made once; what a row or a chip holds is found by delegation).
+pub fn on(target: &EventTarget, name: &str, handler: impl FnMut(Event) + 'static) {
+    let handler = Closure::<dyn FnMut(Event)>::new(handler).into_js_value();
+    let _ = target.add_event_listener_with_callback(name, handler.unchecked_ref());
+}
+
+/// The element an event came from, or its nearest ancestor matching `selector`.
+pub fn closest(event: &Event, selector: &str) -> Option<Element> {
+    event
+        .target()?
+        .dyn_into::<Element>()
+        .ok()?
+        .closest(selector)
+        .ok()
+        .flatten()
+}
+
+/// Puts the keyboard focus on the element matching `selector` inside `root`, next frame
+/// (after this task's changes: an element shown in it can take the focus).
+pub fn focus_soon(root: &Element, selector: &'static str) {
+    let root = root.clone();
+    crate::browser::request_animation_frame(move || {
+        if let Some(el) = root.query_selector(selector).ok().flatten() {
+            let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+    });
+}
