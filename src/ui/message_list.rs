@@ -1,4 +1,4 @@
-use super::dom::{append, closest, hide, make, make_text, on, say};
+use super::dom::{append, closest, hide, make, on, say};
 use super::transcript::{plan, Row, RowChange, Shown};
 use crate::browser::request_animation_frame;
 use crate::conversation::Conversation;
@@ -204,6 +204,7 @@ impl MessageList {
 /// (http(s) or a path only).
 #[cfg(feature = "product-cards")]
 pub fn product_cards(products: &[docent_protocol::Product]) -> Element {
+    use super::dom::make_text;
     let list = make(
         "ul",
         &[
