@@ -116,16 +116,22 @@ impl MessageList {
     pub fn update(&mut self, c: &Conversation) {
         let mut changed = self.show_rows(&c.messages);
         let drawn = (c.typing, c.activity.clone(), c.agent_name.clone());
-        if self.drawn.as_ref() != Some(&drawn) {
-            let (typing, activity, name) = &drawn;
-            hide(&self.typing, !typing);
+        let before = self.drawn.replace(drawn);
+        let (typing, activity, name) = self.drawn.as_ref().expect("just drawn");
+        // Each part written only when it changed: a turn toggles the indicator twice.
+        if before.as_ref().map(|b| &b.2) != Some(name) {
             say(
                 &self.typing_text,
                 &texts::fill(texts::T::IsTyping, &[("name", name)]),
             );
+        }
+        if before.as_ref().map(|b| b.0) != Some(*typing) {
+            hide(&self.typing, !typing);
+            changed = true;
+        }
+        if before.as_ref().map(|b| &b.1) != Some(activity) {
             hide(&self.activity, activity.is_none());
             say(&self.activity, activity.as_deref().unwrap_or_default());
-            self.drawn = Some(drawn);
             changed = true;
         }
         if changed {

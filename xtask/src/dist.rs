@@ -7,9 +7,10 @@
 //! dist/docent-app-aui.js, …_bg.wasm    the same for AUI, and `docent-app-amigo…` for Amigo:
 //!                                one build per platform; the loader fetches the page's one
 //! dist/docent.css                the default theme
-//! dist/snippets/…                JS modules the glue imports: `load.js` (always, with the glue)
-//!                                and, imported on first use, the page-command `executor.js`
-//!                                and the notification `sound.js`
+//! dist/snippets/…                JS modules imported on first use: the page-command
+//!                                `executor.js` and the notification `sound.js` (`load.js`,
+//!                                which the glue imports, is written into the glue instead:
+//!                                one request fewer before the widget can start)
 //! dist/<name>.<hash>.<ext>       each of them again under a content hash (cache forever)
 //! dist/manifest.json             stable name -> hashed name, bytes, SRI integrity
 //! dist/….br, dist/….gz           every file above compressed ahead of time (brotli q11, gzip
@@ -69,10 +70,17 @@ pub fn build() -> Result<(), String> {
         std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut inlined = Vec::new();
     for (_, name) in BUILDS {
         let glue = format!("{name}.js");
         let text = String::from_utf8(read(&staging.join(&glue))?)
             .map_err(|_| format!("{glue} is not UTF-8"))?;
+        let (text, snippets) = inline_snippets(&text, |path| {
+            std::fs::read_to_string(staging.join(path))
+                .map_err(|e| format!("cannot read the snippet {path}: {e}"))
+        })
+        .map_err(|e| format!("{glue}: {e}"))?;
+        inlined.extend(snippets);
         let slimmed = slim_glue(&text).map_err(|e| format!("{glue}: {e}"))?;
         files.push((glue, slimmed.into_bytes()));
         let wasm = format!("{name}_bg.wasm");
@@ -97,6 +105,10 @@ pub fn build() -> Result<(), String> {
     files.insert(0, ("docent.js".to_string(), loader.into_bytes()));
 
     copy_dir(&staging.join("snippets"), &out.join("snippets"))?;
+    // Written into every glue that imports them: nothing asks for them on their own.
+    for path in inlined {
+        let _ = std::fs::remove_file(out.join(path));
+    }
 
     let mut manifest = String::from("{\n");
     for (i, (name, bytes)) in files.iter().enumerate() {
@@ -394,6 +406,85 @@ fn slim_glue(js: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// The glue with the snippets it imports statically written into it (`load.js`): the
+/// browser would fetch each only after it has the glue, and the wasm cannot start before
+/// they come, so each is a round trip on the way to a running widget. Returns the glue and
+/// the snippets' paths (`snippets/…/load.js`). A snippet may only declare `export function`s
+/// and import nothing statically (a dynamic `import()` of an absolute URL is fine: the URLs
+/// come from `link_to!`); anything else is refused rather than rewritten wrongly.
+fn inline_snippets(
+    glue: &str,
+    read: impl Fn(&str) -> Result<String, String>,
+) -> Result<(String, Vec<String>), String> {
+    let mut paths: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    for line in glue.lines() {
+        let from = line
+            .trim()
+            .strip_prefix("import ")
+            .and_then(|rest| rest.split_once(" from "))
+            .map(|(what, path)| (what.trim(), path.trim().trim_end_matches(';')))
+            .filter(|(_, path)| path.len() > 2 && path[1..].starts_with("./snippets/"));
+        let Some((what, quoted)) = from else {
+            lines.push(line.to_string());
+            continue;
+        };
+        let path = quoted[3..quoted.len() - 1].to_string();
+        let index = match paths.iter().position(|p| *p == path) {
+            Some(i) => i,
+            None => {
+                paths.push(path.clone());
+                paths.len() - 1
+            }
+        };
+        let module = format!("__docent_snippet{index}");
+        let binding = match what.strip_prefix("* as ") {
+            Some(name) => format!("const {name} = {module};"),
+            None if what.starts_with('{') => format!("const {what} = {module};"),
+            None => return Err(format!("an import of {path} that is not understood: {line}")),
+        };
+        lines.push(binding);
+    }
+    let mut modules = String::new();
+    for (i, path) in paths.iter().enumerate() {
+        let source = read(path)?;
+        let mut names = Vec::new();
+        let mut body = String::new();
+        for line in source.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("import ") || trimmed.starts_with("export {") {
+                return Err(format!("{path}: a snippet to inline imports or re-exports: {line}"));
+            }
+            match trimmed.strip_prefix("export function ") {
+                Some(rest) => {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                        .collect();
+                    names.push(name);
+                    body.push_str(&line.replacen("export function ", "function ", 1));
+                }
+                None if trimmed.starts_with("export ") => {
+                    return Err(format!("{path}: only `export function`s can be inlined: {line}"))
+                }
+                None => body.push_str(line),
+            }
+            body.push('\n');
+        }
+        let _ = writeln!(
+            modules,
+            "const __docent_snippet{i} = (() => {{\n{body}return {{ {} }};\n}})();",
+            names.join(", ")
+        );
+    }
+    let mut out = modules;
+    for line in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok((out, paths))
+}
+
 /// Replaces the loader's stable file names (`app: 'docent-app.js'`) with the hashed ones.
 fn point_loader_at(loader: &str, hashed: &[(String, String)]) -> Result<String, String> {
     let mut text = loader.to_string();
@@ -421,6 +512,45 @@ mod tests {
         );
         assert_eq!(a.len(), "docent-app_bg..wasm".len() + 10);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn snippets_the_glue_imports_are_written_into_it() {
+        let glue = "import { chime, run } from './snippets/d-1/src/load.js';\n\
+                    import * as import1 from \"./snippets/d-1/src/load.js\"\n\
+                    const url = new URL('snippets/d-1/src/executor.js', import.meta.url);\n";
+        let snippet = "// comment\nlet loaded = null;\nexport function run(u) {\n  return import(u);\n}\n\
+                       export function chime(u) {}\n";
+        let (out, paths) = inline_snippets(glue, |path| {
+            assert_eq!(path, "snippets/d-1/src/load.js");
+            Ok(snippet.to_string())
+        })
+        .unwrap();
+        assert_eq!(paths, ["snippets/d-1/src/load.js"]);
+        assert!(!out.contains("import {") && !out.contains("import *"), "{out}");
+        assert!(out.contains("return { run, chime };"), "{out}");
+        assert!(out.contains("const { chime, run } = __docent_snippet0;"), "{out}");
+        assert!(out.contains("const import1 = __docent_snippet0;"), "{out}");
+        assert!(out.contains("function run(u) {\n  return import(u);"), "{out}");
+        // The module is defined before the names that read it.
+        assert!(out.find("const __docent_snippet0").unwrap() < out.find("const import1").unwrap());
+        // Links to modules loaded later stay links.
+        assert!(out.contains("executor.js"), "{out}");
+    }
+
+    #[test]
+    fn a_snippet_that_cannot_be_inlined_safely_is_refused() {
+        let glue = "import { run } from './snippets/d-1/src/load.js';\n";
+        for snippet in [
+            "import { x } from './other.js';\nexport function run() {}\n",
+            "export const run = () => {};\n",
+            "function run() {}\nexport { run };\n",
+        ] {
+            assert!(
+                inline_snippets(glue, |_| Ok(snippet.to_string())).is_err(),
+                "{snippet}"
+            );
+        }
     }
 
     #[test]
