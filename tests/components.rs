@@ -564,7 +564,13 @@ async fn the_launcher_says_whether_the_chat_is_open() {
         badge.has_attribute("hidden"),
         "no badge without unread replies"
     );
-    assert!(!visible(&find(&w.host, "[data-testid='docent-window']")));
+    assert!(
+        w.host
+            .query_selector("[data-testid='docent-window']")
+            .unwrap()
+            .is_none(),
+        "the window was built before the chat was first opened"
+    );
     w.change(|c| c.unread = 2);
     assert!(!badge.has_attribute("hidden"));
     assert_eq!(text(&badge), "2");
@@ -586,7 +592,16 @@ async fn the_launcher_says_whether_the_chat_is_open() {
         button.get_attribute("aria-label").as_deref(),
         Some("Close chat")
     );
-    assert!(visible(&find(&w.host, "[data-testid='docent-window']")));
+    let window = find(&w.host, "[data-testid='docent-window']");
+    assert!(visible(&window));
     click(&button);
     assert_eq!(w.events()[1..], [Event::Close]);
+    w.change(|c| c.open = false);
+    assert!(!visible(&window), "a closed window still shows");
+    w.change(|c| c.open = true);
+    assert_eq!(
+        find_all(&w.host, "[data-testid='docent-window']").len(),
+        1,
+        "the window was built again"
+    );
 }

@@ -9,23 +9,18 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-/// The whole widget: the launcher, and the chat window when it is open. It shows the
-/// conversation it is given ([`View::update`]) and hands every visitor action to
+/// The whole widget: the launcher, and the chat window once it has been opened. It shows
+/// the conversation it is given ([`View::update`]) and hands every visitor action to
 /// `dispatch`; it knows nothing of how the chat carries them out (the shell,
-/// `crate::chat`, depends on the view, not the reverse). Each part remembers what it
-/// drew, so an update touches only what changed.
+/// `crate::chat`, depends on the view, not the reverse). Each part remembers what it drew,
+/// so an update touches only what changed. The window is built at the first open: most
+/// visitors never open the chat, and they pay only for the launcher.
 #[derive(Clone)]
 pub struct View(Rc<Parts>);
 
 struct Parts {
     root: Element,
-    window: Element,
-    avatar: Element,
-    title: Element,
-    /// The speaker toggle and its icon's changing stroke, where the browser can speak.
-    speaker: Option<(Element, Element)>,
-    end: Element,
-    announcer: Element,
+    dispatch: Rc<dyn Fn(Event)>,
     /// Whether the window is open, for the launcher's and Escape's handlers.
     open: Rc<Cell<bool>>,
     /// The speaker is on, for its toggle's handler.
@@ -34,12 +29,26 @@ struct Parts {
 }
 
 struct Inner {
+    launcher: Launcher,
+    window: Option<Window>,
+    /// Whether the window was open at the last update (`None` before the first).
+    was_open: Option<bool>,
+}
+
+/// The chat window and its parts.
+struct Window {
+    element: Element,
+    avatar: Element,
+    title: Element,
+    /// The speaker toggle and its icon's changing stroke, where the browser can speak.
+    speaker: Option<(Element, Element)>,
+    end: Element,
+    announcer: Element,
     status: StatusLine,
     list: MessageList,
     lead: LeadFormView,
     chips: SuggestionChips,
     composer: Composer,
-    launcher: Launcher,
     max_chars: usize,
     /// The header as drawn: open, the agent's name, the speaker, whether it can end.
     header: Option<(bool, String, bool, bool)>,
@@ -61,9 +70,15 @@ impl View {
             Side::Right => "docent",
             Side::Left => "docent docent--left",
         };
-        let root = make("div", &[("class", root_class), ("data-testid", "docent")]);
+        let root = make(
+            "div",
+            &[
+                ("class", root_class),
+                ("data-testid", "docent"),
+                ("data-open", "false"),
+            ],
+        );
         let open = Rc::new(Cell::new(false));
-        let speaking = Rc::new(Cell::new(false));
         {
             let (dispatch, open) = (dispatch.clone(), open.clone());
             on(&root, "keydown", move |ev| {
@@ -73,10 +88,99 @@ impl View {
                 }
             });
         }
+        let launcher = Launcher::new();
+        {
+            let (dispatch, open) = (dispatch.clone(), open.clone());
+            on(&launcher.element, "click", move |_| {
+                dispatch(if open.get() {
+                    Event::Close
+                } else {
+                    Event::Open
+                })
+            });
+        }
+        append(&root, &[&launcher.element]);
+        let view = View(Rc::new(Parts {
+            root,
+            dispatch,
+            open,
+            speaking: Rc::new(Cell::new(false)),
+            inner: RefCell::new(Inner {
+                launcher,
+                window: None,
+                was_open: None,
+            }),
+        }));
+        view.update(c);
+        append(host, &[&view.0.root]);
+        view
+    }
+
+    /// Shows `c`: only the parts that changed since the last update are touched.
+    pub fn update(&self, c: &Conversation) {
+        let parts = &*self.0;
+        let mut inner = parts.inner.borrow_mut();
+        let inner = &mut *inner;
+        if inner.window.is_none() && c.open {
+            let window = Window::new(c, &parts.dispatch, &parts.root, &parts.speaking);
+            let _ = parts
+                .root
+                .insert_before(&window.element, Some(&inner.launcher.element));
+            inner.window = Some(window);
+        }
+        if inner.was_open != Some(c.open) {
+            parts.open.set(c.open);
+            set(
+                &parts.root,
+                "data-open",
+                if c.open { "true" } else { "false" },
+            );
+        }
+        if let Some(window) = &mut inner.window {
+            parts.speaking.set(c.speaker);
+            window.update(c);
+        }
+        inner.launcher.update(c.open, c.unread);
+        let was_open = inner.was_open.replace(c.open);
+        if was_open != Some(c.open) {
+            self.move_focus(c.open, was_open);
+        }
+    }
+
+    /// Opening the chat puts the cursor in the composer, as people expect of a chat
+    /// window; closing it gives the focus back to the launcher, so a keyboard user is not
+    /// left on a hidden element (unless the focus is already elsewhere on the page: a
+    /// host's own button that called `Docent.close()` keeps it).
+    fn move_focus(&self, open: bool, was_open: Option<bool>) {
+        let root = &self.0.root;
+        if open {
+            focus_soon(root, ".docent-composer__input");
+        } else if was_open == Some(true) {
+            let active = document().active_element();
+            let inside = active.as_ref().is_none_or(|a| root.contains(Some(a)));
+            if inside || active == document().body().map(Into::into) {
+                focus_soon(root, ".docent-launcher");
+            }
+        }
+    }
+
+    /// Takes the widget's nodes off the page.
+    pub fn remove(&self) {
+        self.0.root.remove();
+    }
+}
+
+impl Window {
+    fn new(
+        c: &Conversation,
+        dispatch: &Rc<dyn Fn(Event)>,
+        root: &Element,
+        speaking: &Rc<Cell<bool>>,
+    ) -> Window {
         // A non-modal dialog (the page stays usable beside it) whose header is no
         // `<header>`: inside `<body>` that would be a second banner landmark beside the
         // site's own.
-        let window = make(
+        let element = make(
             "section",
             &[
                 ("class", "docent-window"),
@@ -193,19 +297,8 @@ impl View {
         let max_chars = c.platform.max_text_chars;
         let send = dispatch.clone();
         let composer = Composer::new(max_chars, move |text| send(Event::VisitorSays(text)));
-        let launcher = Launcher::new();
-        {
-            let (dispatch, open) = (dispatch.clone(), open.clone());
-            on(&launcher.element, "click", move |_| {
-                dispatch(if open.get() {
-                    Event::Close
-                } else {
-                    Event::Open
-                })
-            });
-        }
         append(
-            &window,
+            &element,
             &[
                 &header,
                 &status.element,
@@ -215,86 +308,58 @@ impl View {
                 &composer.element,
             ],
         );
-        append(&root, &[&window, &launcher.element]);
-        let view = View(Rc::new(Parts {
-            root,
-            window,
+        Window {
+            element,
             avatar,
             title,
             speaker,
             end,
             announcer,
-            open,
-            speaking,
-            inner: RefCell::new(Inner {
-                status,
-                list,
-                lead,
-                chips,
-                composer,
-                launcher,
-                max_chars,
-                header: None,
-                finished: None,
-            }),
-        }));
-        view.update(c);
-        append(host, &[&view.0.root]);
-        view
+            status,
+            list,
+            lead,
+            chips,
+            composer,
+            max_chars,
+            header: None,
+            finished: None,
+        }
     }
 
-    /// Shows `c`: only the parts that changed since the last update are touched.
-    pub fn update(&self, c: &Conversation) {
-        let parts = &*self.0;
-        let mut inner = parts.inner.borrow_mut();
-        let inner = &mut *inner;
+    fn update(&mut self, c: &Conversation) {
         let ended = matches!(c.status, Status::Ended { .. });
         let header = (c.open, c.agent_name.clone(), c.speaker, c.session.is_some());
-        let was = inner.header.replace(header.clone());
-        if was.as_ref() != Some(&header) {
+        if self.header.as_ref() != Some(&header) {
             self.show_header(&header);
+            self.header = Some(header);
         }
-        let was_open = was.map(|(open, ..)| open);
-        inner.status.update(&c.status, &c.notice, &c.tour);
-        inner.list.update(c);
-        inner.lead.update(&c.lead_form);
+        self.status.update(&c.status, &c.notice, &c.tour);
+        self.list.update(c);
+        self.lead.update(&c.lead_form);
         let no_chips = Vec::new();
-        inner.chips.update(if c.can_send() {
+        self.chips.update(if c.can_send() {
             &c.suggestions
         } else {
             &no_chips
         });
-        inner
-            .composer
-            .update(ended, &c.returned_text, inner.max_chars);
-        inner.launcher.update(c.open, c.unread);
-        if was_open != Some(c.open) {
-            self.move_focus(c.open, was_open);
-        }
-        self.announce(c, &mut inner.finished);
+        self.composer
+            .update(ended, &c.returned_text, self.max_chars);
+        self.announce(c);
     }
 
     fn show_header(&self, (open, name, speaker, can_end): &(bool, String, bool, bool)) {
-        let parts = &*self.0;
-        parts.open.set(*open);
-        parts.speaking.set(*speaker);
+        hide(&self.element, !open);
         set(
-            &parts.root,
-            "data-open",
-            if *open { "true" } else { "false" },
-        );
-        hide(&parts.window, !open);
-        set(
-            &parts.window,
+            &self.element,
             "aria-label",
             &texts::fill(texts::T::ChatWith, &[("name", name)]),
         );
         say(
-            &parts.avatar,
+            &self.avatar,
             &name.chars().next().unwrap_or('?').to_string(),
         );
-        say(&parts.title, name);
-        if let Some((button, waves)) = &parts.speaker {
+        say(&self.title, name);
+        if let Some((button, waves)) = &self.speaker {
             set(
                 button,
                 "aria-pressed",
@@ -307,31 +372,14 @@ impl View {
             };
             set(waves, "d", drawing);
         }
-        hide(&parts.end, !can_end);
-    }
-
-    /// Opening the chat puts the cursor in the composer, as people expect of a chat
-    /// window; closing it gives the focus back to the launcher, so a keyboard user is not
-    /// left on a hidden element (unless the focus is already elsewhere on the page: a
-    /// host's own button that called `Docent.close()` keeps it).
-    fn move_focus(&self, open: bool, was_open: Option<bool>) {
-        let root = &self.0.root;
-        if open {
-            focus_soon(root, ".docent-composer__input");
-        } else if was_open == Some(true) {
-            let active = document().active_element();
-            let inside = active.as_ref().is_none_or(|a| root.contains(Some(a)));
-            if inside || active == document().body().map(Into::into) {
-                focus_soon(root, ".docent-launcher");
-            }
-        }
+        hide(&self.end, !can_end);
     }
 
     /// Reads out an agent message once it is finished. Messages already there when the
-    /// widget appears (a reload) are not read again.
-    fn announce(&self, c: &Conversation, finished: &mut Option<Option<u64>>) {
+    /// window appears (a reload, or replies that came before the first open) are not read.
+    fn announce(&mut self, c: &Conversation) {
         let id = c.last_finished_agent_message().map(|m| m.id);
-        let before = finished.replace(id);
+        let before = self.finished.replace(id);
         if before.is_none() || before == Some(id) || id.is_none() {
             return;
         }
@@ -345,14 +393,9 @@ impl View {
             )
         });
         // Emptied first, so the same words twice are still a change to announce.
-        let announcer = self.0.announcer.clone();
+        let announcer = self.announcer.clone();
         say(&announcer, "");
         request_animation_frame(move || say(&announcer, &said.unwrap_or_default()));
-    }
-
-    /// Takes the widget's nodes off the page.
-    pub fn remove(&self) {
-        self.0.root.remove();
     }
 }
 

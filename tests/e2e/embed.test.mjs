@@ -357,7 +357,8 @@ test('loading: the launcher shows at once; the wasm waits for the page load (def
     });
     await page.goto(`${shared.server.url}/plain.html`, { waitUntil: 'domcontentloaded' });
     await page.locator(sel.launcher).waitFor();
-    await page.waitForFunction(() => document.querySelector('.docent-window') !== null);
+    // The wasm's own root (the loader's has no test id): the widget is running.
+    await page.waitForFunction(() => document.querySelector('[data-testid="docent"]') !== null);
     assert.deepEqual(order, ['page load', 'wasm'], 'idle (default): the wasm is fetched once, after the page loaded');
 
     wasm.length = 0;

@@ -441,7 +441,11 @@ fn inline_snippets(
         let binding = match what.strip_prefix("* as ") {
             Some(name) => format!("const {name} = {module};"),
             None if what.starts_with('{') => format!("const {what} = {module};"),
-            None => return Err(format!("an import of {path} that is not understood: {line}")),
+            None => {
+                return Err(format!(
+                    "an import of {path} that is not understood: {line}"
+                ))
+            }
         };
         lines.push(binding);
     }
@@ -453,7 +457,9 @@ fn inline_snippets(
         for line in source.lines() {
             let trimmed = line.trim_start();
             if trimmed.starts_with("import ") || trimmed.starts_with("export {") {
-                return Err(format!("{path}: a snippet to inline imports or re-exports: {line}"));
+                return Err(format!(
+                    "{path}: a snippet to inline imports or re-exports: {line}"
+                ));
             }
             match trimmed.strip_prefix("export function ") {
                 Some(rest) => {
@@ -465,7 +471,9 @@ fn inline_snippets(
                     body.push_str(&line.replacen("export function ", "function ", 1));
                 }
                 None if trimmed.starts_with("export ") => {
-                    return Err(format!("{path}: only `export function`s can be inlined: {line}"))
+                    return Err(format!(
+                        "{path}: only `export function`s can be inlined: {line}"
+                    ))
                 }
                 None => body.push_str(line),
             }
@@ -519,7 +527,8 @@ mod tests {
         let glue = "import { chime, run } from './snippets/d-1/src/load.js';\n\
                     import * as import1 from \"./snippets/d-1/src/load.js\"\n\
                     const url = new URL('snippets/d-1/src/executor.js', import.meta.url);\n";
-        let snippet = "// comment\nlet loaded = null;\nexport function run(u) {\n  return import(u);\n}\n\
+        let snippet =
+            "// comment\nlet loaded = null;\nexport function run(u) {\n  return import(u);\n}\n\
                        export function chime(u) {}\n";
         let (out, paths) = inline_snippets(glue, |path| {
             assert_eq!(path, "snippets/d-1/src/load.js");
@@ -527,11 +536,20 @@ mod tests {
         })
         .unwrap();
         assert_eq!(paths, ["snippets/d-1/src/load.js"]);
-        assert!(!out.contains("import {") && !out.contains("import *"), "{out}");
+        assert!(
+            !out.contains("import {") && !out.contains("import *"),
+            "{out}"
+        );
         assert!(out.contains("return { run, chime };"), "{out}");
-        assert!(out.contains("const { chime, run } = __docent_snippet0;"), "{out}");
+        assert!(
+            out.contains("const { chime, run } = __docent_snippet0;"),
+            "{out}"
+        );
         assert!(out.contains("const import1 = __docent_snippet0;"), "{out}");
-        assert!(out.contains("function run(u) {\n  return import(u);"), "{out}");
+        assert!(
+            out.contains("function run(u) {\n  return import(u);"),
+            "{out}"
+        );
         // The module is defined before the names that read it.
         assert!(out.find("const __docent_snippet0").unwrap() < out.find("const import1").unwrap());
         // Links to modules loaded later stay links.
