@@ -338,6 +338,24 @@ async fn a_message_that_may_not_have_arrived_offers_send_again() {
     assert_eq!(w.events(), [Event::RetryMessage(9)]);
 }
 
+/// A failed message's line changes its words in place: the button the keyboard is on stays.
+#[wasm_bindgen_test]
+async fn a_message_found_not_delivered_keeps_its_button_and_the_focus() {
+    let mut w = Shown::new(|c| {
+        let mut unsure = message(9, Author::Visitor, "maybe");
+        unsure.delivery = Delivery::Unconfirmed;
+        c.messages = vec![unsure];
+    });
+    let button = find(&w.host, ".docent-message__retry");
+    button.unchecked_ref::<HtmlElement>().focus().unwrap();
+    w.change(|c| c.messages[0].delivery = Delivery::Failed);
+    let row = find(&w.host, "[data-testid='docent-message']");
+    assert!(text(&row).contains("Not delivered."), "{}", text(&row));
+    assert_eq!(find(&w.host, ".docent-message__retry"), button);
+    assert_eq!(text(&button), "Retry");
+    assert_eq!(document().active_element(), Some(button));
+}
+
 #[wasm_bindgen_test]
 async fn typing_indicator_shows_while_the_agent_types() {
     let mut w = Shown::new(|_| ());
@@ -549,6 +567,36 @@ async fn the_status_line_says_each_state_in_plain_words_with_the_action_that_hel
     assert_eq!(text(&stop), "Stop");
     click(&stop);
     assert_eq!(w.events()[2..], [Event::StopCommands]);
+
+    // The next step of the tour leaves the focus on Stop, for a visitor on the keyboard.
+    stop.unchecked_ref::<HtmlElement>().focus().unwrap();
+    w.change(|c| {
+        c.tour = Some(TourStep {
+            step: 3,
+            total: 3,
+            doing: "Highlighting the chart…".into(),
+        })
+    });
+    assert!(text(&line).starts_with("Step 3 of 3"));
+    assert_eq!(document().active_element(), Some(stop));
+}
+
+/// A removed widget (destroy) keeps no listener: its elements answer nothing.
+#[wasm_bindgen_test]
+async fn a_removed_view_hands_on_nothing() {
+    let w = Shown::new(|c| c.suggestions = vec!["Create a deal".into()]);
+    let chip = find(&w.host, ".docent-chip");
+    let launcher = find(&w.host, "[data-testid='docent-launcher']");
+    w.view.remove();
+    assert!(w
+        .host
+        .query_selector("[data-testid='docent']")
+        .unwrap()
+        .is_none());
+    click(&chip);
+    click(&launcher);
+    settle().await;
+    assert!(w.events().is_empty(), "{:?}", w.events());
 }
 
 #[wasm_bindgen_test]

@@ -186,6 +186,11 @@ impl Chat {
         if let Some(view) = self.view.update_value(Option::take) {
             view.remove();
         }
+        // Saved above; nothing is written after this (`save_now` checks), so the transcript
+        // can go now rather than stay in memory for the page's life (a site that destroys
+        // and starts the widget on every route change would keep one per visit).
+        self.state.set_value(Conversation::new(""));
+        self.decoder.set_value(None);
     }
 
     /// False once destroyed.

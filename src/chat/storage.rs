@@ -95,6 +95,9 @@ impl Chat {
 
     /// Writes the conversation now, if it changed since it was last written.
     pub(super) fn save_now(self) {
+        if !self.alive() {
+            return;
+        }
         if let Some(timer) = self.save_timer.try_update_value(Option::take).flatten() {
             timer.clear();
         }

@@ -2,6 +2,7 @@
 //! a text node or an attribute value: nothing here parses HTML.
 
 use crate::browser::document;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget};
@@ -68,11 +69,31 @@ pub fn say(el: &Element, text: &str) {
     el.set_text_content(Some(text));
 }
 
-/// Calls `handler` on every `name` event at `target` for as long as the page lives (the
-/// view's elements are made once; what a row or a chip holds is found by delegation).
+/// A listener the views added: where, for which event, and the closure it calls.
+type Listener = (EventTarget, String, Closure<dyn FnMut(Event)>);
+
+thread_local! {
+    /// Every listener the views added, so [`forget_listeners`] can take them all away: a
+    /// listener's closure holds its element, and neither would ever be freed otherwise.
+    static LISTENERS: RefCell<Vec<Listener>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Calls `handler` on every `name` event at `target` until [`forget_listeners`] (the view's
+/// elements are made once; what a row or a chip holds is found by delegation).
 pub fn on(target: &EventTarget, name: &str, handler: impl FnMut(Event) + 'static) {
-    let handler = Closure::<dyn FnMut(Event)>::new(handler).into_js_value();
-    let _ = target.add_event_listener_with_callback(name, handler.unchecked_ref());
+    let handler = Closure::<dyn FnMut(Event)>::new(handler);
+    let _ = target.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+    LISTENERS.with_borrow_mut(|all| all.push((target.clone(), name.to_string(), handler)));
+}
+
+/// Takes away every listener the views added and frees their closures (the widget is
+/// destroyed). The closures go a moment later: one of them may be running now.
+pub fn forget_listeners() {
+    let all = LISTENERS.with_borrow_mut(std::mem::take);
+    for (target, name, handler) in &all {
+        let _ = target.remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+    }
+    let _ = crate::browser::set_timeout_with_handle(move || drop(all), std::time::Duration::ZERO);
 }
 
 /// The element an event came from, or its nearest ancestor matching `selector`.

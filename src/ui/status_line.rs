@@ -113,7 +113,11 @@ impl StatusLine {
         match action {
             Some((label, _)) => {
                 say(&self.button, &get(label));
-                append(&self.element, &[&self.button]);
+                // Put in only if it is not there: moving a node takes the keyboard focus
+                // off it (a visitor on Stop during a tour would lose it at every step).
+                if self.button.parent_node().is_none() {
+                    append(&self.element, &[&self.button]);
+                }
             }
             None => self.button.remove(),
         }

@@ -10,7 +10,7 @@
 //! What to do is planned by [`plan`] (pure, tested natively); the message list applies it
 //! to its [`Row`]s.
 
-use super::dom::{append, make, make_text, set};
+use super::dom::{append, make, make_text, say, set};
 use super::rich_text::RichText;
 use crate::browser::document;
 use crate::conversation::{Author, Delivery, Message};
@@ -170,6 +170,18 @@ impl Row {
             class.push_str(" docent-message--failed");
         }
         self.element.set_class_name(&class);
+        if let Some(meta) = self.meta.as_ref().filter(|_| failed) {
+            if let Some(retry) = meta.last_element_child() {
+                // Failed and unsure share one line: its words change in place, so a
+                // "Send again" the keyboard is on keeps the focus as it becomes "Retry".
+                let (said, action) = failure_words(unsure);
+                if let Some(words) = meta.first_child() {
+                    words.set_text_content(Some(&(texts::get(said) + " ")));
+                }
+                say(&retry, &texts::get(action));
+                return;
+            }
+        }
         if let Some(old) = self.meta.take() {
             old.remove();
         }
@@ -180,11 +192,7 @@ impl Row {
                 &texts::get(texts::T::WaitingToSend),
             )
         } else if failed {
-            let (said, action) = if unsure {
-                (texts::T::MayNotHaveArrived, texts::T::SendAgain)
-            } else {
-                (texts::T::NotDeliveredShort, texts::T::Retry)
-            };
+            let (said, action) = failure_words(unsure);
             let meta = make_text(
                 "div",
                 &[("class", "docent-message__meta docent-message__meta--failed")],
@@ -227,6 +235,16 @@ impl Row {
 
     #[cfg(not(feature = "product-cards"))]
     fn show_products(&mut self, _: &Message) {}
+}
+
+/// What a failed message's line says, and its button: whether it may have arrived after all
+/// (`unsure`: send again) or surely did not (retry).
+fn failure_words(unsure: bool) -> (texts::T, texts::T) {
+    if unsure {
+        (texts::T::MayNotHaveArrived, texts::T::SendAgain)
+    } else {
+        (texts::T::NotDeliveredShort, texts::T::Retry)
+    }
 }
 
 /// What a bubble shows: a visitor's words as they were typed, an agent's as markdown.

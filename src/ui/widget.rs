@@ -164,9 +164,11 @@ impl View {
         }
     }
 
-    /// Takes the widget's nodes off the page.
+    /// Takes the widget's nodes off the page, and its listeners with them.
     pub fn remove(&self) {
         self.0.root.remove();
+        super::dom::forget_listeners();
+        self.0.inner.borrow_mut().window = None;
     }
 }
 

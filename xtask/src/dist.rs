@@ -105,9 +105,17 @@ pub fn build() -> Result<(), String> {
     files.insert(0, ("docent.js".to_string(), loader.into_bytes()));
 
     copy_dir(&staging.join("snippets"), &out.join("snippets"))?;
-    // Written into every glue that imports them: nothing asks for them on their own.
+    // Written into every glue that imports them: nothing asks for them on their own (unless
+    // a glue still links to one, `new URL('snippets/…', import.meta.url)`: then it stays; the
+    // wasm's import object names it as `"./snippets/…"`, a key, not a URL).
     for path in inlined {
-        let _ = std::fs::remove_file(out.join(path));
+        let named = files.iter().any(|(_, bytes)| {
+            let text = String::from_utf8_lossy(bytes);
+            text.contains(&format!("'{path}'")) || text.contains(&format!("\"{path}\""))
+        });
+        if !named {
+            let _ = std::fs::remove_file(out.join(path));
+        }
     }
 
     let mut manifest = String::from("{\n");
@@ -438,10 +446,22 @@ fn inline_snippets(
             }
         };
         let module = format!("__docent_snippet{index}");
+        let plain = |names: &str| {
+            names
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | ',' | ' '))
+        };
         let binding = match what.strip_prefix("* as ") {
-            Some(name) => format!("const {name} = {module};"),
-            None if what.starts_with('{') => format!("const {what} = {module};"),
-            None => {
+            Some(name) if plain(name) => format!("const {name} = {module};"),
+            // Renamed (`run as run2`) or quoted names are not a destructuring pattern.
+            None if what.starts_with("{ ")
+                && what.ends_with(" }")
+                && plain(&what[2..what.len() - 2])
+                && !what.contains(" as ") =>
+            {
+                format!("const {what} = {module};")
+            }
+            _ => {
                 return Err(format!(
                     "an import of {path} that is not understood: {line}"
                 ))
@@ -461,12 +481,26 @@ fn inline_snippets(
                     "{path}: a snippet to inline imports or re-exports: {line}"
                 ));
             }
+            // What would mean something else once the code sits in the glue: its own URL,
+            // a path relative to it, waiting at the top level.
+            if line.contains("import.meta")
+                || line.contains("import('.")
+                || line.contains("import(\".")
+                || line.starts_with("await ")
+            {
+                return Err(format!(
+                    "{path}: code that depends on being its own module: {line}"
+                ));
+            }
             match trimmed.strip_prefix("export function ") {
                 Some(rest) => {
                     let name: String = rest
                         .chars()
                         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
                         .collect();
+                    if name.is_empty() {
+                        return Err(format!("{path}: an export without a plain name: {line}"));
+                    }
                     names.push(name);
                     body.push_str(&line.replacen("export function ", "function ", 1));
                 }
@@ -563,10 +597,29 @@ mod tests {
             "import { x } from './other.js';\nexport function run() {}\n",
             "export const run = () => {};\n",
             "function run() {}\nexport { run };\n",
+            "export function *run() {}\n",
+            "export function run() { return import.meta.url; }\n",
+            "export function run() { return import('./executor.js'); }\n",
+            "await setup();\nexport function run() {}\n",
         ] {
             assert!(
                 inline_snippets(glue, |_| Ok(snippet.to_string())).is_err(),
                 "{snippet}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_glue_import_that_is_not_a_plain_list_of_names_is_refused() {
+        let snippet = "export function run() {}\n";
+        for glue in [
+            "import { run as run2 } from './snippets/d-1/src/load.js';\n",
+            "import { 'a-b' } from './snippets/d-1/src/load.js';\n",
+            "import run from './snippets/d-1/src/load.js';\n",
+        ] {
+            assert!(
+                inline_snippets(glue, |_| Ok(snippet.to_string())).is_err(),
+                "{glue}"
             );
         }
     }
