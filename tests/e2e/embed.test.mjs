@@ -21,6 +21,11 @@ async function openChat(page, url) {
 
 /** Boxes and styles of the widget's main parts, to compare one page with another. */
 async function measure(page) {
+  // Settled first: a transition still running (the launcher grows on hover and shrinks back
+  // once the pointer leaves it for the composer) would be measured mid-way on a busy machine.
+  await page.evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+    .map((a) => a.finished.catch(() => {}))));
   return page.evaluate(() => {
     const pick = (selector) => {
       const el = document.querySelector(selector);
