@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
 pub struct RichText {
-    /// What the row's component puts in its bubble.
+    /// What the message's row puts in its bubble.
     root: Element,
     stream: Stream,
     /// The elements the final ops left open, outermost (`root`) first.
