@@ -79,13 +79,14 @@ pub fn request_animation_frame(callback: impl FnOnce() + 'static) {
 }
 
 thread_local! {
-    /// Every slot's value. A slot's value lives until the page goes (or it is disposed);
-    /// a widget makes a few dozen.
-    static SLOTS: RefCell<Vec<Option<Rc<dyn Any>>>> = const { RefCell::new(Vec::new()) };
+    /// Every slot's value. A slot's value lives as long as the page (a widget makes about
+    /// fifteen; `Chat::destroy` empties the large ones).
+    static SLOTS: RefCell<Vec<Rc<dyn Any>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A `Copy` handle to a value of type `T` that callbacks share. Reading or writing a
-/// disposed slot is `None` from the `try_` methods and a panic from the others.
+/// slot whose value is gone would be `None` from the `try_` methods and a panic from the
+/// others; no slot's value goes today, so the two kinds answer alike.
 pub struct Slot<T> {
     index: usize,
     kind: PhantomData<fn() -> T>,
@@ -103,7 +104,7 @@ impl<T: 'static> Slot<T> {
     pub fn new(value: T) -> Slot<T> {
         let cell: Rc<dyn Any> = Rc::new(RefCell::new(value));
         let index = SLOTS.with_borrow_mut(|slots| {
-            slots.push(Some(cell));
+            slots.push(cell);
             slots.len() - 1
         });
         Slot {
@@ -114,7 +115,7 @@ impl<T: 'static> Slot<T> {
 
     /// The value's cell, taken out of the table so callbacks may make slots while they hold it.
     fn cell(self) -> Option<Rc<RefCell<T>>> {
-        let any = SLOTS.with_borrow(|slots| slots.get(self.index).cloned().flatten())?;
+        let any = SLOTS.with_borrow(|slots| slots.get(self.index).cloned())?;
         any.downcast::<RefCell<T>>().ok()
     }
 
@@ -136,12 +137,6 @@ impl<T: 'static> Slot<T> {
 
     pub fn set_value(self, value: T) {
         self.update_value(|v| *v = value);
-    }
-
-    /// Frees the value: the handle reads as disposed from now on.
-    pub fn dispose(self) {
-        let gone = SLOTS.with_borrow_mut(|slots| slots.get_mut(self.index).and_then(Option::take));
-        drop(gone);
     }
 }
 

@@ -23,9 +23,10 @@ pub fn make_text(tag: &str, attributes: &[(&str, &str)], text: &str) -> Element 
     el
 }
 
+const SVG: Option<&str> = Some("http://www.w3.org/2000/svg");
+
 /// An SVG icon of one path (the launcher's, the speaker's): `stroke`d in the text colour.
 pub fn icon(class: &str, size: &str, path: &str) -> (Element, Element) {
-    const SVG: Option<&str> = Some("http://www.w3.org/2000/svg");
     let svg = document().create_element_ns(SVG, "svg").expect("svg");
     for (name, value) in [
         ("class", class),
@@ -41,10 +42,16 @@ pub fn icon(class: &str, size: &str, path: &str) -> (Element, Element) {
     ] {
         let _ = svg.set_attribute(name, value);
     }
+    let drawn = svg_path(&svg, path);
+    (svg, drawn)
+}
+
+/// A path drawn `path` at the end of `svg` (an icon's changing stroke is one more).
+pub fn svg_path(svg: &Element, path: &str) -> Element {
     let drawn = document().create_element_ns(SVG, "path").expect("path");
     let _ = drawn.set_attribute("d", path);
     let _ = svg.append_child(&drawn);
-    (svg, drawn)
+    drawn
 }
 
 pub fn append(parent: &Element, children: &[&Element]) {
@@ -58,7 +65,7 @@ pub fn set(el: &Element, name: &str, value: &str) {
 }
 
 pub fn hide(el: &Element, hidden: bool) {
-    let _ = el.toggle_attribute_with_force("hidden", hidden);
+    flag(el, "hidden", hidden);
 }
 
 pub fn flag(el: &Element, name: &str, on: bool) {

@@ -31,8 +31,11 @@ pub struct MessageList {
     follow: Rc<Cell<bool>>,
     /// A scroll to the bottom is scheduled for the next frame.
     scroll_due: Rc<Cell<bool>>,
-    /// What the typing indicator and the activity line show.
-    drawn: Option<(bool, Option<String>, String)>,
+    /// What the typing indicator (shown, and whose name it says) and the activity line show
+    /// (`None` before the first update).
+    typing_shown: Option<bool>,
+    typing_name: Option<String>,
+    activity_shown: Option<Option<String>>,
 }
 
 impl MessageList {
@@ -108,30 +111,33 @@ impl MessageList {
             shown: Vec::new(),
             follow,
             scroll_due: Rc::new(Cell::new(false)),
-            drawn: None,
+            typing_shown: None,
+            typing_name: None,
+            activity_shown: None,
         }
     }
 
     /// Brings the list in step with `c`: only what changed is touched.
     pub fn update(&mut self, c: &Conversation) {
         let mut changed = self.show_rows(&c.messages);
-        let drawn = (c.typing, c.activity.clone(), c.agent_name.clone());
-        let before = self.drawn.replace(drawn);
-        let (typing, activity, name) = self.drawn.as_ref().expect("just drawn");
-        // Each part written only when it changed: a turn toggles the indicator twice.
-        if before.as_ref().map(|b| &b.2) != Some(name) {
+        // Each part written (and copied) only when it changed: this runs at every streamed
+        // update, and a turn toggles the indicator twice.
+        if self.typing_name.as_ref() != Some(&c.agent_name) {
             say(
                 &self.typing_text,
-                &texts::fill(texts::T::IsTyping, &[("name", name)]),
+                &texts::fill(texts::T::IsTyping, &[("name", &c.agent_name)]),
             );
+            self.typing_name = Some(c.agent_name.clone());
         }
-        if before.as_ref().map(|b| b.0) != Some(*typing) {
-            hide(&self.typing, !typing);
+        if self.typing_shown != Some(c.typing) {
+            hide(&self.typing, !c.typing);
+            self.typing_shown = Some(c.typing);
             changed = true;
         }
-        if before.as_ref().map(|b| &b.1) != Some(activity) {
-            hide(&self.activity, activity.is_none());
-            say(&self.activity, activity.as_deref().unwrap_or_default());
+        if self.activity_shown.as_ref() != Some(&c.activity) {
+            hide(&self.activity, c.activity.is_none());
+            say(&self.activity, c.activity.as_deref().unwrap_or_default());
+            self.activity_shown = Some(c.activity.clone());
             changed = true;
         }
         if changed {

@@ -63,11 +63,13 @@ impl StatusLine {
     }
 
     pub fn update(&mut self, status: &Status, notice: &Option<Notice>, tour: &Option<TourStep>) {
-        let drawn = (status.clone(), notice.clone(), tour.clone());
-        if self.drawn.as_ref() == Some(&drawn) {
-            return;
+        // Compared before copied: this runs at every update of the conversation.
+        if let Some((s, n, t)) = &self.drawn {
+            if (s, n, t) == (status, notice, tour) {
+                return;
+            }
         }
-        self.drawn = Some(drawn);
+        self.drawn = Some((status.clone(), notice.clone(), tour.clone()));
         let text = match status {
             Status::Idle | Status::Connected => match tour {
                 Some(step) => Some(fill(

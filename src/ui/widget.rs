@@ -1,4 +1,4 @@
-use super::dom::{append, focus_soon, hide, icon, make, make_text, on, say, set};
+use super::dom::{append, focus_soon, hide, icon, make, make_text, on, say, set, svg_path};
 use super::{Action, Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
 use crate::browser::{document, request_animation_frame};
 use crate::conversation::{Conversation, Event, Status};
@@ -215,10 +215,7 @@ impl Window {
             );
             // A loudspeaker, struck through while off.
             let (svg, _) = icon("docent-header__icon", "18", "M4 9h4l5-4v14l-5-4H4z");
-            let waves = document()
-                .create_element_ns(Some("http://www.w3.org/2000/svg"), "path")
-                .expect("path");
-            append(&svg, &[&waves]);
+            let waves = svg_path(&svg, "");
             append(&button, &[&svg]);
             let (dispatch, speaking) = (dispatch.clone(), speaking.clone());
             on(&button, "click", move |_| {
@@ -330,8 +327,11 @@ impl Window {
 
     fn update(&mut self, c: &Conversation) {
         let ended = matches!(c.status, Status::Ended { .. });
-        let header = (c.open, c.agent_name.clone(), c.speaker, c.session.is_some());
-        if self.header.as_ref() != Some(&header) {
+        let (can_end, drawn) = (c.session.is_some(), self.header.as_ref());
+        if drawn.is_none_or(|(o, n, s, e)| {
+            (*o, n, *s, *e) != (c.open, &c.agent_name, c.speaker, can_end)
+        }) {
+            let header = (c.open, c.agent_name.clone(), c.speaker, can_end);
             self.show_header(&header);
             self.header = Some(header);
         }
