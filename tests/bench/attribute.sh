@@ -1,7 +1,8 @@
 #!/bin/sh
 # Where one platform's wasm spends its bytes: builds it as `cargo xtask dist` does but keeps
 # the function names (wasm-bindgen --keep-debug, wasm-opt -g: the same code as shipped, plus a
-# names section), runs twiggy, and groups by crate and by Docent's modules.
+# names section; the import and export names stay wasm-bindgen's long ones, which the shipped
+# build shortens), runs twiggy, and groups by crate and by Docent's modules.
 #   sh tests/bench/attribute.sh [live-demo|aui|amigo]
 # Needs twiggy (`cargo install twiggy --locked`); run from the workspace root.
 set -eu

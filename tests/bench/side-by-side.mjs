@@ -219,7 +219,10 @@ async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   const wasm = await page.evaluate(() =>
-    window.__wasm.reduce((sum, exports) => sum + (exports.memory?.buffer.byteLength ?? 0), 0));
+    // By type, not by name: a shipped build's exports are minified (`memory` is `oc`).
+    window.__wasm.reduce((sum, exports) => sum + Object.values(exports)
+      .filter((value) => value instanceof WebAssembly.Memory)
+      .reduce((bytes, memory) => bytes + memory.buffer.byteLength, 0), 0));
   return { heap: usedSize, wasm };
 }
 

@@ -22,6 +22,7 @@
 //! with an old one in a cache. The snippets keep wasm-bindgen's paths (the glue and the wasm
 //! name them), so they are served like the loader: cached briefly.
 
+use crate::minify::{self, Kind};
 use crate::{command, root, run, target_dir};
 use sha2::{Digest, Sha256, Sha384};
 use std::fmt::Write as _;
@@ -82,14 +83,32 @@ pub fn build() -> Result<(), String> {
         .map_err(|e| format!("{glue}: {e}"))?;
         inlined.extend(snippets);
         let slimmed = slim_glue(&text).map_err(|e| format!("{glue}: {e}"))?;
-        files.push((glue, slimmed.into_bytes()));
         let wasm = format!("{name}_bg.wasm");
         let bytes = read(&staging.join(&wasm))?;
+        let own_module = format!("./{name}_bg.js");
+        if bytes
+            .windows(own_module.len())
+            .any(|w| w == own_module.as_bytes())
+        {
+            return Err(format!(
+                "{wasm} still imports from {own_module}: wasm-opt did not rename its modules"
+            ));
+        }
+        let report =
+            String::from_utf8_lossy(&read(&staging.join(format!("{name}.renames")))?).into_owned();
+        let renamed =
+            minify::rename_in_glue(&slimmed, &minify::parse_renames(&report)?, &own_module)
+                .map_err(|e| format!("{glue}: {e}"))?;
+        files.push((
+            glue.clone(),
+            minify::esbuild(&renamed, Kind::Js, &glue)?.into_bytes(),
+        ));
         files.push((wasm, bytes));
     }
     let css = String::from_utf8(read(&root().join("style/docent.css"))?)
         .map_err(|_| "style/docent.css is not UTF-8".to_string())?;
-    files.push(("docent.css".to_string(), slim_css(&css).into_bytes()));
+    let css = minify::esbuild(&css, Kind::Css, "docent.css")?;
+    files.push(("docent.css".to_string(), css.into_bytes()));
     // Languages besides English: fetched by the loader only for visitors who need one.
     for lang in LOCALES {
         let words = read(&root().join(format!("locales/{lang}.json")))?;
@@ -102,6 +121,7 @@ pub fn build() -> Result<(), String> {
     let loader = String::from_utf8(read(&root().join("loader/docent.js"))?)
         .map_err(|_| "loader/docent.js is not UTF-8".to_string())?;
     let loader = point_loader_at(&slim(&loader), &hashed)?;
+    let loader = minify::esbuild(&loader, Kind::Js, "docent.js")?;
     files.insert(0, ("docent.js".to_string(), loader.into_bytes()));
 
     copy_dir(&staging.join("snippets"), &out.join("snippets"))?;
@@ -191,38 +211,50 @@ fn build_one(dialect: &str, name: &str, staging: &Path) -> Result<(), String> {
             .arg(target_dir().join("wasm32-unknown-unknown/release/docent_web.wasm")),
     )?;
     let wasm = staging.join(format!("{name}_bg.wasm"));
-    run(
-        "shrink the wasm (wasm-opt -Os, binaryen 132 from npm)",
-        command("wasm-opt")
-            .args([
-                // -Os, not -Oz: 7 KB more raw code, but 0.3-0.7 KB less brotli (what every
-                // visitor downloads): -288 / -487 / -664 B on live-demo / AUI / Amigo.
-                "-Os",
-                // Fresh memory is zeros (the module owns its memory): a few hundred bytes.
-                "--zero-filled-memory",
-                // No valid address is reached by wrapping past 4 GiB into the first 1 KiB
-                // (the stack comes first and grows down toward it; Rust never addresses
-                // memory from a negative base), so an added constant can fold into a load's
-                // or store's offset: -0.85 KB brotli per build.
-                "--low-memory-unused",
-                // Custom sections no browser reads (the wasm's own features are still
-                // checked on load): ~260 B raw. `--converge` was measured too and not kept:
-                // -0.5 KB raw but brotli +290 / -10 / +3 on live-demo / AUI / Amigo, and
-                // slower. Never `-tnh` (traps-never-happen): with `panic = "abort"` a
-                // failed check's trap is the end, and that would let code run past it.
-                "--strip-producers",
-                "--strip-target-features",
-                "--enable-bulk-memory",
-                "--enable-reference-types",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-multivalue",
-                "--output",
-            ])
-            .arg(&wasm)
-            .arg(&wasm),
-    )
+    let step = "shrink the wasm (wasm-opt -Os, binaryen 132 from npm)";
+    println!("\n==> {step}");
+    let output = command("wasm-opt")
+        .args([
+            // Imports and exports named `a`, `b`, … in one module `a` instead of
+            // wasm-bindgen's `__wbg_appendChild_dbf7ad2f48413560`: prints what it
+            // renamed, which `minify::rename_in_glue` repeats in the glue.
+            "--minify-imports-and-exports-and-modules",
+            // -Os, not -Oz: 7 KB more raw code, but 0.3-0.7 KB less brotli (what every
+            // visitor downloads): -288 / -487 / -664 B on live-demo / AUI / Amigo.
+            "-Os",
+            // Fresh memory is zeros (the module owns its memory): a few hundred bytes.
+            "--zero-filled-memory",
+            // No valid address is reached by wrapping past 4 GiB into the first 1 KiB
+            // (the stack comes first and grows down toward it; Rust never addresses
+            // memory from a negative base), so an added constant can fold into a load's
+            // or store's offset: -0.85 KB brotli per build.
+            "--low-memory-unused",
+            // Custom sections no browser reads (the wasm's own features are still
+            // checked on load): ~260 B raw. `--converge` was measured too and not kept:
+            // -0.5 KB raw but brotli +290 / -10 / +3 on live-demo / AUI / Amigo, and
+            // slower. Never `-tnh` (traps-never-happen): with `panic = "abort"` a
+            // failed check's trap is the end, and that would let code run past it.
+            "--strip-producers",
+            "--strip-target-features",
+            "--enable-bulk-memory",
+            "--enable-reference-types",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-multivalue",
+            "--output",
+        ])
+        .arg(&wasm)
+        .arg(&wasm)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{step}: could not start: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{step} failed ({})", output.status));
+    }
+    let report = staging.join(format!("{name}.renames"));
+    std::fs::write(&report, &output.stdout)
+        .map_err(|e| format!("cannot write {}: {e}", report.display()))
 }
 
 /// Writes `file.br` and `file.gz` beside every file under `dir`: compressing as it serves
@@ -336,25 +368,6 @@ fn integrity(bytes: &[u8]) -> String {
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
     )
-}
-
-/// The stylesheet without its comments and indentation: every visitor downloads it (about
-/// 1 KB of brotli was comments). CSS comments do not nest, and none of ours is in a string.
-fn slim_css(css: &str) -> String {
-    let mut kept = String::with_capacity(css.len());
-    let mut rest = css;
-    while let Some(start) = rest.find("/*") {
-        kept.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        rest = after.find("*/").map_or("", |end| &after[end + 2..]);
-    }
-    kept.push_str(rest);
-    let lines: Vec<&str> = kept
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    lines.join("\n") + "\n"
 }
 
 /// The loader without its comments and indentation: every page load downloads it before
@@ -637,16 +650,6 @@ mod tests {
         );
         let missing = [("docent-app_bg.wasm".to_string(), "x".to_string())];
         assert!(point_loader_at(loader, &missing).is_err());
-    }
-
-    #[test]
-    fn the_stylesheet_loses_its_comments_and_indentation_only() {
-        let css =
-            "/* Theme.\n * More. */\n:where(:root) {\n  --a: 1px; /* why */\n}\n\n.b { c: d }\n";
-        assert_eq!(
-            slim_css(css),
-            ":where(:root) {\n--a: 1px;\n}\n.b { c: d }\n"
-        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //!   peers, measured in Chromium, printed as tables)
 
 mod dist;
+mod minify;
 mod setup;
 mod size;
 mod smoke;
