@@ -158,7 +158,11 @@ pub trait ClientDialect: Sync {
     }
     /// The `context` a visitor's message carries, if the platform takes one: the page it
     /// was written on (`url`) and what the visitor gave the lead form.
-    fn context(&self, _url: &str, _lead_details: &[(String, String)]) -> Option<serde_json::Value> {
+    fn context(
+        &self,
+        _url: &str,
+        _lead_details: &[(String, String)],
+    ) -> Option<crate::json::Value> {
         None
     }
     /// Whether messages can go without the socket (an HTTP call per message, the reply in

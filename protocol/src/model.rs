@@ -313,7 +313,8 @@ pub enum VisitorAction {
     /// A chat message, with optional context for the agent (page URL, lead details, …).
     Say {
         text: String,
-        context: Option<serde_json::Value>,
+        /// The widget's own JSON value: the widget builds no serde value (docs/SIZE-PLAN.md).
+        context: Option<crate::json::Value>,
         /// Names this message so a resend after an ambiguous drop is answered once.
         client_id: Option<String>,
     },

@@ -11,7 +11,8 @@ use docent_protocol::aui::{
     RestError, ServerFrame, Task, TaskList,
 };
 use docent_protocol::{
-    AgentEvent, ClientDialect, CloseKind, DecodeError, ErrorCode, SessionHandle, VisitorAction,
+    json, AgentEvent, ClientDialect, CloseKind, DecodeError, ErrorCode, SessionHandle,
+    VisitorAction,
 };
 use serde_json::{json, Map, Value};
 
@@ -75,23 +76,22 @@ fn seed_000_the_client_message_reads_and_is_what_the_widget_writes() {
             &session(),
             &VisitorAction::Say {
                 text: MICROWAVE.into(),
-                context: Some(value["context"].clone()),
+                context: Some(json::from_serde(&value["context"])),
                 client_id: Some("c-1".into()),
             },
         )
         .unwrap();
     assert_eq!(&json_of(&frame), value);
     // And the context helper builds the seed's context from the page and the lead.
-    assert_eq!(
-        aui::message_context(
-            Some("https://example.com/products"),
-            &[
-                ("customer_type".into(), "residential".into()),
-                ("budget_range".into(), "300-500".into())
-            ]
-        ),
-        Some(value["context"].clone())
-    );
+    let context = aui::message_context(
+        Some("https://example.com/products"),
+        &[
+            ("customer_type".into(), "residential".into()),
+            ("budget_range".into(), "300-500".into()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(&json_of(&context.to_json()), &value["context"]);
 }
 
 #[test]

@@ -995,7 +995,7 @@ mod tests {
     fn only_chat_text_is_encoded() {
         let say = VisitorAction::Say {
             text: "Where is my order?".into(),
-            context: Some(serde_json::json!({"url": "/x"})),
+            context: Some(crate::json::from_serde(&serde_json::json!({"url": "/x"}))),
             client_id: Some("c-1".into()),
         };
         let value: serde_json::Value =

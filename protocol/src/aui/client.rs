@@ -169,7 +169,7 @@ impl Aui {
         let request = object([
             ("task_id", Some(Value::str(&handle.task_id))),
             ("text", Some(Value::str(text))),
-            ("context", context.as_ref().map(json::from_serde)),
+            ("context", context.clone()),
         ]);
         Some(request.to_json())
     }
@@ -319,7 +319,7 @@ impl ClientDialect for Aui {
     }
 
     /// Seeds 000/003: a message's `context` carries the page's `url` and the lead's details.
-    fn context(&self, url: &str, lead_details: &[(String, String)]) -> Option<serde_json::Value> {
+    fn context(&self, url: &str, lead_details: &[(String, String)]) -> Option<Value> {
         super::message_context(Some(url), lead_details)
     }
 

@@ -204,20 +204,23 @@ impl MessageRequest {
 }
 
 /// The message context of seeds 000/003: the host page and what the visitor told the
-/// lead form. Builds the `context` value of a [`MessageRequest`].
-pub fn message_context(url: Option<&str>, lead_details: &[(String, String)]) -> Option<Value> {
-    let mut context = Map::new();
-    if let Some(url) = url.filter(|u| !u.is_empty()) {
-        context.insert("url".into(), Value::String(url.into()));
-    }
-    if !lead_details.is_empty() {
-        let details = lead_details
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        context.insert("lead_details".into(), Value::Object(details));
-    }
-    (!context.is_empty()).then_some(Value::Object(context))
+/// lead form, in the seed's order (`url`, then `lead_details` in the form's field order).
+/// Built as the widget's own JSON value (no serde value in the widget).
+pub fn message_context(
+    url: Option<&str>,
+    lead_details: &[(String, String)],
+) -> Option<crate::json::Value> {
+    use crate::json::{object, Value};
+    let url = url.filter(|u| !u.is_empty()).map(Value::str);
+    let details = (!lead_details.is_empty()).then(|| {
+        Value::Object(
+            lead_details
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::str(v)))
+                .collect(),
+        )
+    });
+    (url.is_some() || details.is_some()).then(|| object([("url", url), ("lead_details", details)]))
 }
 
 /// A complete agent reply: the REST answer, an item of the history, and the socket's final

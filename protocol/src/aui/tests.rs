@@ -392,12 +392,25 @@ fn history_reads_an_array_or_an_object_with_messages() {
 #[test]
 fn context_carries_the_page_and_the_lead() {
     assert_eq!(message_context(None, &[]), None);
+    assert_eq!(message_context(Some(""), &[]), None);
+    // In the seed's order: the page, then the lead's details in the form's order.
     assert_eq!(
         message_context(
             Some("https://shop.example/p"),
-            &[("email".into(), "a@b.co".into())]
-        ),
-        Some(json!({"url": "https://shop.example/p", "lead_details": {"email": "a@b.co"}}))
+            &[
+                ("email".into(), "a@b.co".into()),
+                ("budget".into(), "300".into())
+            ]
+        )
+        .unwrap()
+        .to_json(),
+        r#"{"url":"https://shop.example/p","lead_details":{"email":"a@b.co","budget":"300"}}"#
+    );
+    assert_eq!(
+        message_context(None, &[("email".into(), "a@b.co".into())])
+            .unwrap()
+            .to_json(),
+        r#"{"lead_details":{"email":"a@b.co"}}"#
     );
 }
 
@@ -488,7 +501,9 @@ fn the_visitors_message_is_written_as_the_seed_shows_for_the_sessions_task() {
     let aui = Aui::new();
     let say = VisitorAction::Say {
         text: "A microwave, please".into(),
-        context: Some(json!({"url": "https://shop.example/"})),
+        context: Some(crate::json::from_serde(
+            &json!({"url": "https://shop.example/"}),
+        )),
         client_id: Some("c1".into()),
     };
     assert_eq!(
@@ -656,14 +671,18 @@ fn a_refused_message_closes_the_connection_but_not_the_task() {
 fn the_context_carries_the_page_and_the_leads_details() {
     let aui = Aui::new();
     let lead = [("email".to_string(), "a@b.co".to_string())];
+    let context = |lead| {
+        let written = aui
+            .context("https://shop.example/p", lead)
+            .unwrap()
+            .to_json();
+        serde_json::from_str::<Value>(&written).unwrap()
+    };
     assert_eq!(
-        aui.context("https://shop.example/p", &lead),
-        Some(json!({"url": "https://shop.example/p", "lead_details": {"email": "a@b.co"}}))
+        context(&lead),
+        json!({"url": "https://shop.example/p", "lead_details": {"email": "a@b.co"}})
     );
-    assert_eq!(
-        aui.context("https://shop.example/p", &[]),
-        Some(json!({"url": "https://shop.example/p"}))
-    );
+    assert_eq!(context(&[]), json!({"url": "https://shop.example/p"}));
 }
 
 #[test]

@@ -95,7 +95,7 @@ impl ClientDialect for LiveDemo {
                 "visitor_message",
                 object([
                     ("text", Some(Value::str(words))),
-                    ("context", context.as_ref().map(json::from_serde)),
+                    ("context", context.clone()),
                     ("clientMessageId", text(client_id)),
                 ]),
             ),
@@ -458,7 +458,9 @@ mod tests {
         let actions = [
             VisitorAction::Say {
                 text: "a \"b\"\n".into(),
-                context: Some(serde_json::json!({"url": "https://x", "n": [1, -2, true, null]})),
+                context: Some(json::from_serde(
+                    &serde_json::json!({"url": "https://x", "n": [1, -2, true, null]}),
+                )),
                 client_id: Some("c1".into()),
             },
             VisitorAction::Heartbeat,

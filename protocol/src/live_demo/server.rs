@@ -36,7 +36,7 @@ impl ServerDialect for LiveDemoServer {
         Ok(match message {
             ClientMessage::VisitorMessage(message) => VisitorAction::Say {
                 text: message.text,
-                context: message.context,
+                context: message.context.as_ref().map(crate::json::from_serde),
                 client_id: message.client_message_id,
             },
             ClientMessage::Heartbeat(_) => VisitorAction::Heartbeat,
