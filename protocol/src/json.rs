@@ -606,8 +606,8 @@ pub fn object<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
     )
 }
 
-/// The same value from a serde_json value, for the places where the model or the server
-/// still hold serde values (a message's `context`).
+/// The same value from a serde_json value: for the reference server, whose live-demo frames
+/// are serde types (a visitor message's `context`), and for tests.
 pub fn from_serde(value: &serde_json::Value) -> Value {
     use serde_json::Value as S;
     match value {

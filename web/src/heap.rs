@@ -13,10 +13,11 @@
 /// Bytes in a wasm memory page: what the heap grows by.
 pub const PAGE: usize = 65_536;
 
-/// Where a heap gets more memory: `grow(pages)` returns the address of `pages` new pages,
-/// or `None` when there is no more.
+/// Where a heap gets more memory: `grow(bytes)` returns a new region `(start, end)` of at
+/// least `bytes`, or a first, smaller one (the rest of the memory the module started with),
+/// or `None` when there is no more. `end` is a multiple of [`PAGE`]; `start` a multiple of 8.
 pub trait Grow {
-    fn grow(&mut self, pages: usize) -> Option<usize>;
+    fn grow(&mut self, bytes: usize) -> Option<(usize, usize)>;
 }
 
 /// Size classes 2^3 … 2^31; the list heads are addresses (0: empty).
@@ -69,8 +70,7 @@ impl<G: Grow> Heap<G> {
                 self.next += block;
                 return start as *mut u8;
             }
-            let pages = (block - (self.end - self.next)).div_ceil(PAGE);
-            let Some(start) = self.more.grow(pages) else {
+            let Some((start, end)) = self.more.grow(block - (self.end - self.next)) else {
                 return core::ptr::null_mut();
             };
             if start != self.end {
@@ -85,7 +85,7 @@ impl<G: Grow> Heap<G> {
                 }
                 self.next = start;
             }
-            self.end = start + pages * PAGE;
+            self.end = end;
         }
     }
 
@@ -153,12 +153,32 @@ mod wasm {
     use core::alloc::{GlobalAlloc, Layout};
     use core::cell::UnsafeCell;
 
-    struct Pages;
+    extern "C" {
+        /// Where the linker's static data ends: the memory above it, up to the end of the
+        /// module's initial memory, is free.
+        static __heap_base: u8;
+    }
+
+    /// The rest of the initial memory first, then new pages: a widget whose start-up fits in
+    /// that rest takes one wasm page (64 KiB) less.
+    struct Pages {
+        started: bool,
+    }
 
     impl Grow for Pages {
-        fn grow(&mut self, pages: usize) -> Option<usize> {
+        fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
+            if !std::mem::replace(&mut self.started, true) {
+                // Only the symbol's address is taken, never its contents.
+                let base = core::ptr::addr_of!(__heap_base) as usize;
+                let end = core::arch::wasm32::memory_size(0) * PAGE;
+                let start = base.next_multiple_of(8);
+                if start < end {
+                    return Some((start, end));
+                }
+            }
+            let pages = bytes.div_ceil(PAGE);
             let old = core::arch::wasm32::memory_grow(0, pages);
-            (old != usize::MAX).then_some(old * PAGE)
+            (old != usize::MAX).then(|| (old * PAGE, (old + pages) * PAGE))
         }
     }
 
@@ -168,7 +188,7 @@ mod wasm {
     unsafe impl Sync for Global {}
 
     #[global_allocator]
-    static HEAP: Global = Global(UnsafeCell::new(Heap::new(Pages)));
+    static HEAP: Global = Global(UnsafeCell::new(Heap::new(Pages { started: false })));
 
     // SAFETY: one thread, and the heap never calls back into the allocator, so no two
     // calls overlap.
@@ -189,13 +209,14 @@ mod wasm {
 mod tests {
     use super::*;
 
-    /// Pages from a buffer, handed out in order (after a first gap, as memory already in
-    /// use would leave), up to a limit.
+    /// Pages from a buffer, handed out in order, up to a limit; the first region starts
+    /// `first_gap` bytes into the first page (as static data would leave it).
     struct Arena {
         _memory: Vec<u8>,
         base: usize,
         used: usize,
         pages: usize,
+        first_gap: usize,
     }
 
     impl Arena {
@@ -207,18 +228,21 @@ mod tests {
                 base,
                 used: 0,
                 pages,
+                first_gap: 0,
             }
         }
     }
 
     impl Grow for Arena {
-        fn grow(&mut self, pages: usize) -> Option<usize> {
+        fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
+            let gap = std::mem::take(&mut self.first_gap);
+            let pages = if gap > 0 { 1 } else { bytes.div_ceil(PAGE) };
             if self.used + pages > self.pages {
                 return None;
             }
             let start = self.base + self.used * PAGE;
             self.used += pages;
-            Some(start)
+            Some((start + gap, start + pages * PAGE))
         }
     }
 
@@ -232,7 +256,10 @@ mod tests {
 
     #[test]
     fn blocks_are_aligned_apart_and_keep_their_bytes() {
-        let mut heap = Heap::new(Arena::new(64));
+        let mut arena = Arena::new(64);
+        // The first region is the rest of a page, as static data leaves the initial memory.
+        arena.first_gap = 40_008;
+        let mut heap = Heap::new(arena);
         let mut live: Vec<(*mut u8, usize, usize, u8)> = Vec::new();
         let mut seed = 0x9e37_79b9_7f4a_7c15;
         for step in 0..20_000u32 {
@@ -303,6 +330,24 @@ mod tests {
             assert_eq!(heap.alloc(120, 4), a, "the 128-byte block comes back");
             assert_eq!(heap.realloc(a, 120, 4, 128), a, "128 still fits its block");
             assert_ne!(heap.realloc(a, 128, 4, 129), a, "129 needs the next size");
+        }
+    }
+
+    #[test]
+    fn the_rest_of_the_first_page_is_used_before_a_new_page() {
+        let mut arena = Arena::new(3);
+        arena.first_gap = PAGE - 1024;
+        let start = arena.base;
+        let mut heap = Heap::new(arena);
+        // SAFETY: blocks from this heap.
+        unsafe {
+            let a = heap.alloc(512, 8) as usize;
+            let b = heap.alloc(512, 8) as usize;
+            assert_eq!((a, b), (start + PAGE - 1024, start + PAGE - 512));
+            assert_eq!(heap.more.used, 1, "no second page yet");
+            let c = heap.alloc(8, 8) as usize;
+            assert_eq!(c, start + PAGE, "then the next page, right after");
+            assert_eq!(heap.more.used, 2);
         }
     }
 
