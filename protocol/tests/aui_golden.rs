@@ -92,6 +92,9 @@ fn seed_000_the_client_message_reads_and_is_what_the_widget_writes() {
     )
     .unwrap();
     assert_eq!(&json_of(&context.to_json()), &value["context"]);
+    // In the seed's own order too (serde's map above compares without order).
+    let seed = json::parse(text).unwrap();
+    assert_eq!(Some(&context), seed.get("context"));
 }
 
 #[test]

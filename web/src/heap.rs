@@ -3,12 +3,14 @@
 //! Rust's default allocator for wasm (dlmalloc) is 6.7 KB of code, about 2 KB of every
 //! visitor's download. The widget needs much less: one thread, a few thousand live blocks,
 //! and strings and lists that grow by doubling. Here a request is rounded up to a power of
-//! two (at least 8 bytes). A freed block goes on its size's free list and is handed out
-//! again whole; a block never splits or merges. New blocks are cut from the end of the heap,
-//! each aligned to its own size (up to a page), which meets any alignment not larger than
-//! the block: a gap that alignment leaves is cut into smaller aligned blocks for the free
-//! lists, so nothing is lost. Every operation is a few instructions; the cost is memory: a
-//! block is at most twice its request, and a freed size is kept for that size only.
+//! two (at least 8 bytes). A freed block goes on its size's free list. A request takes a
+//! free block of its size, or else halves the smallest larger free block down to its size
+//! (the other halves go to the free lists), or else is cut from the end of the heap. Blocks
+//! are aligned to their own size (up to a page), which meets any alignment not larger than
+//! the block (alignments above a page are refused); a gap that alignment leaves at the end
+//! of the heap is cut into smaller aligned blocks for the free lists, so nothing is lost.
+//! Blocks are never merged again. Every operation is a few instructions; the cost is memory:
+//! a block is at most twice its request.
 
 /// Bytes in a wasm memory page: what the heap grows by.
 pub const PAGE: usize = 65_536;
@@ -20,7 +22,8 @@ pub trait Grow {
     fn grow(&mut self, bytes: usize) -> Option<(usize, usize)>;
 }
 
-/// Size classes 2^3 … 2^31; the list heads are addresses (0: empty).
+/// Size classes 2^3 … 2^(usize::BITS - 2) (2^30 on wasm32); the list heads are addresses
+/// (0: empty).
 const CLASSES: usize = usize::BITS as usize;
 
 pub struct Heap<G> {
@@ -49,10 +52,18 @@ impl<G: Grow> Heap<G> {
         let Some(class) = class_of(size, align) else {
             return core::ptr::null_mut();
         };
-        let head = self.free[class];
-        if head != 0 {
-            // SAFETY: a free block holds the address of the next one in its first word.
-            self.free[class] = unsafe { *(head as *const usize) };
+        // Its size's free block, or the smallest larger one halved down to its size: memory a
+        // grown list or string gave back serves smaller requests before the heap grows.
+        if let Some(larger) = (class..CLASSES).find(|&c| self.free[c] != 0) {
+            let head = self.free[larger];
+            // SAFETY: a free block holds the address of the next one in its first word, and
+            // its upper halves are as free as it is (each aligned to its own size).
+            unsafe {
+                self.free[larger] = *(head as *const usize);
+                for half in (class..larger).rev() {
+                    self.release(head + (1 << half), half);
+                }
+            }
             return head as *mut u8;
         }
         let block = 1usize << class;
@@ -137,8 +148,12 @@ impl<G: Grow> Heap<G> {
     }
 }
 
-/// The size class (log2 of the block) for a request, or `None` if it is too large to be met.
+/// The size class (log2 of the block) for a request, or `None` if it is too large to be met
+/// or asks for an alignment above a page (blocks are aligned to at most a page).
 fn class_of(size: usize, align: usize) -> Option<usize> {
+    if align > PAGE {
+        return None;
+    }
     let wanted = size.max(align).max(8);
     (wanted <= 1 << (usize::BITS - 2)).then(|| wanted.next_power_of_two().trailing_zeros() as usize)
 }
@@ -217,6 +232,8 @@ mod tests {
         used: usize,
         pages: usize,
         first_gap: usize,
+        /// Leave a page unused after the first region, so the next one is not contiguous.
+        hole_after_first: bool,
     }
 
     impl Arena {
@@ -229,6 +246,7 @@ mod tests {
                 used: 0,
                 pages,
                 first_gap: 0,
+                hole_after_first: false,
             }
         }
     }
@@ -236,6 +254,9 @@ mod tests {
     impl Grow for Arena {
         fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
             let gap = std::mem::take(&mut self.first_gap);
+            if gap == 0 && std::mem::take(&mut self.hole_after_first) {
+                self.used += 1;
+            }
             let pages = if gap > 0 { 1 } else { bytes.div_ceil(PAGE) };
             if self.used + pages > self.pages {
                 return None;
@@ -256,7 +277,7 @@ mod tests {
 
     #[test]
     fn blocks_are_aligned_apart_and_keep_their_bytes() {
-        let mut arena = Arena::new(64);
+        let mut arena = Arena::new(256);
         // The first region is the rest of a page, as static data leaves the initial memory.
         arena.first_gap = 40_008;
         let mut heap = Heap::new(arena);
@@ -282,6 +303,7 @@ mod tests {
                 unsafe {
                     let moved = heap.realloc(ptr, size, align, new_size);
                     assert!(!moved.is_null());
+                    assert_eq!(moved as usize % align, 0, "misaligned after realloc");
                     assert!((0..size.min(new_size)).all(|i| *moved.add(i) == fill));
                     for i in 0..new_size {
                         *moved.add(i) = fill;
@@ -289,11 +311,12 @@ mod tests {
                     live[at] = (moved, new_size, align, fill);
                 }
             } else {
-                let size = match roll % 7 {
-                    0 => 1 + (roll >> 8) as usize % 20_000,
+                let size = match roll % 61 {
+                    0 => 1 + (roll >> 8) as usize % (3 * PAGE),
+                    1..=9 => 1 + (roll >> 8) as usize % 20_000,
                     _ => 1 + (roll >> 8) as usize % 200,
                 };
-                let align = 1 << ((roll >> 40) % 5);
+                let align = 1 << ((roll >> 40) % 13);
                 // SAFETY: a fresh block is the test's to fill.
                 let ptr = unsafe { heap.alloc(size, align) };
                 assert!(!ptr.is_null(), "out of memory at step {step}");
@@ -330,6 +353,66 @@ mod tests {
             assert_eq!(heap.alloc(120, 4), a, "the 128-byte block comes back");
             assert_eq!(heap.realloc(a, 120, 4, 128), a, "128 still fits its block");
             assert_ne!(heap.realloc(a, 128, 4, 129), a, "129 needs the next size");
+        }
+    }
+
+    #[test]
+    fn a_freed_large_block_is_halved_for_smaller_requests() {
+        let mut heap = Heap::new(Arena::new(4));
+        // SAFETY: blocks from this heap, given back once.
+        unsafe {
+            let large = heap.alloc(2 * PAGE, 8);
+            heap.dealloc(large, 2 * PAGE, 8);
+            let used = heap.more.used;
+            assert_eq!(
+                heap.alloc(100, 8),
+                large,
+                "the first half of the first half …"
+            );
+            assert_eq!(
+                heap.alloc(128, 8) as usize,
+                large as usize + 128,
+                "… its buddy"
+            );
+            assert_eq!(
+                heap.alloc(PAGE, 8) as usize,
+                large as usize + PAGE,
+                "the upper half"
+            );
+            assert_eq!(heap.more.used, used, "the heap did not grow");
+        }
+    }
+
+    #[test]
+    fn alignments_above_a_page_are_refused() {
+        let mut heap = Heap::new(Arena::new(4));
+        // SAFETY: only requests.
+        unsafe {
+            assert!(heap.alloc(8, 2 * PAGE).is_null());
+            assert!(!heap.alloc(8, PAGE).is_null());
+        }
+    }
+
+    #[test]
+    fn the_rest_of_a_region_that_the_next_does_not_follow_goes_to_the_free_lists() {
+        let mut arena = Arena::new(4);
+        arena.first_gap = PAGE - 3000;
+        arena.hole_after_first = true;
+        let first = arena.base + PAGE - 3000;
+        let mut heap = Heap::new(arena);
+        // SAFETY: blocks from this heap.
+        unsafe {
+            let big = heap.alloc(4096, 8) as usize;
+            assert_eq!(
+                big,
+                first + 3000 + PAGE,
+                "from the next region, after the hole"
+            );
+            // The 3,000 bytes left of the first region serve small requests.
+            for size in [8, 16, 64, 512, 1024] {
+                let p = heap.alloc(size, 8) as usize;
+                assert!((first..first + 3000).contains(&p), "{size} at {p:x}");
+            }
         }
     }
 

@@ -62,8 +62,14 @@ pub fn parse_renames(report: &str) -> Result<Renames, String> {
 /// exactly: a renamed import it cannot find once, an import module it has no object for, an
 /// export read other than as `wasm.name`.
 pub fn rename_in_glue(glue: &str, renames: &Renames, own_module: &str) -> Result<String, String> {
-    if glue.contains("wasm[") {
-        return Err("the glue reads the wasm's exports by computed name (`wasm[`)".to_string());
+    // The exports are renamed where the glue reads them as `wasm.name`: any other way to
+    // reach them (computed, optional, destructured, or through another object) is refused.
+    for other_way in ["wasm[", "wasm?.", "} = wasm", "exports."] {
+        if glue.contains(other_way) {
+            return Err(format!(
+                "the glue reads the wasm's exports other than as `wasm.name` (`{other_way}`)"
+            ));
+        }
     }
     let mut lines: Vec<String> = glue.lines().map(str::to_string).collect();
     // `return { __proto__: null, "./docent-app_bg.js": import0, "./snippets/…": import1, };`
@@ -318,8 +324,15 @@ __proto__: null,
             .contains("__wbg_new_ba40181b3f24ac80"));
         let twice = GLUE.replace("arg0.focus();", "__wbg_focus_d5e2fdbdb56416f0: 1,");
         assert!(rename_in_glue(&twice, &renames, "./app_bg.js").is_err());
-        let computed = GLUE.replace("wasm.memory", "wasm['memory']");
-        assert!(rename_in_glue(&computed, &renames, "./app_bg.js").is_err());
+        for other_way in ["wasm['memory']", "wasm?.memory", "instance.exports.memory"] {
+            let glue = GLUE.replace("wasm.memory", other_way);
+            assert!(
+                rename_in_glue(&glue, &renames, "./app_bg.js").is_err(),
+                "{other_way}"
+            );
+        }
+        let destructured = GLUE.replace("return wasm.memory.buffer;", "const { memory } = wasm;");
+        assert!(rename_in_glue(&destructured, &renames, "./app_bg.js").is_err());
         let no_object = GLUE.replace("\"./snippets/x/load.js\": import1,\n", "");
         assert!(rename_in_glue(&no_object, &renames, "./app_bg.js")
             .unwrap_err()

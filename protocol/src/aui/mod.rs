@@ -213,12 +213,13 @@ pub fn message_context(
     use crate::json::{object, Value};
     let url = url.filter(|u| !u.is_empty()).map(Value::str);
     let details = (!lead_details.is_empty()).then(|| {
-        Value::Object(
-            lead_details
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::str(v)))
-                .collect(),
-        )
+        // One member per name: a form that names a field twice sends its last value.
+        let mut members: Vec<(String, Value)> = Vec::new();
+        for (name, value) in lead_details {
+            members.retain(|(n, _)| n != name);
+            members.push((name.clone(), Value::str(value)));
+        }
+        Value::Object(members)
     });
     (url.is_some() || details.is_some()).then(|| object([("url", url), ("lead_details", details)]))
 }

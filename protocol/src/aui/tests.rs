@@ -412,6 +412,20 @@ fn context_carries_the_page_and_the_lead() {
             .to_json(),
         r#"{"lead_details":{"email":"a@b.co"}}"#
     );
+    // A name given twice is one member, with the last value (as a JSON object has it).
+    assert_eq!(
+        message_context(
+            None,
+            &[
+                ("email".into(), "a@b.co".into()),
+                ("budget".into(), "300".into()),
+                ("email".into(), "c@d.co".into())
+            ]
+        )
+        .unwrap()
+        .to_json(),
+        r#"{"lead_details":{"budget":"300","email":"c@d.co"}}"#
+    );
 }
 
 fn settings(key: &str) -> Settings {
