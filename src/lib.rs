@@ -16,6 +16,7 @@
 
 mod browser;
 pub mod chat;
+#[cfg(feature = "page-commands")]
 pub mod commands;
 pub mod conversation;
 mod decimal;
@@ -72,6 +73,7 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
     let chat = chat::Chat::new(config, Some(element.clone()));
     element.set_inner_html("");
     chat.mount(&element);
+    #[cfg(feature = "page-commands")]
     chat.watch_demo_frame();
     chat.emit("docent:ready", &js_sys::Object::new());
     // A conversation restored open (a reload mid-chat) is open from the start: say so.

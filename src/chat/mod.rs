@@ -15,6 +15,7 @@
 //! What undoes the chat's timers and listeners is kept in the chat ([`Chat::on_destroy`])
 //! and run by [`Chat::destroy`].
 
+#[cfg(feature = "page-commands")]
 mod demo_watch;
 mod host;
 mod link;

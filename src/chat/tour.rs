@@ -1,16 +1,24 @@
 //! Page commands in the demo iframe: queued, run one after another with a pause a person
 //! can follow, on whichever origin the demo is, and stopped when the visitor says so.
 
+//!
+//! Only builds with the `page-commands` feature (live-demo's) run them; the others refuse any
+//! that reach them, in words (their platforms send none).
+
 use super::Chat;
-use crate::browser::*;
-use crate::commands::{self, dom};
 use crate::conversation::Event;
 use docent_protocol::PageCommand;
 use std::collections::VecDeque;
-use wasm_bindgen::JsCast;
-use web_sys::HtmlIFrameElement;
+#[cfg(feature = "page-commands")]
+use {
+    crate::browser::*,
+    crate::commands::{self, dom},
+    wasm_bindgen::JsCast,
+    web_sys::HtmlIFrameElement,
+};
 
 /// A pause between page commands, so a person can follow what the agent shows.
+#[cfg(feature = "page-commands")]
 const STEP_PAUSE_MS: i32 = 450;
 
 /// Page commands waiting to run, and whether they are running. `generation` changes when
@@ -18,14 +26,37 @@ const STEP_PAUSE_MS: i32 = 450;
 #[derive(Default)]
 pub(super) struct Tour {
     pub(super) queue: VecDeque<PageCommand>,
+    #[cfg(feature = "page-commands")]
     pub(super) running: bool,
+    #[cfg(feature = "page-commands")]
     pub(super) done: usize,
     pub(super) generation: u64,
+    #[cfg(feature = "page-commands")]
     pub(super) last_click_ms: f64,
     /// The demo page the visitor was last seen on, so only real navigations are reported.
+    #[cfg(feature = "page-commands")]
     pub(super) last_url: Option<String>,
 }
 
+#[cfg(not(feature = "page-commands"))]
+impl Chat {
+    /// This build's platform sends no page commands; should any reach it (another tab's
+    /// note), each is refused in words, none dropped unsaid.
+    pub(super) fn run_commands(self, commands: Vec<PageCommand>) {
+        for command in commands {
+            self.dispatch(Event::CommandFailed {
+                action: command.action().to_string(),
+                selector: command.selector().map(str::to_string),
+                error: "this chat's platform cannot drive a demo".to_string(),
+            });
+        }
+        self.dispatch(Event::CommandsDone);
+    }
+
+    pub(super) fn stop_demo(self) {}
+}
+
+#[cfg(feature = "page-commands")]
 impl Chat {
     /// The iframe the agent drives, found afresh each time (the host page may replace it).
     pub(super) fn demo_frame(self) -> Option<HtmlIFrameElement> {

@@ -31,7 +31,7 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|size|bench> [options]
   smoke  only the first step of `test`: the demo run and visited as a newcomer would
   dist   write dist/: the loader docent.js, the wasm and its glue, the stylesheet,
          content-hashed copies and manifest.json, ready for a CDN
-  size   build dist/ and print what a visitor downloads
+  size   build dist/ and print what a visitor downloads; fails over a budget
   bench  in headless Chromium: how each loading strategy (data-load) affects a host page,
          with and without network throttling; then Docent side by side with nlux-core and
          deep-chat (bytes, time to a usable composer at 1x and 4x CPU, blocking time,
@@ -50,7 +50,11 @@ fn main() -> ExitCode {
         Some("size") => setup::tools(false)
             .and_then(|()| dist::build())
             .and_then(|()| size::measure(&dist::folder()))
-            .map(|assets| size::print(&assets)),
+            .and_then(|assets| {
+                size::print(&assets);
+                size::check_budget(&assets)?;
+                size::check_page_commands(&dist::folder())
+            }),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -356,6 +360,7 @@ fn test() -> Result<(), String> {
     )?;
     let assets = release_build()?;
     size::check_budget(&assets)?;
+    size::check_page_commands(&dist::folder())?;
     build_server()?;
     run(
         "end-to-end tests (Playwright driving Chromium)",

@@ -55,7 +55,17 @@ pub const LAZY_FILES: &[&str] = &["executor.js", "sound.js"];
 /// 100,966 / 108,228 / 99,653 measured. 102 KiB since a message's `context` is the widget's
 /// own JSON value, not serde's (serde_json's `Value` and `BTreeMap` left the AUI build, -4.8 KB):
 /// 100,404 / 103,439 / 99,406 measured; 100,397 / 103,641 / 99,499 after the review's mends.
-pub const BUDGET_BROTLI_BYTES: usize = 102 * 1024;
+/// Since page commands and the demo watch are only in the live-demo build (AUI's and Amigo's
+/// protocols have neither: cargo feature `page-commands`, -11.9 / -11.9 KB), each build has
+/// its own budget: 100,388 / 91,744 / 87,557 measured. Issue 16's goal, 90 KiB, for AUI and
+/// Amigo, which meet it; 99 KiB for live-demo, whose tour runner costs 11.7 KB (it was 102 KiB
+/// for every build).
+pub fn budget(dialect: &str) -> usize {
+    match dialect {
+        "live-demo" => 99 * 1024,
+        _ => 90 * 1024,
+    }
+}
 
 /// The files a visitor downloads, from `cargo xtask dist`'s folder (the hashed copies are
 /// the same bytes under other names).
@@ -179,12 +189,66 @@ pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
     }
     for (dialect, _) in crate::dist::BUILDS {
         let total: usize = visit(assets, dialect).iter().map(|a| a.brotli).sum();
-        println!("size budget, {dialect} site: {total} of {BUDGET_BROTLI_BYTES} bytes brotli");
-        if total > BUDGET_BROTLI_BYTES {
+        let budget = budget(dialect);
+        println!("size budget, {dialect} site: {total} of {budget} bytes brotli");
+        if total > budget {
             return Err(format!(
-                "the widget for a {dialect} site is {total} bytes brotli, over its budget of {BUDGET_BROTLI_BYTES}"
+                "the widget for a {dialect} site is {total} bytes brotli, over its budget of {budget}"
             ));
         }
     }
     Ok(())
+}
+
+/// Only the live-demo build drives a demo: its glue links the page-command executor, and
+/// the others' must not (their platforms send no page commands; the feature would cost
+/// their visitors 11.9 KB).
+pub fn check_page_commands(dist: &Path) -> Result<(), String> {
+    for (dialect, name) in crate::dist::BUILDS {
+        let glue = dist.join(format!("{name}.js"));
+        let text = std::fs::read_to_string(&glue)
+            .map_err(|e| format!("cannot read {}: {e}", glue.display()))?;
+        let drives = text.contains("/executor.js");
+        println!(
+            "page commands in the {dialect} build: {}",
+            if drives { "yes" } else { "no" }
+        );
+        if drives != (dialect == "live-demo") {
+            return Err(format!(
+                "the {dialect} build {} page commands: see the `page-commands` feature in Cargo.toml",
+                if drives { "carries" } else { "lacks" }
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dist folder whose glues link the executor as `links` says, per build.
+    fn dist_with(links: [bool; 3]) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("docent-size-test-{}-{links:?}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for ((_, name), links) in crate::dist::BUILDS.iter().zip(links) {
+            let glue = if links {
+                "new URL('snippets/docent-1/src/commands/executor.js', import.meta.url)"
+            } else {
+                "export function mount() {}"
+            };
+            std::fs::write(dir.join(format!("{name}.js")), glue).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn only_the_live_demo_build_may_link_the_executor() {
+        assert!(check_page_commands(&dist_with([true, false, false])).is_ok());
+        let aui = check_page_commands(&dist_with([true, true, false])).unwrap_err();
+        assert!(aui.contains("aui build carries"), "{aui}");
+        let live = check_page_commands(&dist_with([false, false, false])).unwrap_err();
+        assert!(live.contains("live-demo build lacks"), "{live}");
+    }
 }
