@@ -348,6 +348,26 @@ fn test() -> Result<(), String> {
             "warnings",
         ]),
     )?;
+    // Each platform's build as `cargo xtask dist` makes it: code behind a platform's features
+    // (`page-commands`, `product-cards`) must build cleanly without the others'.
+    for platform in ["live-demo", "aui", "amigo"] {
+        run(
+            &format!("lints for the {platform} build (cargo clippy --features {platform})"),
+            command("cargo").args([
+                "clippy",
+                "-p",
+                "docent-web",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--no-default-features",
+                "--features",
+                platform,
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+    }
     run(
         "native tests (cargo test --workspace)",
         command("cargo").args(["test", "--workspace"]),
