@@ -7,7 +7,6 @@ use super::explain;
 use docent_protocol::bridge::{Failure, FromBridge, ToBridge};
 use docent_protocol::{PageCommand, PageEvent};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlIFrameElement;
@@ -17,8 +16,10 @@ const ANSWER_MS: u32 = 5_000;
 
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
-    /// Resolvers of the commands waiting for their answer, by id.
-    static WAITING: RefCell<HashMap<u32, js_sys::Function>> = RefCell::new(HashMap::new());
+    /// Resolvers of the commands waiting for their answer, by id: one at a time in practice
+    /// (commands run one after another), so a list, not a hash map (whose hashing cost the
+    /// wasm about 1 KB).
+    static WAITING: RefCell<Vec<(u32, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The origin of the iframe's `src`: where commands may go, and where answers must come from.
@@ -48,7 +49,7 @@ pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(),
             (wait + ANSWER_MS) as i32,
             &JsValue::NULL,
         );
-        WAITING.with(|w| w.borrow_mut().insert(id, resolve));
+        WAITING.with(|w| w.borrow_mut().push((id, resolve)));
     });
     target
         .post_message(
@@ -57,7 +58,7 @@ pub async fn run(frame: &HtmlIFrameElement, command: &PageCommand) -> Result<(),
         )
         .map_err(|_| "could not reach the demo page".to_string())?;
     let reply = JsFuture::from(answer).await.unwrap_or(JsValue::NULL);
-    WAITING.with(|w| w.borrow_mut().remove(&id));
+    take_waiting(id);
     if reply.as_bool() == Some(true) {
         return Ok(());
     }
@@ -102,10 +103,21 @@ pub fn receive(event: &web_sys::MessageEvent, frame: &HtmlIFrameElement) -> Opti
                 Ok(()) => JsValue::TRUE,
                 Err(failure) => JsValue::from_str(failure.code()),
             };
-            if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
+            if let Some(resolve) = take_waiting(id) {
                 let _ = resolve.call1(&JsValue::NULL, &outcome);
             }
             None
         }
     }
+}
+
+/// The resolver of command `id`, taken off the waiting list.
+fn take_waiting(id: u32) -> Option<js_sys::Function> {
+    WAITING.with(|w| {
+        let mut waiting = w.borrow_mut();
+        let at = waiting
+            .iter()
+            .position(|(waiting_id, _)| *waiting_id == id)?;
+        Some(waiting.swap_remove(at).1)
+    })
 }

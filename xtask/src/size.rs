@@ -58,11 +58,12 @@ pub const LAZY_FILES: &[&str] = &["executor.js", "sound.js"];
 /// Since page commands and the demo watch are only in the live-demo build (AUI's and Amigo's
 /// protocols have neither: cargo feature `page-commands`, -11.9 / -11.9 KB), each build has
 /// its own budget: 100,388 / 91,744 / 87,557 measured. Issue 16's goal, 90 KiB, for AUI and
-/// Amigo, which meet it; 99 KiB for live-demo, whose tour runner costs 11.7 KB (it was 102 KiB
-/// for every build).
+/// Amigo, which meet it; for live-demo, whose tour runner costs 11.7 KB, 99 KiB (it was 102 KiB
+/// for every build), then 97 KiB since the bridge client's waiting list is a `Vec` rather
+/// than a `HashMap` and `friendly_target` finds its markers by hand (-1.8 KB): 98,562.
 pub fn budget(dialect: &str) -> usize {
     match dialect {
-        "live-demo" => 99 * 1024,
+        "live-demo" => 97 * 1024,
         _ => 90 * 1024,
     }
 }
