@@ -31,6 +31,9 @@
   var undo = [];        // what to remove on destroy()
   var handlers = [];    // [name, fn, wrapped] from Docent.on
   var options = {};
+  var texts = null;     // the words, once asked for: the locale's under the page's own
+  var drawn = null;     // the loader's chat window, until the widget replaces it
+  var shown = false;    // whether it is open
 
   // data-product-id="x" -> { "product-id": "x" }
   function fromScript() {
@@ -91,11 +94,10 @@
 
   function load() {
     if (loading || !host) return loading;
-    var button = host.querySelector('.docent-launcher');
     var mine = host;
     var own = FILES[String(options.dialect || '').trim()];
     if (!Array.isArray(own)) own = [FILES.app, FILES.wasm];
-    var texts = words();
+    texts = texts || words();
     // The wasm is fetched beside its glue, not after it (and after the snippet the glue
     // imports): two round trips fewer. The glue takes the response's promise and compiles
     // it as it streams in.
@@ -108,15 +110,24 @@
       })
       .then(function (loaded) {
         if (host !== mine) return; // destroyed (or restarted) while loading
-        widget = loaded[0].mount(host, loaded[1]);
+        var typed = drawn && draft();
+        widget = loaded[0].mount(host, loaded[1]); // replaces the loader's nodes
+        drawn = null;
         var calls = queue;
         queue = [];
         calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
+        if (typed) adopt(typed);
       })
       .catch(function (error) {
         loading = null;
         if (host !== mine) return;
-        if (button) button.removeAttribute('aria-busy');
+        // The loader's window says so too, and keeps what was typed.
+        if (drawn) {
+          var line = drawn.querySelector('.docent-status');
+          line.className = 'docent-status docent-status--error';
+          line.firstChild.textContent = 'The chat could not be loaded. Please try again later.';
+          drawn.removeAttribute('aria-busy');
+        }
         var message = 'The chat could not be loaded (' + error + '). Check that ' + url(own[0]) + ' can be fetched.';
         console.error('Docent: ' + message);
         emit('error', { kind: 'load', message: message });
@@ -175,6 +186,92 @@
     undo.push(function () { target.removeEventListener(name, fn); });
   }
 
+  function esc(text) {
+    return String(text).replace(/[&<>"]/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
+  }
+
+  // The chat window, drawn by the loader when the chat opens before the wasm is in
+  // (data-open, or a click on the launcher), so the visitor can type at once: the widget's
+  // markup, classes and words. When the widget replaces it, its composer takes over the
+  // text, the cursor, the focus and an Enter pressed here (`adopt`), and carries the Enter
+  // out with its own checks; the loader sends nothing itself.
+  function shell(show, quiet) {
+    shown = show;
+    if (!quiet) api[show ? 'open' : 'close'](); // for the widget; opening starts loading it
+    (texts = texts || words()).then(draw);
+  }
+  function draw(given) {
+    if (!host || widget) return;
+    var root = host.firstChild;
+    var button = root.lastChild;
+    var say = function (name, english) { return esc(given['text-' + name] || english); };
+    if (!drawn) {
+      var title = given.title || 'Chat with us';
+      root.insertAdjacentHTML('afterbegin', '<section class="docent-window" data-testid="docent-window" role="dialog" aria-busy="true" aria-label="' +
+        esc(title) + '"><div class="docent-header"><span class="docent-header__avatar" aria-hidden="true">' + esc(Array.from(title)[0] || '?') +
+        '</span><span class="docent-header__title">' + esc(title) + '</span><button type="button" class="docent-header__close" data-testid="docent-close" aria-label="' +
+        say('close-chat', 'Close chat') + '">\u00d7</button></div><div class="docent-status docent-status--busy" role="status"><span class="docent-status__text">' +
+        say('starting', 'Starting the chat\u2026') + '</span></div><div class="docent-messages"></div><form class="docent-composer"><textarea class="docent-composer__input" data-testid="docent-input" rows="1" placeholder="' +
+        say('type-a-message', 'Type your message\u2026') + '" aria-label="' + say('message', 'Message') + '"></textarea><button type="submit" class="docent-composer__send" data-testid="docent-send" aria-label="' +
+        say('send-message', 'Send message') + '">' + say('send', 'Send') + '</button></form></section>');
+      drawn = root.firstChild;
+      var form = drawn.lastChild;
+      var input = form.firstChild;
+      // Enter or Send: marked for the widget, and the text held as it is until then.
+      var send = function (event) {
+        event.preventDefault();
+        if (!input.value.trim()) return;
+        form.setAttribute('data-send', '');
+        input.readOnly = true;
+      };
+      form.addEventListener('submit', send);
+      input.addEventListener('keydown', function (event) {
+        if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) send(event);
+      });
+      drawn.querySelector('button').addEventListener('click', function () { shell(false); });
+      root.addEventListener('keydown', function (event) {
+        if (event.key === 'Escape' && shown && !event.isComposing) shell(false);
+      });
+    }
+    var inside = root.contains(document.activeElement);
+    drawn.hidden = !shown;
+    root.setAttribute('data-open', shown);
+    button.setAttribute('aria-expanded', shown);
+    button.setAttribute('aria-label', shown ? say('close-chat', 'Close chat') : say('open-chat', 'Open chat'));
+    button.querySelector('path').setAttribute('d', shown ? 'M6 6l12 12M18 6L6 18' : 'M4 5h16v11H9l-5 4z');
+    open = shown;
+    lock();
+    // As the widget does: the cursor in the composer; on closing, back to the launcher.
+    if (shown) drawn.querySelector('textarea').focus();
+    else if (inside) button.focus();
+  }
+
+  // What the visitor typed into the loader's window, before the widget replaces it.
+  function draft() {
+    var input = drawn.querySelector('textarea');
+    return [input.value, input.selectionStart, input.selectionEnd, document.activeElement === input, input.readOnly];
+  }
+
+  // The widget's composer takes it over once its window is built: in this task, right after
+  // the widget's own microtask that builds it (so no key press falls between the two
+  // windows), or at the first open if the visitor closed the chat meanwhile. The input event
+  // lets the widget see the text as typed (its count and hint); an Enter pressed goes through
+  // the widget's form, with its checks.
+  function adopt(typed) {
+    Promise.resolve().then(function () {
+      var input = host && host.querySelector('.docent-composer__input');
+      if (!input) {
+        if (host) host.addEventListener('docent:open', function () { adopt(typed); }, { once: true });
+        return;
+      }
+      input.value = typed[0];
+      input.setSelectionRange(typed[1], typed[2]);
+      input.dispatchEvent(new Event('input'));
+      if (typed[3]) input.focus();
+      if (typed[4]) input.form.requestSubmit();
+    });
+  }
+
   // The launcher, drawn by the loader so it shows before the wasm arrives; the widget
   // replaces it with the same markup.
   function start() {
@@ -196,22 +293,26 @@
       head.insertBefore(link, head.querySelector('link[rel~="stylesheet"], style'));
       // Shown once styled, so the launcher never flashes as a bare button.
       host.hidden = true;
-      link.onload = link.onerror = function () { if (host) host.hidden = false; };
+      link.onload = link.onerror = function () {
+        if (!host) return;
+        host.hidden = false;
+        if (shown && drawn) drawn.querySelector('textarea').focus(); // hidden, it could not take it
+      };
     }
     host.innerHTML = '<div class="docent' + (options.position === 'left' ? ' docent--left' : '') +
       '" data-open="false"><button type="button" class="docent-launcher" data-testid="docent-launcher" aria-expanded="false" aria-label="Open chat">' +
       ICON + '</button></div>';
     var button = host.querySelector('button');
-    button.addEventListener('click', function () {
-      button.setAttribute('aria-busy', 'true');
-      api.open();
-    });
+    button.addEventListener('click', function () { shell(!shown); });
     // A visitor reaching for the launcher will likely click it: start loading now.
     button.addEventListener('pointerenter', load);
     button.addEventListener('focus', load);
     handlers.forEach(function (h) { host.addEventListener('docent:' + h[0], h[2]); });
     document.body.appendChild(host);
-    if (when === 'eager' || options.open === 'true' || options.open === '') {
+    if (options.open === 'true' || options.open === '') {
+      load();
+      shell(true, true); // the widget opens itself (data-open)
+    } else if (when === 'eager') {
       load();
     } else if (when === 'idle') {
       var idle = function () {
@@ -289,7 +390,8 @@
       if (host) host.remove();
       if (link) link.remove();
       undo.forEach(function (fn) { fn(); });
-      widget = loading = host = link = api.element = null;
+      widget = loading = host = link = api.element = texts = drawn = null;
+      shown = false;
       queue = [];
       undo = [];
     }

@@ -7,9 +7,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget};
 
+/// The element a valid tag name made. Not `expect`: the error is a `JsValue`, whose `Debug`
+/// would link wasm-bindgen's `debugString` into every visitor's glue.
+pub fn made(el: Result<Element, wasm_bindgen::JsValue>) -> Element {
+    el.unwrap_or_else(|_| unreachable!("a valid tag name"))
+}
+
 /// A new `tag` element with `attributes` (name, value) set, in order.
 pub fn make(tag: &str, attributes: &[(&str, &str)]) -> Element {
-    let el = document().create_element(tag).expect("a valid tag name");
+    let el = made(document().create_element(tag));
     for (name, value) in attributes {
         let _ = el.set_attribute(name, value);
     }
@@ -27,7 +33,7 @@ const SVG: Option<&str> = Some("http://www.w3.org/2000/svg");
 
 /// An SVG icon of one path (the launcher's, the speaker's): `stroke`d in the text colour.
 pub fn icon(class: &str, size: &str, path: &str) -> (Element, Element) {
-    let svg = document().create_element_ns(SVG, "svg").expect("svg");
+    let svg = made(document().create_element_ns(SVG, "svg"));
     for (name, value) in [
         ("class", class),
         ("viewBox", "0 0 24 24"),
@@ -48,7 +54,7 @@ pub fn icon(class: &str, size: &str, path: &str) -> (Element, Element) {
 
 /// A path drawn `path` at the end of `svg` (an icon's changing stroke is one more).
 pub fn svg_path(svg: &Element, path: &str) -> Element {
-    let drawn = document().create_element_ns(SVG, "path").expect("path");
+    let drawn = made(document().create_element_ns(SVG, "path"));
     let _ = drawn.set_attribute("d", path);
     let _ = svg.append_child(&drawn);
     drawn

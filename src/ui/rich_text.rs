@@ -61,7 +61,7 @@ impl RichText {
 }
 
 fn make(name: &str) -> Element {
-    crate::browser::document().create_element(name).unwrap()
+    super::dom::made(crate::browser::document().create_element(name))
 }
 
 /// Carries out `ops` inside the elements `open` (innermost last). With `tail`, every node

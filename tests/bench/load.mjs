@@ -8,7 +8,9 @@
 //   launcher     the launcher is on screen
 //   ready        `docent:ready`: the wasm is running (no click; never for data-load="open")
 //   open         in another run, a visitor clicks the launcher as soon as it shows: when
-//                the chat window is open
+//                the chat window is open (the loader's own until the wasm is in: the visitor
+//                can type from then on)
+//   greeting     in that run, when the agent's greeting is on screen (the chat is running)
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, launchBrowser, artifacts } from '../e2e/harness.mjs';
@@ -42,7 +44,8 @@ function watch() {
     if (launcher && launcher.checkVisibility() && launcher.getBoundingClientRect().width > 0) mark('launcher');
     const win = document.querySelector('.docent-window');
     if (win && win.checkVisibility()) mark('open');
-    if (!window.marks.open) requestAnimationFrame(look);
+    if (document.querySelector('[data-testid="docent-message"][data-author="agent"]')?.checkVisibility()) mark('greeting');
+    if (!window.marks.greeting) requestAnimationFrame(look);
   };
   requestAnimationFrame(look);
 }
@@ -93,7 +96,7 @@ try {
           await page.locator('.docent-launcher').waitFor({ state: 'visible', timeout: 60000 });
           if (click) {
             await page.click('.docent-launcher');
-            await page.waitForFunction(() => window.marks.open, null, { timeout: 60000 });
+            await page.waitForFunction(() => window.marks.open && window.marks.greeting, null, { timeout: 60000 });
           } else {
             await page.waitForFunction((open) => window.marks['page load'] && (open || window.marks.ready), load === 'open', { timeout: 60000 });
           }
@@ -106,13 +109,14 @@ try {
         row[name] = load === 'open' && name === 'ready' ? '—' : Math.round(median(quiet.map((r) => r[name])));
       }
       row.open = Math.round(median(eager.map((r) => r.open)));
+      row.greeting = Math.round(median(eager.map((r) => r.greeting)));
       rows.push(row);
     }
   }
   console.log(`\nLoading strategies: median of ${RUNS} runs, ms from navigation start (cache off)\n`);
-  console.log(`${'network'.padEnd(15)}${'data-load'.padEnd(11)}${'page load'.padStart(10)}${'launcher'.padStart(10)}${'ready'.padStart(10)}${'open'.padStart(10)}`);
+  console.log(`${'network'.padEnd(15)}${'data-load'.padEnd(11)}${'page load'.padStart(10)}${'launcher'.padStart(10)}${'ready'.padStart(10)}${'open'.padStart(10)}${'greeting'.padStart(10)}`);
   for (const r of rows) {
-    console.log(`${r.network.padEnd(15)}${r.load.padEnd(11)}${String(r['page load']).padStart(10)}${String(r.launcher).padStart(10)}${String(r.ready).padStart(10)}${String(r.open).padStart(10)}`);
+    console.log(`${r.network.padEnd(15)}${r.load.padEnd(11)}${String(r['page load']).padStart(10)}${String(r.launcher).padStart(10)}${String(r.ready).padStart(10)}${String(r.open).padStart(10)}${String(r.greeting).padStart(10)}`);
   }
 } finally {
   await browser.close();

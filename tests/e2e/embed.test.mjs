@@ -381,3 +381,162 @@ test('loading: the launcher shows at once; the wasm waits for the page load (def
     await context.close();
   }
 });
+
+/** Holds every request for the wasm until `release()` is called (or refuses it, `fail`). */
+async function holdWasm(page, { fail = false } = {}) {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => {
+    await released;
+    if (fail) await route.abort();
+    else await route.continue();
+  });
+  return release;
+}
+
+const wasmRoot = () => document.querySelector('[data-testid="docent"]') !== null;
+
+test("a chat open before the wasm is in: the loader's window takes typing at once, and the widget keeps every key, the cursor and the focus", async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    const release = await holdWasm(page);
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    const input = page.locator(sel.input);
+    await input.waitFor();
+    assert.equal(await page.evaluate(wasmRoot), false, 'the widget is not running yet');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input', 'the cursor is in the composer');
+    assert.equal(await page.locator(sel.window).getAttribute('aria-busy'), 'true');
+    await page.evaluate(() => {
+      window.__keys = [];
+      document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
+      document.addEventListener('docent:ready', () => { window.__ready = performance.now(); });
+    });
+    await page.keyboard.type('world');
+    await page.keyboard.press('Home');
+    // Keys typed while the widget takes over: not one may fall between the two windows, and
+    // they land where the visitor put the cursor.
+    const head = 'Hello, this is a question about the price for a team of five, and the';
+    const typing = page.keyboard.type(`${head} `, { delay: 15 });
+    await page.waitForTimeout(60);
+    release();
+    await typing;
+    await page.waitForFunction(wasmRoot);
+    const { keys, ready } = await page.evaluate(() => ({ keys: window.__keys, ready: window.__ready }));
+    assert.ok(keys.some((t) => t < ready) && keys.some((t) => t > ready), 'the widget took over while the visitor was typing');
+    assert.equal(await page.locator(sel.input).count(), 1, "one composer: the loader's window is gone");
+    assert.equal(await page.inputValue(sel.input), `${head} world`);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input');
+    await page.locator(sel.agentMessages).first().waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("Enter in the loader's window is carried out by the widget, with its checks: sent once, or refused with the text kept", async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    let release = await holdWasm(page);
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.locator(sel.input).waitFor();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator(sel.input).getAttribute('readonly'), null, 'an empty box sends nothing and stays open to typing');
+    await page.keyboard.type('Show me the pipeline');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator(sel.input).getAttribute('readonly'), '', 'held as it is until the widget sends it');
+    release();
+    await page.locator(sel.visitorMessages).first().waitFor();
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    assert.deepEqual(await page.locator(sel.visitorMessages).allTextContents(), ['Show me the pipeline'], 'sent once');
+    assert.equal(await page.inputValue(sel.input), '');
+
+    // Too long for the platform: the widget refuses it where the visitor sees it, and keeps it.
+    await page.unroute('**/*.wasm');
+    await page.evaluate(() => { Docent.destroy(); localStorage.clear(); sessionStorage.clear(); });
+    release = await holdWasm(page);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.locator(sel.input).waitFor();
+    const long = 'x'.repeat(4001);
+    await page.fill(sel.input, long);
+    await page.keyboard.press('Enter');
+    release();
+    await page.waitForFunction(wasmRoot);
+    await page.locator('.docent-composer__hint:not([hidden])').waitFor();
+    assert.match(await page.locator('.docent-composer__hint').textContent(), /4,001/);
+    assert.equal(await page.inputValue(sel.input), long, 'the text stays, to be shortened');
+    assert.equal(await page.locator(sel.visitorMessages).count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a click on the launcher before the wasm is in opens the loader's window at once; Escape closes it, and the widget agrees", async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    const release = await holdWasm(page);
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'open' }));
+    const launcher = page.locator(sel.launcher);
+    await launcher.click();
+    await page.locator(sel.input).waitFor();
+    assert.equal(await page.evaluate(wasmRoot), false);
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
+    assert.equal(await launcher.getAttribute('aria-label'), 'Close chat');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input');
+    await page.keyboard.type('Typed, then closed');
+    await page.keyboard.press('Escape');
+    await page.locator(sel.window).waitFor({ state: 'hidden' });
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-launcher', 'the focus goes back to the launcher');
+    release();
+    await page.waitForFunction(wasmRoot);
+    // The widget ends as the visitor left it: closed. Opened again, what they typed is there.
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('[data-testid="docent"]').getAttribute('data-open'), 'false');
+    await page.click(sel.launcher);
+    await page.locator(sel.agentMessages).first().waitFor();
+    assert.equal(await page.inputValue(sel.input), 'Typed, then closed');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the wasm cannot be fetched: the loader's window says so and keeps what was typed", async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    const release = await holdWasm(page, { fail: true });
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.locator(sel.input).waitFor();
+    await page.keyboard.type('Are you there?');
+    release();
+    await page.locator('.docent-status--error').filter({ hasText: 'could not be loaded' }).waitFor();
+    assert.equal(await page.inputValue(sel.input), 'Are you there?');
+    assert.ok(errors.some((e) => /The chat could not be loaded/.test(e)), 'the console names the failure');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a server that sends the wasm under another type than application/wasm: the chat still starts', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    let served = null;
+    await page.route('**/*.wasm', async (route) => {
+      const response = await route.fetch();
+      served = 'application/octet-stream';
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-type': served } });
+    });
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.locator(sel.agentMessages).first().waitFor();
+    assert.equal(served, 'application/octet-stream', 'the wasm came under the wrong type');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -82,7 +82,7 @@ pub fn build() -> Result<(), String> {
         })
         .map_err(|e| format!("{glue}: {e}"))?;
         inlined.extend(snippets);
-        let slimmed = slim_glue(&text).map_err(|e| format!("{glue}: {e}"))?;
+        let slimmed = slim_glue(&own_start(&text)?).map_err(|e| format!("{glue}: {e}"))?;
         let wasm = format!("{name}_bg.wasm");
         let bytes = read(&staging.join(&wasm))?;
         let own_module = format!("./{name}_bg.js");
@@ -427,6 +427,47 @@ fn slim_glue(js: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// How the glue starts the wasm, in place of wasm-bindgen's `__wbg_load`, `initSync` and
+/// `__wbg_init`: the loader always hands over the wasm's fetch (a promise of its
+/// `Response`), so the other ways in (a URL, bytes, a `Module`, a synchronous start) and
+/// their warnings were bytes every visitor downloaded for nothing (-0.4 KB brotli per build).
+/// It keeps what they did for a fetch: a failed fetch is an error naming the status, and a
+/// server that sends the wasm under another type than `application/wasm` still works
+/// (compiled once it is all in). Refuses a glue whose start is not wasm-bindgen 0.2.130's.
+const OWN_START: &str = "async function __wbg_init({ module_or_path }) {
+const response = await module_or_path;
+if (!response.ok) {
+throw new Error(`failed to fetch Wasm: ${response.status} ${response.statusText} fetching '${response.url}'`);
+}
+const imports = __wbg_get_imports();
+let result;
+try {
+result = await WebAssembly.instantiateStreaming(response, imports);
+} catch (error) {
+if (response.bodyUsed) throw error;
+result = await WebAssembly.instantiate(await response.arrayBuffer(), imports);
+}
+return __wbg_finalize_init(result.instance, result.module);
+}
+export { __wbg_init as default };
+";
+
+fn own_start(glue: &str) -> Result<String, String> {
+    const FROM: &str = "async function __wbg_load(module, imports) {";
+    const TO: &str = "export { initSync, __wbg_init as default };";
+    let from = glue.find(FROM).filter(|at| glue.rfind(FROM) == Some(*at));
+    let to = glue.find(TO).filter(|at| glue.rfind(TO) == Some(*at));
+    match (from, to) {
+        (Some(from), Some(to)) if from < to && glue[to + TO.len()..].trim().is_empty() => {
+            Ok(format!("{}{OWN_START}", &glue[..from]))
+        }
+        _ => Err(
+            "the glue's start is not wasm-bindgen 0.2.130's (`__wbg_load` … `export { initSync, __wbg_init as default };` at its end): see `own_start`"
+                .to_string(),
+        ),
+    }
+}
+
 /// The glue with the snippets it imports statically written into it (`load.js`): the
 /// browser would fetch each only after it has the glue, and the wasm cannot start before
 /// they come, so each is a round trip on the way to a running widget. Returns the glue and
@@ -650,6 +691,22 @@ mod tests {
         );
         let missing = [("docent-app_bg.wasm".to_string(), "x".to_string())];
         assert!(point_loader_at(loader, &missing).is_err());
+    }
+
+    #[test]
+    fn the_glue_starts_the_wasm_its_own_way_or_is_refused() {
+        let glue = "function __wbg_get_imports() {}\nasync function __wbg_load(module, imports) {\n}\nfunction initSync(module) {}\nexport { initSync, __wbg_init as default };\n";
+        let own = own_start(glue).unwrap();
+        assert!(own.starts_with("function __wbg_get_imports() {}\n"));
+        assert!(own.ends_with(OWN_START));
+        assert!(!own.contains("initSync") && !own.contains("__wbg_load"));
+        // Another shape: refused, not rewritten.
+        assert!(own_start("export { initSync, __wbg_init as default };").is_err());
+        assert!(
+            own_start(&glue.replace("export { initSync,", "export { initSync, mount,")).is_err()
+        );
+        assert!(own_start(&format!("{glue}export const later = 1;\n")).is_err());
+        assert!(own_start(&format!("{glue}{glue}")).is_err(), "twice");
     }
 
     #[test]
