@@ -76,7 +76,10 @@ fn random(state: &mut u64) -> f64 {
 }
 
 /// Malformed frames the server sends when asked to: not JSON, a JSON array, an unknown type,
-/// a known type with a wrong field.
+/// a known type with a wrong field; then (see [`FaultState::malformed_frame`]) a frame nested
+/// as deep as a widget's JSON parser takes (128 levels, the payload's object and 126 arrays
+/// in it: the deepest it recurses, which its stack must hold) and one nested far deeper
+/// (10,000 arrays), which it must refuse.
 const MALFORMED: [&str; 4] = [
     "{\"type\":\"agent_response\",\"payload\":{\"text\":",
     "[1,2,3]",
@@ -159,9 +162,20 @@ impl FaultState {
     }
 
     /// One of the malformed frames, in turn.
-    pub fn malformed_frame(&self) -> &'static str {
+    pub fn malformed_frame(&self) -> String {
         let n = self.inner.lock().unwrap().malformed as usize;
-        MALFORMED[n % MALFORMED.len()]
+        let nested = |depth: usize| {
+            format!(
+                "{{\"type\":\"agent_response\",\"payload\":{{\"text\":{}{}}}}}",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        match n % (MALFORMED.len() + 2) {
+            4 => nested(126),
+            5 => nested(10_000),
+            k => MALFORMED[k].to_string(),
+        }
     }
 
     /// Refuse new connections for `duration`.
@@ -277,5 +291,24 @@ mod tests {
         assert!(state.refusing());
         std::thread::sleep(Duration::from_millis(60));
         assert!(!state.refusing());
+    }
+
+    #[test]
+    fn the_malformed_frames_come_in_turn_and_two_are_nested_to_the_parsers_limit_and_past_it() {
+        let state = FaultState::new(Faults::default());
+        let frames: Vec<String> = (0..12)
+            .map(|n| {
+                state.inner.lock().unwrap().malformed = n;
+                state.malformed_frame()
+            })
+            .collect();
+        assert_eq!(frames[0], MALFORMED[0]);
+        assert_eq!(frames[6], MALFORMED[0], "in turn");
+        // The widget's parser: the one as deep as it goes, the other past it.
+        let parse = docent_protocol::json::parse;
+        assert!(parse(&frames[4]).is_ok());
+        assert!(parse(&frames[4].replacen('[', "[[", 1)).is_err());
+        assert!(parse(&frames[5]).is_err());
+        assert_eq!(frames[5].matches('[').count(), 10_000);
     }
 }

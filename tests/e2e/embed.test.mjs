@@ -540,3 +540,33 @@ test('a server that sends the wasm under another type than application/wasm: the
     await context.close();
   }
 });
+
+test('destroy() and init() again: the page starts the wasm once, and the new widget works', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    await page.addInitScript(() => {
+      window.__instances = 0;
+      for (const name of ['instantiate', 'instantiateStreaming']) {
+        const original = WebAssembly[name];
+        WebAssembly[name] = function (...args) {
+          window.__instances += 1;
+          return original.apply(this, args);
+        };
+      }
+    });
+    await page.goto(`${shared.server.url}/api.html`);
+    const start = () => page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true, load: 'eager' }));
+    await start();
+    await page.locator(sel.agentMessages).first().waitFor();
+    await page.evaluate(() => Docent.destroy());
+    await start();
+    await page.waitForFunction(() => document.querySelector('[data-testid="docent"]'));
+    await say(page, 'Show me the pipeline');
+    await page.locator(sel.visitorMessages).filter({ hasText: 'Show me the pipeline' }).waitFor();
+    await page.locator(sel.agentMessages).nth(1).waitFor();
+    assert.equal(await page.evaluate(() => window.__instances), 1, 'one wasm instance for the page');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -433,8 +433,18 @@ fn slim_glue(js: &str) -> Result<String, String> {
 /// their warnings were bytes every visitor downloaded for nothing (-0.4 KB brotli per build).
 /// It keeps what they did for a fetch: a failed fetch is an error naming the status, and a
 /// server that sends the wasm under another type than `application/wasm` still works
-/// (compiled once it is all in). Refuses a glue whose start is not wasm-bindgen 0.2.130's.
-const OWN_START: &str = "async function __wbg_init({ module_or_path }) {
+/// (compiled once it is all in), and it starts the wasm once per page, as theirs did: a widget
+/// destroyed and started again (`Docent.destroy()`, `Docent.init()`) gets the running one.
+/// Refuses a glue whose start is not wasm-bindgen 0.2.130's.
+const OWN_START: &str = "let __wbg_started;
+function __wbg_init({ module_or_path }) {
+if (__wbg_started === undefined) {
+__wbg_started = __wbg_start(module_or_path);
+__wbg_started.catch(() => { __wbg_started = undefined; });
+}
+return __wbg_started;
+}
+async function __wbg_start(module_or_path) {
 const response = await module_or_path;
 if (!response.ok) {
 throw new Error(`failed to fetch Wasm: ${response.status} ${response.statusText} fetching '${response.url}'`);
