@@ -217,7 +217,7 @@ pub async fn run<D, W, R, E>(
                 tokio::time::sleep(faults.delay()).await;
             }
             if fate.malformed_first && !closing {
-                let garbage = Frame::Text(faults.malformed_frame().into());
+                let garbage = Frame::Text(faults.malformed_frame());
                 if sink.send(garbage).await.is_err() {
                     break;
                 }
