@@ -60,7 +60,8 @@ table! {
     DemoStepFailed "demo-step-failed" "One step of the demo didn't work: {error}.",
     EmptyMessage "empty-message" "Type a message first.",
     MessageTooLong "message-too-long" "Your message is {count} characters long; the limit is {limit}. Please shorten it.",
-    // The lead form's checks.
+    // The lead form: its invitation, then its checks.
+    LeadIntro "lead-intro" "Leave your details and we'll get back to you.",
     LeadRequired "lead-required" "{label} is required.",
     LeadEmail "lead-email" "Enter an email address like name@company.com.",
     LeadPhone "lead-phone" "Enter a phone number with at least 7 digits.",

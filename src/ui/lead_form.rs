@@ -90,7 +90,7 @@ fn fields(form: &LeadForm, on_submit: OnSubmit) -> Element {
     let intro = make_text(
         "p",
         &[("class", "docent-lead__intro")],
-        "Leave your details and we'll get back to you.",
+        &texts::get(texts::T::LeadIntro),
     );
     append(&element, &[&intro]);
     let mut inputs = Vec::new();

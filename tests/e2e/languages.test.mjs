@@ -41,6 +41,10 @@ test('data-locale="de": every control in German, a text of the site\'s own over 
     await say(page, 'Show me the dashboard');
     await page.locator(sel.agentMessages).nth(1).waitFor({ timeout: 15000 });
     assert.ok(requests.some((u) => /docent-de\.[0-9a-f]+\.json$/.test(u)), 'the German table was fetched');
+    // The lead form's invitation too (it was English in every language until session 10).
+    await say(page, 'Tell me about pricing');
+    await page.locator('.docent-lead__intro').waitFor({ timeout: 15000 });
+    assert.equal(await page.locator('.docent-lead__intro').innerText(), 'Hinterlassen Sie Ihre Kontaktdaten, und wir melden uns bei Ihnen.');
     assert.ok(warnings.some((w) => w.includes('"sned"')), `the misspelt text is named: ${warnings}`);
     assert.deepEqual(errors, []);
   } finally {
