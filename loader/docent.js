@@ -32,8 +32,11 @@
   var handlers = [];    // [name, fn, wrapped] from Docent.on
   var options = {};
   var texts = null;     // the words, once asked for: the locale's under the page's own
+  var said = {};        // those words, once in
   var drawn = null;     // the loader's chat window, until the widget replaces it
   var shown = false;    // whether it is open
+  var pending = [];     // messages sent in it, for the widget to send
+  var failed = false;   // the wasm could not be loaded
 
   // data-product-id="x" -> { "product-id": "x" }
   function fromScript() {
@@ -98,6 +101,8 @@
     var own = FILES[String(options.dialect || '').trim()];
     if (!Array.isArray(own)) own = [FILES.app, FILES.wasm];
     texts = texts || words();
+    failed = false;
+    if (drawn) status(); // a retry: starting again
     // The wasm is fetched beside its glue, not after it (and after the snippet the glue
     // imports): two round trips fewer. The glue takes the response's promise and compiles
     // it as it streams in.
@@ -111,22 +116,26 @@
       .then(function (loaded) {
         if (host !== mine) return; // destroyed (or restarted) while loading
         var typed = drawn && draft();
+        var active = document.activeElement;
+        if (host.contains(active)) active = active.className; // the loader's own nodes go
         widget = loaded[0].mount(host, loaded[1]); // replaces the loader's nodes
         drawn = null;
         var calls = queue;
         queue = [];
         calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
-        if (typed) adopt(typed);
+        adopt(typed, active, mine);
       })
       .catch(function (error) {
         loading = null;
         if (host !== mine) return;
-        // The loader's window says so too, and keeps what was typed.
+        // The loader's window says so too, and gives back what was sent in it.
+        failed = true;
         if (drawn) {
-          var line = drawn.querySelector('.docent-status');
-          line.className = 'docent-status docent-status--error';
-          line.firstChild.textContent = 'The chat could not be loaded. Please try again later.';
-          drawn.removeAttribute('aria-busy');
+          var input = drawn.querySelector('textarea');
+          input.value = pending.concat(input.value ? [input.value] : []).join('\n');
+          pending = [];
+          drawn.querySelector('.docent-messages').textContent = '';
+          status();
         }
         var message = 'The chat could not be loaded (' + error + '). Check that ' + url(own[0]) + ' can be fetched.';
         console.error('Docent: ' + message);
@@ -191,53 +200,68 @@
   }
 
   // The chat window, drawn by the loader when the chat opens before the wasm is in
-  // (data-open, or a click on the launcher), so the visitor can type at once: the widget's
-  // markup, classes and words. When the widget replaces it, its composer takes over the
-  // text, the cursor, the focus and an Enter pressed here (`adopt`), and carries the Enter
-  // out with its own checks; the loader sends nothing itself.
-  function shell(show, quiet) {
+  // (data-open, a click on the launcher, `Docent.open()`), so the visitor can type at once:
+  // the widget's markup, classes and words. A message sent here waits for the widget, shown
+  // as waiting; when the widget replaces this window, it takes over the text, the cursor, the
+  // focus and the messages (`adopt`), and sends them with its own checks: the loader sends
+  // nothing itself.
+  function shell(show) {
+    if (!show && !drawn) return;
     shown = show;
-    if (!quiet) api[show ? 'open' : 'close'](); // for the widget; opening starts loading it
-    (texts = texts || words()).then(draw);
+    var mine = host;
+    (texts = texts || words()).then(function (given) {
+      if (host === mine) draw(given);
+    });
+  }
+  function word(name, english) {
+    return said['text-' + name] || english;
   }
   function draw(given) {
-    if (!host || widget) return;
     var root = host.firstChild;
+    if (widget || !root) return;
+    said = given;
     var button = root.lastChild;
-    var say = function (name, english) { return esc(given['text-' + name] || english); };
+    var html = function (name, english) { return esc(word(name, english)); };
     if (!drawn) {
-      var title = given.title || 'Chat with us';
-      root.insertAdjacentHTML('afterbegin', '<section class="docent-window" data-testid="docent-window" role="dialog" aria-busy="true" aria-label="' +
-        esc(title) + '"><div class="docent-header"><span class="docent-header__avatar" aria-hidden="true">' + esc(Array.from(title)[0] || '?') +
-        '</span><span class="docent-header__title">' + esc(title) + '</span><button type="button" class="docent-header__close" data-testid="docent-close" aria-label="' +
-        say('close-chat', 'Close chat') + '">\u00d7</button></div><div class="docent-status docent-status--busy" role="status"><span class="docent-status__text">' +
-        say('starting', 'Starting the chat\u2026') + '</span></div><div class="docent-messages"></div><form class="docent-composer"><textarea class="docent-composer__input" data-testid="docent-input" rows="1" placeholder="' +
-        say('type-a-message', 'Type your message\u2026') + '" aria-label="' + say('message', 'Message') + '"></textarea><button type="submit" class="docent-composer__send" data-testid="docent-send" aria-label="' +
-        say('send-message', 'Send message') + '">' + say('send', 'Send') + '</button></form></section>');
+      // As the widget has it (`embed.rs`): trimmed, at most 80 characters.
+      var title = Array.from(String(given.title || '').trim()).slice(0, 80).join('') || 'Chat with us';
+      root.insertAdjacentHTML('afterbegin', '<section class="docent-window" data-testid="docent-window" role="dialog" aria-label="' +
+        esc(word('chat-with', 'Chat with {name}').split('{name}').join(title)) + '"><div class="docent-header"><span class="docent-header__avatar" aria-hidden="true">' +
+        esc(Array.from(title)[0]) + '</span><span class="docent-header__title">' + esc(title) + '</span><button type="button" class="docent-header__close" data-testid="docent-close" aria-label="' +
+        html('close-chat', 'Close chat') + '">\u00d7</button></div><div class="docent-status" role="status"><span class="docent-status__text"></span></div><div class="docent-messages"></div><form class="docent-composer"><textarea class="docent-composer__input" data-testid="docent-input" rows="1" placeholder="' +
+        html('type-a-message', 'Type your message\u2026') + '" aria-label="' + html('message', 'Message') + '"></textarea><button type="submit" class="docent-composer__send" data-testid="docent-send" aria-label="' +
+        html('send-message', 'Send message') + '">' + html('send', 'Send') + '</button></form></section>');
       drawn = root.firstChild;
       var form = drawn.lastChild;
       var input = form.firstChild;
-      // Enter or Send: marked for the widget, and the text held as it is until then.
+      // Enter or Send: the message waits for the widget, shown as waiting; the box is free.
       var send = function (event) {
         event.preventDefault();
-        if (!input.value.trim()) return;
-        form.setAttribute('data-send', '');
-        input.readOnly = true;
+        var text = input.value;
+        if (!text.trim() || failed) return;
+        pending.push(text);
+        input.value = '';
+        var row = document.createElement('div');
+        row.className = 'docent-message docent-message--visitor docent-message--pending';
+        row.innerHTML = '<div class="docent-message__bubble"><div class="docent-message__text"></div></div>';
+        row.firstChild.firstChild.textContent = text;
+        drawn.querySelector('.docent-messages').appendChild(row);
       };
       form.addEventListener('submit', send);
       input.addEventListener('keydown', function (event) {
         if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) send(event);
       });
-      drawn.querySelector('button').addEventListener('click', function () { shell(false); });
+      drawn.querySelector('button').addEventListener('click', function () { api.close(); });
       root.addEventListener('keydown', function (event) {
-        if (event.key === 'Escape' && shown && !event.isComposing) shell(false);
+        if (event.key === 'Escape' && shown && !event.isComposing) api.close();
       });
+      status();
     }
     var inside = root.contains(document.activeElement);
     drawn.hidden = !shown;
     root.setAttribute('data-open', shown);
     button.setAttribute('aria-expanded', shown);
-    button.setAttribute('aria-label', shown ? say('close-chat', 'Close chat') : say('open-chat', 'Open chat'));
+    button.setAttribute('aria-label', shown ? word('close-chat', 'Close chat') : word('open-chat', 'Open chat'));
     button.querySelector('path').setAttribute('d', shown ? 'M6 6l12 12M18 6L6 18' : 'M4 5h16v11H9l-5 4z');
     open = shown;
     lock();
@@ -246,30 +270,69 @@
     else if (inside) button.focus();
   }
 
-  // What the visitor typed into the loader's window, before the widget replaces it.
-  function draft() {
-    var input = drawn.querySelector('textarea');
-    return [input.value, input.selectionStart, input.selectionEnd, document.activeElement === input, input.readOnly];
+  // The loader's window's status line: starting the chat, or the wasm could not be loaded.
+  function status() {
+    var line = drawn.querySelector('.docent-status');
+    line.className = 'docent-status docent-status--' + (failed ? 'error' : 'busy');
+    drawn.querySelector('.docent-messages').setAttribute('aria-busy', !failed);
+    line.firstChild.textContent = failed
+      ? word('load-failed', 'The chat could not be loaded. Please try again later.')
+      : word('starting', 'Starting the chat\u2026');
   }
 
-  // The widget's composer takes it over once its window is built: in this task, right after
-  // the widget's own microtask that builds it (so no key press falls between the two
-  // windows), or at the first open if the visitor closed the chat meanwhile. The input event
-  // lets the widget see the text as typed (its count and hint); an Enter pressed goes through
-  // the widget's form, with its checks.
-  function adopt(typed) {
+  // What the visitor typed and sent in the loader's window, before the widget replaces it.
+  function draft() {
+    var input = drawn.querySelector('textarea');
+    var typed = [pending, input.value, input.selectionStart, input.selectionEnd, document.activeElement === input];
+    pending = [];
+    return typed;
+  }
+
+  // Once the widget has replaced the loader's nodes: the focus goes back where it was, and
+  // the widget's composer takes over the loader's window (`into`). In this task, right after
+  // the widget's own microtask that builds its window, so no key press falls between the two.
+  function adopt(typed, active, mine) {
     Promise.resolve().then(function () {
-      var input = host && host.querySelector('.docent-composer__input');
-      if (!input) {
-        if (host) host.addEventListener('docent:open', function () { adopt(typed); }, { once: true });
-        return;
+      if (host !== mine) return;
+      if (active === 'docent-launcher') host.querySelector('.docent-launcher').focus();
+      // The widget puts the cursor in its composer a frame after it opens; a visitor who had
+      // moved on to the page keeps their place.
+      else if (active && active.focus && active !== document.body) {
+        requestAnimationFrame(function () {
+          if (host && host.contains(document.activeElement)) active.focus();
+        });
       }
-      input.value = typed[0];
-      input.setSelectionRange(typed[1], typed[2]);
-      input.dispatchEvent(new Event('input'));
-      if (typed[3]) input.focus();
-      if (typed[4]) input.form.requestSubmit();
+      if (typed) into(typed, mine);
     });
+  }
+
+  // The messages sent in the loader's window go through the widget's form, with its checks:
+  // one it refuses stays in the box with its reason, with whatever came after it. Then the
+  // text being typed, with its cursor. If the visitor closed the chat meanwhile, at the first
+  // open.
+  function into(typed, mine) {
+    var input = host.querySelector('.docent-composer__input');
+    if (!input) {
+      host.addEventListener('docent:open', function () {
+        Promise.resolve().then(function () { if (host === mine) into(typed, mine); });
+      }, { once: true });
+      return;
+    }
+    var left = [];
+    typed[0].forEach(function (text) {
+      if (left.length) return left.push(text);
+      input.value = text;
+      input.form.requestSubmit();
+      if (input.value) left.push(input.value);
+    });
+    if (left.length) {
+      input.value = left.concat(typed[1] ? [typed[1]] : []).join('\n');
+    } else {
+      input.value = typed[1];
+      input.setSelectionRange(typed[2], typed[3]);
+      input.dispatchEvent(new Event('input')); // the widget's count, as if typed
+    }
+    if (typed[4]) input.focus();
   }
 
   // The launcher, drawn by the loader so it shows before the wasm arrives; the widget
@@ -303,7 +366,7 @@
       '" data-open="false"><button type="button" class="docent-launcher" data-testid="docent-launcher" aria-expanded="false" aria-label="Open chat">' +
       ICON + '</button></div>';
     var button = host.querySelector('button');
-    button.addEventListener('click', function () { shell(!shown); });
+    button.addEventListener('click', function () { api[shown ? 'close' : 'open'](); });
     // A visitor reaching for the launcher will likely click it: start loading now.
     button.addEventListener('pointerenter', load);
     button.addEventListener('focus', load);
@@ -311,7 +374,7 @@
     document.body.appendChild(host);
     if (options.open === 'true' || options.open === '') {
       load();
-      shell(true, true); // the widget opens itself (data-open)
+      shell(true); // the widget opens itself (data-open)
     } else if (when === 'eager') {
       load();
     } else if (when === 'idle') {
@@ -340,6 +403,8 @@
         return false;
       }
       queue.push([name, args]);
+      // Until the widget is in, the loader's window opens and closes at once.
+      if (name !== 'send') shell(name === 'open' || (name === 'toggle' && !shown));
       if (loads) load();
       return true;
     };
@@ -391,7 +456,8 @@
       if (link) link.remove();
       undo.forEach(function (fn) { fn(); });
       widget = loading = host = link = api.element = texts = drawn = null;
-      shown = false;
+      shown = failed = false;
+      pending = [];
       queue = [];
       undo = [];
     }

@@ -102,6 +102,8 @@ table! {
     Stop "stop" "Stop",
     // The connection, on the status line.
     Starting "starting" "Starting the chat…",
+    /// Said by the loader (`docent.js`, from the locale's table) when the wasm cannot be loaded.
+    LoadFailed "load-failed" "The chat could not be loaded. Please try again later.",
     Connecting "connecting" "Connecting…",
     Offline "offline" "You're offline — messages will be sent when you're back.",
     ReconnectingIn "reconnecting-in" "Connection lost. Reconnecting in {seconds} s…",

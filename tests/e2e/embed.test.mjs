@@ -406,7 +406,9 @@ test("a chat open before the wasm is in: the loader's window takes typing at onc
     await input.waitFor();
     assert.equal(await page.evaluate(wasmRoot), false, 'the widget is not running yet');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input', 'the cursor is in the composer');
-    assert.equal(await page.locator(sel.window).getAttribute('aria-busy'), 'true');
+    assert.equal(await page.locator('.docent-messages').getAttribute('aria-busy'), 'true');
+    assert.equal(await page.locator(sel.window).getAttribute('aria-label'), 'Chat with Chat with us', "the widget's name for its window");
+    assert.equal(await page.locator(sel.status).or(page.locator('.docent-status')).first().innerText(), 'Starting the chat…');
     await page.evaluate(() => {
       window.__keys = [];
       document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
@@ -415,17 +417,22 @@ test("a chat open before the wasm is in: the loader's window takes typing at onc
     await page.keyboard.type('world');
     await page.keyboard.press('Home');
     // Keys typed while the widget takes over: not one may fall between the two windows, and
-    // they land where the visitor put the cursor.
-    const head = 'Hello, this is a question about the price for a team of five, and the';
-    const typing = page.keyboard.type(`${head} `, { delay: 15 });
-    await page.waitForTimeout(60);
-    release();
-    await typing;
+    // they land where the visitor put the cursor. Typed until well after the widget is in.
+    const words = 'Hello, what does a team of five pay for the pipeline and the deals? ';
+    let typed = '';
+    let after = 0;
+    for (let i = 0; after < 12 && i < 3000; i++) {
+      if (i === 4) release();
+      const key = words[i % words.length];
+      await page.keyboard.type(key);
+      typed += key;
+      if (await page.evaluate(() => window.__ready !== undefined)) after += 1;
+    }
     await page.waitForFunction(wasmRoot);
     const { keys, ready } = await page.evaluate(() => ({ keys: window.__keys, ready: window.__ready }));
     assert.ok(keys.some((t) => t < ready) && keys.some((t) => t > ready), 'the widget took over while the visitor was typing');
     assert.equal(await page.locator(sel.input).count(), 1, "one composer: the loader's window is gone");
-    assert.equal(await page.inputValue(sel.input), `${head} world`);
+    assert.equal(await page.inputValue(sel.input), `${typed}world`);
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input');
     await page.locator(sel.agentMessages).first().waitFor();
     assert.deepEqual(errors, []);
@@ -434,23 +441,29 @@ test("a chat open before the wasm is in: the loader's window takes typing at onc
   }
 });
 
-test("Enter in the loader's window is carried out by the widget, with its checks: sent once, or refused with the text kept", async () => {
+test("messages sent in the loader's window wait, shown, and the widget sends them in order with its checks; the box stays free", async () => {
   const { page, context, errors } = await openPage(shared.browser);
   try {
     let release = await holdWasm(page);
     await page.goto(`${shared.server.url}/api.html`);
     await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
     await page.locator(sel.input).waitFor();
+    const waiting = page.locator('.docent-message--pending');
     await page.keyboard.press('Enter');
-    assert.equal(await page.locator(sel.input).getAttribute('readonly'), null, 'an empty box sends nothing and stays open to typing');
+    assert.equal(await waiting.count(), 0, 'an empty box sends nothing');
     await page.keyboard.type('Show me the pipeline');
     await page.keyboard.press('Enter');
-    assert.equal(await page.locator(sel.input).getAttribute('readonly'), '', 'held as it is until the widget sends it');
+    await page.keyboard.type('And the deals');
+    await page.click('[data-testid="docent-send"]');
+    assert.deepEqual(await waiting.allTextContents(), ['Show me the pipeline', 'And the deals'], 'shown as waiting');
+    await page.focus(sel.input);
+    await page.keyboard.type('still typing');
+    assert.equal(await page.inputValue(sel.input), 'still typing', 'the box is free for the next one');
     release();
-    await page.locator(sel.visitorMessages).first().waitFor();
-    await page.locator(sel.agentMessages).nth(1).waitFor();
-    assert.deepEqual(await page.locator(sel.visitorMessages).allTextContents(), ['Show me the pipeline'], 'sent once');
-    assert.equal(await page.inputValue(sel.input), '');
+    await page.locator(sel.visitorMessages).nth(1).waitFor();
+    await page.locator(sel.agentMessages).nth(2).waitFor({ timeout: 15000 });
+    assert.deepEqual(await page.locator(sel.visitorMessages).allTextContents(), ['Show me the pipeline', 'And the deals'], 'each sent once, in order');
+    assert.equal(await page.inputValue(sel.input), 'still typing');
 
     // Too long for the platform: the widget refuses it where the visitor sees it, and keeps it.
     await page.unroute('**/*.wasm');
@@ -473,31 +486,43 @@ test("Enter in the loader's window is carried out by the widget, with its checks
   }
 });
 
-test("a click on the launcher before the wasm is in opens the loader's window at once; Escape closes it, and the widget agrees", async () => {
+test("before the wasm is in, the launcher, Docent.open(), × and Escape open and close the loader's window at once; the widget agrees, and the focus stays where the visitor is", async () => {
   const { page, context, errors } = await openPage(shared.browser);
   try {
     const release = await holdWasm(page);
     await page.goto(`${shared.server.url}/api.html`);
     await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'open' }));
     const launcher = page.locator(sel.launcher);
+    const focused = () => page.evaluate(() => document.activeElement?.dataset.testid ?? document.activeElement?.id);
     await launcher.click();
     await page.locator(sel.input).waitFor();
     assert.equal(await page.evaluate(wasmRoot), false);
     assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
     assert.equal(await launcher.getAttribute('aria-label'), 'Close chat');
-    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input');
+    assert.equal(await focused(), 'docent-input');
     await page.keyboard.type('Typed, then closed');
     await page.keyboard.press('Escape');
     await page.locator(sel.window).waitFor({ state: 'hidden' });
     assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
-    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-launcher', 'the focus goes back to the launcher');
+    assert.equal(await focused(), 'docent-launcher', 'the focus goes back to the launcher');
+    await page.evaluate(() => Docent.open());
+    await page.locator(sel.window).waitFor();
+    await page.click('[data-testid="docent-close"]');
+    await page.locator(sel.window).waitFor({ state: 'hidden' });
+    await launcher.click();
+    await page.locator(sel.window).waitFor();
+    await page.click(sel.launcher);
+    await page.locator(sel.window).waitFor({ state: 'hidden' });
+    await page.evaluate(() => Docent.toggle());
+    await page.locator(sel.window).waitFor();
+    // The visitor moves on to the page while the window is open.
+    await page.focus('#ask');
     release();
     await page.waitForFunction(wasmRoot);
-    // The widget ends as the visitor left it: closed. Opened again, what they typed is there.
-    await page.waitForTimeout(300);
-    assert.equal(await page.locator('[data-testid="docent"]').getAttribute('data-open'), 'false');
-    await page.click(sel.launcher);
     await page.locator(sel.agentMessages).first().waitFor();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await page.locator('[data-testid="docent"]').getAttribute('data-open'), 'true', 'open, as the visitor left it');
+    assert.equal(await focused(), 'ask', 'the focus stays on the page, where the visitor put it');
     assert.equal(await page.inputValue(sel.input), 'Typed, then closed');
     assert.deepEqual(errors, []);
   } finally {
@@ -505,17 +530,43 @@ test("a click on the launcher before the wasm is in opens the loader's window at
   }
 });
 
-test("the wasm cannot be fetched: the loader's window says so and keeps what was typed", async () => {
+test('a keyboard user on the launcher keeps the focus on it when the widget takes over', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    const release = await holdWasm(page);
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'open' }));
+    await page.focus(sel.launcher); // starts the fetch
+    release();
+    await page.waitForFunction(wasmRoot);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid="docent"]') !== null
+      && document.activeElement.dataset.testid === 'docent-launcher'), true, "on the widget's launcher");
+    await page.keyboard.press('Enter');
+    await page.locator(sel.agentMessages).first().waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the wasm cannot be fetched: the loader's window says so in the visitor's words and gives back what was sent", async () => {
   const { page, context, errors } = await openPage(shared.browser);
   try {
     const release = await holdWasm(page, { fail: true });
     await page.goto(`${shared.server.url}/api.html`);
-    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true }));
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true, locale: 'de' }));
     await page.locator(sel.input).waitFor();
-    await page.keyboard.type('Are you there?');
+    await page.locator('.docent-status').filter({ hasText: 'Chat wird gestartet…' }).waitFor();
+    await page.keyboard.type('Sind Sie da?');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Hallo');
     release();
-    await page.locator('.docent-status--error').filter({ hasText: 'could not be loaded' }).waitFor();
-    assert.equal(await page.inputValue(sel.input), 'Are you there?');
+    await page.locator('.docent-status--error').filter({ hasText: 'Der Chat konnte nicht geladen werden' }).waitFor();
+    assert.equal(await page.locator('.docent-message--pending').count(), 0);
+    assert.equal(await page.inputValue(sel.input), 'Sind Sie da?\nHallo', 'nothing sent is lost');
+    await page.keyboard.type('!');
+    assert.equal(await page.inputValue(sel.input), 'Sind Sie da?\nHallo!', 'and the box can be changed');
     assert.ok(errors.some((e) => /The chat could not be loaded/.test(e)), 'the console names the failure');
   } finally {
     await context.close();
