@@ -226,7 +226,7 @@
       // As the widget has it (`embed.rs`): trimmed, at most 80 characters.
       var title = Array.from(String(given.title || '').trim()).slice(0, 80).join('') || 'Chat with us';
       root.insertAdjacentHTML('afterbegin', '<section class="docent-window" data-testid="docent-window" role="dialog" aria-label="' +
-        esc(word('chat-with', 'Chat with {name}').split('{name}').join(title)) + '"><div class="docent-header"><span class="docent-header__avatar" aria-hidden="true">' +
+        esc(title) + '"><div class="docent-header"><span class="docent-header__avatar" aria-hidden="true">' +
         esc(Array.from(title)[0]) + '</span><span class="docent-header__title">' + esc(title) + '</span><button type="button" class="docent-header__close" data-testid="docent-close" aria-label="' +
         html('close-chat', 'Close chat') + '">\u00d7</button></div><div class="docent-status" role="status"><span class="docent-status__text"></span></div><div class="docent-messages"></div><form class="docent-composer"><textarea class="docent-composer__input" data-testid="docent-input" rows="1" placeholder="' +
         html('type-a-message', 'Type your message\u2026') + '" aria-label="' + html('message', 'Message') + '"></textarea><button type="submit" class="docent-composer__send" data-testid="docent-send" aria-label="' +

@@ -19,6 +19,9 @@ use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The site's title for the chat, as the widget's default (`embed::Config`).
+const TITLE: &str = "Chat with us";
+
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
@@ -41,7 +44,9 @@ impl Shown {
         document().body().unwrap().append_child(&host).unwrap();
         let events = Rc::new(RefCell::new(Vec::new()));
         let heard = events.clone();
-        let view = View::mount(&host, Side::Right, &c, move |e| heard.borrow_mut().push(e));
+        let view = View::mount(&host, Side::Right, TITLE, &c, move |e| {
+            heard.borrow_mut().push(e)
+        });
         Shown {
             host,
             view,
@@ -136,6 +141,18 @@ fn message(id: u64, author: Author, text: &str) -> Message {
         rewrites: 0,
         products: Vec::new(),
     }
+}
+
+#[wasm_bindgen_test]
+fn the_window_is_named_after_the_title_until_the_agent_has_a_name() {
+    let mut w = Shown::new(|c| c.agent_name = TITLE.into());
+    let window = find(&w.host, "[data-testid='docent-window']");
+    assert_eq!(window.get_attribute("aria-label").as_deref(), Some(TITLE));
+    w.change(|c| c.agent_name = "Ava".into());
+    assert_eq!(
+        window.get_attribute("aria-label").as_deref(),
+        Some("Chat with Ava")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -52,7 +52,7 @@ FAULT INJECTION (all off by default)
                          sending the reply (the reply is lost)
   --drop-after-reply P   at a visitor message, drop the socket right after the reply
   --seed S               seed for the random drops (default 1): the same seed, the same drops
-  --malformed-every N    send a malformed frame before every N-th frame
+  --malformed-every N    send a malformed frame before every N-th frame (six kinds in turn)
   --frame-delay MS       hold every frame MS milliseconds
   --help                 show this text
 

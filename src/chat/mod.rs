@@ -201,10 +201,10 @@ impl Chat {
 
     /// Shows the widget in `host` (replacing what is there: the loader's launcher).
     pub fn mount(self, host: &web_sys::Element) {
-        let side = self.config.with_value(|c| c.position);
+        let (side, title) = self.config.with_value(|c| (c.position, c.title.clone()));
         let view = self
             .state
-            .with_value(|c| View::mount(host, side, c, move |event| self.dispatch(event)));
+            .with_value(|c| View::mount(host, side, &title, c, move |event| self.dispatch(event)));
         self.view.set_value(Some(view));
     }
 

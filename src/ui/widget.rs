@@ -26,6 +26,8 @@ struct Parts {
     /// The speaker is on, for its toggle's handler.
     speaking: Rc<Cell<bool>>,
     inner: RefCell<Inner>,
+    /// The site's title for the chat, the header's words until the agent's name is known.
+    title: String,
 }
 
 struct Inner {
@@ -58,10 +60,12 @@ struct Window {
 }
 
 impl View {
-    /// Draws the widget for `c` at the end of `host`.
+    /// Draws the widget for `c` at the end of `host`; `title` is the site's title for the
+    /// chat (`data-title`).
     pub fn mount(
         host: &Element,
         side: Side,
+        title: &str,
         c: &Conversation,
         dispatch: impl Fn(Event) + 'static,
     ) -> View {
@@ -110,6 +114,7 @@ impl View {
                 window: None,
                 was_open: None,
             }),
+            title: title.to_string(),
         }));
         view.update(c);
         append(host, &[&view.0.root]);
@@ -138,7 +143,7 @@ impl View {
         }
         if let Some(window) = &mut inner.window {
             parts.speaking.set(c.speaker);
-            window.update(c);
+            window.update(c, &parts.title);
         }
         inner.launcher.update(c.open, c.unread);
         let was_open = inner.was_open.replace(c.open);
@@ -325,14 +330,14 @@ impl Window {
         }
     }
 
-    fn update(&mut self, c: &Conversation) {
+    fn update(&mut self, c: &Conversation, title: &str) {
         let ended = matches!(c.status, Status::Ended { .. });
         let (can_end, drawn) = (c.session.is_some(), self.header.as_ref());
         if drawn.is_none_or(|(o, n, s, e)| {
             (*o, n, *s, *e) != (c.open, &c.agent_name, c.speaker, can_end)
         }) {
             let header = (c.open, c.agent_name.clone(), c.speaker, can_end);
-            self.show_header(&header);
+            self.show_header(&header, title);
             self.header = Some(header);
         }
         self.status.update(&c.status, &c.notice, &c.tour);
@@ -349,13 +354,20 @@ impl Window {
         self.announce(c);
     }
 
-    fn show_header(&self, (open, name, speaker, can_end): &(bool, String, bool, bool)) {
+    fn show_header(
+        &self,
+        (open, name, speaker, can_end): &(bool, String, bool, bool),
+        title: &str,
+    ) {
         hide(&self.element, !open);
-        set(
-            &self.element,
-            "aria-label",
-            &texts::fill(texts::T::ChatWith, &[("name", name)]),
-        );
+        // "Chat with Ava" once the agent has a name; until then the site's title alone (it
+        // was "Chat with Chat with us").
+        let label = if name == title {
+            title.to_string()
+        } else {
+            texts::fill(texts::T::ChatWith, &[("name", name)])
+        };
+        set(&self.element, "aria-label", &label);
         say(
             &self.avatar,
             &name.chars().next().unwrap_or('?').to_string(),

@@ -407,7 +407,7 @@ test("a chat open before the wasm is in: the loader's window takes typing at onc
     assert.equal(await page.evaluate(wasmRoot), false, 'the widget is not running yet');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'docent-input', 'the cursor is in the composer');
     assert.equal(await page.locator('.docent-messages').getAttribute('aria-busy'), 'true');
-    assert.equal(await page.locator(sel.window).getAttribute('aria-label'), 'Chat with Chat with us', "the widget's name for its window");
+    assert.equal(await page.locator(sel.window).getAttribute('aria-label'), 'Chat with us', "the site's title, as the widget's until the agent's name is known");
     assert.equal(await page.locator(sel.status).or(page.locator('.docent-status')).first().innerText(), 'Starting the chat…');
     await page.evaluate(() => {
       window.__keys = [];
