@@ -241,11 +241,8 @@
         if (!text.trim() || failed) return;
         pending.push(text);
         input.value = '';
-        var row = document.createElement('div');
-        row.className = 'docent-message docent-message--visitor docent-message--pending';
-        row.innerHTML = '<div class="docent-message__bubble"><div class="docent-message__text"></div></div>';
-        row.firstChild.firstChild.textContent = text;
-        drawn.querySelector('.docent-messages').appendChild(row);
+        drawn.querySelector('.docent-messages').insertAdjacentHTML('beforeend', '<div class="docent-message docent-message--visitor docent-message--pending">' +
+          '<div class="docent-message__bubble"><div class="docent-message__text">' + esc(text) + '</div></div></div>');
       };
       form.addEventListener('submit', send);
       input.addEventListener('keydown', function (event) {

@@ -171,10 +171,11 @@ impl FaultState {
                 "]".repeat(depth)
             )
         };
-        match n % (MALFORMED.len() + 2) {
-            4 => nested(126),
-            5 => nested(10_000),
-            k => MALFORMED[k].to_string(),
+        let k = n % (MALFORMED.len() + 2);
+        match MALFORMED.get(k) {
+            Some(frame) => frame.to_string(),
+            None if k == MALFORMED.len() => nested(126),
+            None => nested(10_000),
         }
     }
 

@@ -37,6 +37,20 @@ pub const BUILDS: [(&str, &str); 3] = [
     ("amigo", "docent-app-amigo"),
 ];
 
+/// What selects one platform's build of the shipped wasm, for `cargo build` and `cargo
+/// clippy` alike: that platform's features and no others.
+pub fn platform_build(platform: &str) -> [&str; 7] {
+    [
+        "-p",
+        "docent-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--no-default-features",
+        "--features",
+        platform,
+    ]
+}
+
 /// The languages shipped besides English (`locales/<lang>.json`; the loader's `LOCALES`).
 pub const LOCALES: [&str; 2] = ["de", "he"];
 
@@ -182,18 +196,9 @@ pub fn build() -> Result<(), String> {
 fn build_one(dialect: &str, name: &str, staging: &Path) -> Result<(), String> {
     run(
         &format!("build the widget for {dialect} (cargo build --release --target wasm32-unknown-unknown)"),
-        command("cargo").args([
-            "build",
-            "--release",
-            "--lib",
-            "-p",
-            "docent-web",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--no-default-features",
-            "--features",
-            dialect,
-        ]),
+        command("cargo")
+            .args(["build", "--release", "--lib"])
+            .args(platform_build(dialect)),
     )?;
     run(
         &format!("generate its JS glue (wasm-bindgen --target web --out-name {name})"),

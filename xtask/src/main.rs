@@ -353,19 +353,10 @@ fn test() -> Result<(), String> {
     for (platform, _) in dist::BUILDS {
         run(
             &format!("lints for the {platform} build (cargo clippy --features {platform})"),
-            command("cargo").args([
-                "clippy",
-                "-p",
-                "docent-web",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--no-default-features",
-                "--features",
-                platform,
-                "--",
-                "-D",
-                "warnings",
-            ]),
+            command("cargo")
+                .arg("clippy")
+                .args(dist::platform_build(platform))
+                .args(["--", "-D", "warnings"]),
         )?;
     }
     run(
