@@ -9,6 +9,7 @@
 //!   peers, measured in Chromium, printed as tables)
 
 mod dist;
+mod exports;
 mod minify;
 mod setup;
 mod size;
@@ -53,7 +54,8 @@ fn main() -> ExitCode {
             .and_then(|assets| {
                 size::print(&assets);
                 size::check_budget(&assets)?;
-                size::check_page_commands(&dist::folder())
+                size::check_page_commands(&dist::folder())?;
+                size::check_exports(&dist::folder())
             }),
         _ => Err(USAGE.to_string()),
     };
@@ -372,6 +374,7 @@ fn test() -> Result<(), String> {
     let assets = release_build()?;
     size::check_budget(&assets)?;
     size::check_page_commands(&dist::folder())?;
+    size::check_exports(&dist::folder())?;
     build_server()?;
     run(
         "end-to-end tests (Playwright driving Chromium)",

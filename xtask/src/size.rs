@@ -229,6 +229,34 @@ pub fn check_page_commands(dist: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Each build's exported functions sit at consecutive indices (`exports::consecutive`), so
+/// instantiating it does not make V8 grow its number-string cache (64 KB of heap per page).
+pub fn check_exports(dist: &Path) -> Result<(), String> {
+    for (dialect, name) in crate::dist::BUILDS {
+        let path = dist.join(format!("{name}_bg.wasm"));
+        let wasm =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut indices = crate::exports::exported_functions(&wasm)?;
+        indices.sort_unstable();
+        indices.dedup();
+        let spread = indices
+            .last()
+            .zip(indices.first())
+            .map_or(0, |(l, f)| l - f + 1);
+        println!(
+            "exported functions of the {dialect} build: {} at consecutive indices: {}",
+            indices.len(),
+            spread as usize == indices.len()
+        );
+        if spread as usize != indices.len() {
+            return Err(format!(
+                "the {dialect} build exports functions at scattered indices {indices:?}: see xtask/src/exports.rs"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
