@@ -2,7 +2,8 @@
 //! test page): every action, and every way one can fail, in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use docent::commands::dom::{self, clear_highlight};
+use docent::commands::failure_sentence;
+use docent_protocol::command::check_navigation;
 use docent_protocol::PageCommand;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,6 +13,23 @@ use wasm_bindgen_test::*;
 use web_sys::{HtmlIFrameElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// The tour's one-command entry, as the widget's tour uses it for each step.
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/commands/tour.js")]
+extern "C" {
+    fn perform(
+        frame: &HtmlIFrameElement,
+        command: &wasm_bindgen::JsValue,
+        cancelled: &js_sys::Function,
+        check: &js_sys::Function,
+    ) -> js_sys::Promise;
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/commands/executor.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = clearHighlight)]
+    fn clear_highlight();
+}
 
 const FIXTURE: &str = r#"
 <form id="deal-form">
@@ -61,8 +79,39 @@ fn load_promise(frame: &HtmlIFrameElement) -> js_sys::Promise {
     })
 }
 
+/// Waits `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Runs one command as the widget's tour does (the demo's own origin allowed, no other),
+/// and says what the visitor would be told if it fails.
 async fn run(frame: &HtmlIFrameElement, command: PageCommand) -> Result<(), String> {
-    dom::run(frame, &command, &[], &|| false).await
+    let wire = js_sys::JSON::parse(&command.to_json().to_json()).unwrap();
+    let cancelled = Closure::<dyn Fn() -> bool>::new(|| false);
+    let check = Closure::<dyn Fn(String) -> Option<String>>::new(|what: String| {
+        let mut parts = what.split(' ');
+        let mut next = || parts.next().unwrap_or_default();
+        check_navigation(next(), next(), next(), &[]).err()
+    });
+    let outcome = wasm_bindgen_futures::JsFuture::from(perform(
+        frame,
+        &wire,
+        cancelled.as_ref().unchecked_ref(),
+        check.as_ref().unchecked_ref(),
+    ))
+    .await
+    .unwrap();
+    match outcome.as_string() {
+        None => Ok(()),
+        Some(code) => Err(failure_sentence(&command, &code)),
+    }
 }
 
 /// Runs a command that must fail; returns what the visitor is told.
@@ -262,7 +311,7 @@ async fn scroll_brings_the_element_into_the_demo_viewport_only() {
     )
     .await
     .unwrap();
-    dom::sleep(1200).await;
+    sleep(1200).await;
     let window = frame.content_window().unwrap();
     assert!(
         window.scroll_y().unwrap() > 2000.0,

@@ -32,6 +32,7 @@ use crate::transport::Socket;
 use crate::ui::View;
 use docent_protocol::{ClientDialect, Decoder};
 use std::time::Duration;
+#[cfg(feature = "page-commands")]
 use tour::Tour;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
@@ -57,6 +58,7 @@ pub struct Chat {
     decoder: Slot<Option<Box<dyn Decoder>>>,
     /// Where DOM events for the host page are dispatched.
     host: Slot<Option<web_sys::Element>>,
+    #[cfg(feature = "page-commands")]
     tour: Slot<Tour>,
     /// Saving failed once already (said once in the console, not on every event).
     save_failed: Slot<bool>,
@@ -87,6 +89,7 @@ impl Chat {
             config: Slot::new(config),
             socket: Slot::new(None),
             host: Slot::new(host),
+            #[cfg(feature = "page-commands")]
             tour: Slot::new(Tour::default()),
             save_failed: Slot::new(false),
             saved_mark: Slot::new(None),
@@ -168,10 +171,6 @@ impl Chat {
         self.save_now();
         self.destroyed.set_value(true);
         self.leave_tabs();
-        self.tour.update_value(|t| {
-            t.queue.clear();
-            t.generation += 1;
-        });
         self.stop_demo();
         self.socket.set_value(None);
         if let Some(timer) = self
@@ -292,10 +291,6 @@ impl Chat {
             Effect::RunCommands(commands) => self.route_commands(commands),
             Effect::CancelCommands => {
                 self.cancel_everywhere();
-                self.tour.update_value(|t| {
-                    t.queue.clear();
-                    t.generation += 1;
-                });
                 self.stop_demo();
             }
             // Dropping the socket detaches its handlers: no close event follows.

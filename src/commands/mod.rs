@@ -1,9 +1,9 @@
 //! Page commands in the demo iframe: what the visitor is told while they run and when one
-//! fails (pure, below), and the two ways to the one executor (`executor.js`): [`dom`] for a
-//! demo on the widget's origin, [`bridge`] for one on another origin.
+//! fails (pure, below), and [`runner`], the widget's way to the JS that runs them (`tour.js`,
+//! which drives `executor.js` on the widget's origin and Docent's bridge on another) and
+//! watches what the visitor does in the demo (`demo.js`).
 
-pub mod bridge;
-pub mod dom;
+pub mod runner;
 
 use crate::texts::{fill, get, T};
 use docent_protocol::bridge::Failure;
@@ -99,26 +99,34 @@ pub fn explain(command: &PageCommand, failure: Failure) -> String {
     }
 }
 
-/// The most stable selector for a clicked element, from what it and its ancestors carry
-/// (nearest first): a `data-testid`, else an `id`, else the element's tag.
-pub fn stable_selector(chain: &[(String, Option<String>, Option<String>)]) -> Option<String> {
-    for (_, testid, id) in chain {
-        if let Some(testid) = testid.as_deref().filter(|t| !t.is_empty()) {
-            return Some(format!("[data-testid='{}']", testid.replace('\'', "\\'")));
-        }
-        if let Some(id) = id.as_deref().filter(|i| is_plain_ident(i)) {
-            return Some(format!("#{id}"));
-        }
+/// The sentence for a command that failed, from the code the tour reported (see
+/// `tour.js`): the executor's and the bridge's codes, or the tour's own.
+pub fn failure_sentence(command: &PageCommand, code: &str) -> String {
+    let url = match command {
+        PageCommand::Navigate { url } => url.as_str(),
+        _ => "",
+    };
+    if let Some(refused) = code.strip_prefix("refused:") {
+        return refused.to_string();
     }
-    chain.first().map(|(tag, _, _)| tag.to_ascii_lowercase())
+    match code {
+        "no-frame" => "this page has no demo iframe for the agent to use".into(),
+        "no-executor" => "Docent's page-command executor could not be loaded".into(),
+        "no-src" => "the demo iframe has no valid src".into(),
+        "bad-url" => format!("`{url}` is not a valid URL"),
+        "load-timeout" => format!(
+            "the {} page did not load within {} s",
+            page_name(url),
+            LOAD_TIMEOUT_S
+        ),
+        "unreachable" => "could not reach the demo page".into(),
+        "silent" => "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin".into(),
+        code => explain(command, Failure::from_code(code)),
+    }
 }
 
-fn is_plain_ident(id: &str) -> bool {
-    id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+/// How long `tour.js` gives a navigation to load (`LOAD_TIMEOUT_MS` there).
+const LOAD_TIMEOUT_S: u32 = 10;
 
 #[cfg(test)]
 mod tests {
@@ -226,30 +234,34 @@ mod tests {
     }
 
     #[test]
-    fn clicked_elements_get_the_most_stable_selector_of_their_chain() {
-        let chain = |items: &[(&str, Option<&str>, Option<&str>)]| -> Vec<_> {
-            items
-                .iter()
-                .map(|(t, d, i)| (t.to_string(), d.map(String::from), i.map(String::from)))
-                .collect()
+    fn the_tours_own_failures_have_their_sentences() {
+        let navigate = PageCommand::Navigate {
+            url: "/crm/deals.html?x".into(),
         };
         assert_eq!(
-            stable_selector(&chain(&[
-                ("SPAN", None, None),
-                ("TD", None, Some("9bad id")),
-                ("TABLE", Some("deal-list"), Some("deals"))
-            ])),
-            Some("[data-testid='deal-list']".into())
+            failure_sentence(&navigate, "load-timeout"),
+            "the deals page did not load within 10 s"
         );
         assert_eq!(
-            stable_selector(&chain(&[("BUTTON", None, Some("deal-submit"))])),
-            Some("#deal-submit".into())
+            failure_sentence(&navigate, "refused:`javascript:` URLs are not allowed"),
+            "`javascript:` URLs are not allowed"
         );
         assert_eq!(
-            stable_selector(&chain(&[("A", None, None), ("NAV", None, None)])),
-            Some("a".into())
+            failure_sentence(&navigate, "bad-url"),
+            "`/crm/deals.html?x` is not a valid URL"
         );
-        assert_eq!(stable_selector(&[]), None);
+        let click = PageCommand::Click {
+            selector: "#go".into(),
+        };
+        assert!(failure_sentence(&click, "silent").contains("bridge script"));
+        assert_eq!(
+            failure_sentence(&click, "no-match"),
+            explain(&click, Failure::NoMatch)
+        );
+        assert_eq!(
+            failure_sentence(&click, "melted"),
+            "the demo page could not carry it out"
+        );
     }
 
     #[test]

@@ -85,6 +85,25 @@ test("the visitor's own clicks in the demo reach the server, and the agent react
   await context.close();
 });
 
+test("only the demo iframe's own window is heard as the demo: a message from elsewhere that claims to be the bridge is ignored", async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  const session = await start(page);
+  await demo(page).locator('[data-testid="pipeline-chart"]').waitFor();
+  const activity = (selector) => JSON.stringify({ docent: 1, activity: { event: 'click', selector, url: '/crm/dashboard.html' } });
+  // From the host page's own window (the origin is the demo's, the window is not).
+  await page.evaluate((text) => window.postMessage(text, '*'), activity('#from-the-host-page'));
+  await page.waitForTimeout(500); // past the gap between two reported clicks
+  // From the demo iframe's window: heard, which shows the watch was listening.
+  await demo(page).locator('body').evaluate((body, text) => parent.postMessage(text, '*'), activity('#from-the-demo'));
+  const heard = async () => (await shared.server.record(session.sessionId)).record.pageEvents;
+  for (let i = 0; i < 50 && !(await heard()).some((e) => e.selector === '#from-the-demo'); i++) await page.waitForTimeout(100);
+  const events = await heard();
+  assert.ok(events.some((e) => e.selector === '#from-the-demo'), JSON.stringify(events));
+  assert.ok(!events.some((e) => e.selector === '#from-the-host-page'), JSON.stringify(events));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a hostile batch is refused or bounded; nothing breaks and the chat goes on', async () => {
   // An agent script of our own whose one intent sends the worst commands we can think of.
   const huge = 'x'.repeat(10 * 1024 * 1024);
