@@ -62,41 +62,48 @@ impl Chat {
     /// each step is called and why one failed, and whether a navigation may go where it
     /// leads.
     pub(super) fn run_commands(self, commands: Vec<PageCommand>) {
+        if commands.is_empty() {
+            // Nothing to run (another tab's note may carry none): the tour is not waited for.
+            self.dispatch(Event::CommandsDone);
+            return;
+        }
         let allowed = self.config.with_value(|c| c.allowed_origins.clone());
-        let tell = move |kind: u8, step: u32, total: u32, line: String, code: Option<String>| {
-            if kind == 3 {
-                // "protocol origin demo-origin", as the browser resolved the URL.
-                let mut parts = line.split(' ');
-                let mut next = || parts.next().unwrap_or_default();
-                return check_navigation(next(), next(), next(), &allowed).err();
-            }
+        let frame = self.demo_selector();
+        let lines: Vec<String> = commands.iter().map(|c| c.to_json().to_json()).collect();
+        // `index`: the command's place in this batch, as `tour.js` hands it back.
+        let tell = move |kind: u8, step: u32, total: u32, index: u32, text: Option<String>| {
+            let text = text.unwrap_or_default();
             if kind == 2 {
                 self.tour.try_update_value(|t| t.running = false);
                 self.dispatch(Event::CommandsDone);
                 return None;
             }
-            let command = docent_protocol::json::parse(&line)
-                .ok()
-                .and_then(|v| PageCommand::from_json(&v).ok())?;
+            if kind == 3 {
+                // "protocol origin demo-origin", as the browser resolved the URL.
+                let mut parts = text.split(' ');
+                let mut next = || parts.next().unwrap_or_default();
+                return check_navigation(next(), next(), next(), &allowed).err();
+            }
+            let command = commands.get(index as usize)?;
             if kind == 0 {
                 self.tour.try_update_value(|t| t.running = true);
                 self.dispatch(Event::CommandStarted {
                     step: step as usize,
                     total: total as usize,
-                    description: commands::describe(&command),
+                    description: commands::describe(command),
                 });
             } else {
                 self.dispatch(Event::CommandFailed {
                     action: command.action().to_string(),
                     selector: command.selector().map(str::to_string),
-                    error: commands::failure_sentence(&command, &code.unwrap_or_default()),
+                    error: commands::failure_sentence(command, &text),
                 });
             }
             None
         };
         let tell =
-            Closure::<dyn FnMut(u8, u32, u32, String, Option<String>) -> Option<String>>::new(tell);
+            Closure::<dyn FnMut(u8, u32, u32, u32, Option<String>) -> Option<String>>::new(tell);
         self.tour.try_update_value(|t| t.running = true);
-        runner::run(&self.demo_selector(), &commands, &tell.into_js_value());
+        runner::run(&frame, &lines.join("\n"), &tell.into_js_value());
     }
 }

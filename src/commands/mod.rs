@@ -100,14 +100,19 @@ pub fn explain(command: &PageCommand, failure: Failure) -> String {
 }
 
 /// The sentence for a command that failed, from the code the tour reported (see
-/// `tour.js`): the executor's and the bridge's codes, or the tour's own.
+/// `tour.js`): the executor's codes (the bridge's after `bridge:`), or the tour's own. Only a
+/// navigation carries a sentence of its own (the widget's refusal, `refused:`); nothing a
+/// demo page sends is shown as it came, only as one of the codes' sentences.
 pub fn failure_sentence(command: &PageCommand, code: &str) -> String {
     let url = match command {
         PageCommand::Navigate { url } => url.as_str(),
         _ => "",
     };
-    if let Some(refused) = code.strip_prefix("refused:") {
+    if let Some(refused) = code.strip_prefix("refused:").filter(|_| !url.is_empty()) {
         return refused.to_string();
+    }
+    if let Some(code) = code.strip_prefix("bridge:") {
+        return explain(command, Failure::from_code(code));
     }
     match code {
         "no-frame" => "this page has no demo iframe for the agent to use".into(),
@@ -254,6 +259,22 @@ mod tests {
             selector: "#go".into(),
         };
         assert!(failure_sentence(&click, "silent").contains("bridge script"));
+        // A demo page's bridge says only codes: nothing it sends is shown as it came.
+        for sent in [
+            "bridge:refused:you won a prize",
+            "bridge:silent",
+            "refused:you won",
+        ] {
+            assert_eq!(
+                failure_sentence(&click, sent),
+                "the demo page could not carry it out",
+                "{sent}"
+            );
+        }
+        assert_eq!(
+            failure_sentence(&click, "bridge:no-match"),
+            "nothing on the demo page matches `#go`"
+        );
         assert_eq!(
             failure_sentence(&click, "no-match"),
             explain(&click, Failure::NoMatch)

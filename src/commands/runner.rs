@@ -1,11 +1,10 @@
 //! The widget's way to the JS that drives the demo, `demo.js` (written into the glue):
 //! `tour.js`, imported at the first page command, runs the commands one after another and
 //! asks the widget for the words and the navigation rule; the watch reports what the visitor
-//! does in the demo. In the wasm, the runner, the bridge client and the watch were 3.2 KB of
+//! does in the demo. In the wasm, the runner, the bridge client and the watch were 3.4 KB of
 //! every live-demo visit more than they are now: code that only calls the browser is smaller
 //! as JS than as wasm and its glue.
 
-use docent_protocol::PageCommand;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -25,14 +24,13 @@ extern "C" {
     pub fn watch(frame: &str, report: &JsValue) -> js_sys::Function;
 }
 
-/// Queues `commands` behind any still running, in the iframe `frame` (a selector, looked up
-/// at each step: the host page may replace the iframe). `tell` is called as `tour.js` says.
-pub fn run(frame: &str, commands: &[PageCommand], tell: &JsValue) {
-    // One checked wire object a line (JSON escapes every newline inside a string).
-    let lines: Vec<String> = commands.iter().map(|c| c.to_json().to_json()).collect();
+/// Queues commands (`lines`: their wire form, one a line; JSON escapes every newline inside a
+/// string) behind any still running, in the iframe `frame` (a selector, looked up at each
+/// step: the host page may replace the iframe). `tell` is called as `tour.js` says.
+pub fn run(frame: &str, lines: &str, tell: &JsValue) {
     // Beside demo.js under dist/snippets/ (wasm-bindgen --split-linked-modules); demo.js
     // fetches executor.js, which tour.js imports, beside it rather than after it.
     let tour = wasm_bindgen::link_to!(module = "/src/commands/tour.js");
     let executor = wasm_bindgen::link_to!(module = "/src/commands/executor.js");
-    run_tour(&tour, &executor, frame, &lines.join("\n"), tell);
+    run_tour(&tour, &executor, frame, lines, tell);
 }

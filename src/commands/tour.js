@@ -5,10 +5,12 @@
 // why one failed) and the navigation rule, which it is asked for (`tell`).
 //
 // start(frameSelector, lines, tell): `lines` are commands in their checked wire form, one
-// JSON object a line, queued behind any still running. `tell(kind, step, total, line, code)`:
-//   0 a step starts; 1 it failed with `code` (an executor code, "load-timeout", "silent",
-//   "refused:" + the widget's sentence, …); 2 the run is over; 3 may a navigation go there
-//   (`line` is "protocol origin demo-origin"): the widget's refusal sentence, or nothing.
+// JSON object a line, queued behind any still running. `tell(kind, step, total, index, text)`,
+// where `index` is the command's place in its own `lines`:
+//   0 a step starts; 1 it failed, `text` its code (an executor code; "bridge:" and the
+//   bridge's code; "load-timeout", "silent", … for the tour's own; "refused:" and the
+//   widget's sentence for a navigation it refused); 2 the run is over; 3 may a navigation go
+//   there (`text` is "protocol origin demo-origin"): the widget's refusal sentence, or nothing.
 // perform(frame, command, cancelled, check): one command, for the widget's tests.
 //
 // A demo on the widget's origin is driven through executor.js with the iframe's window; one
@@ -24,7 +26,7 @@ const STEP_PAUSE_MS = 450; // between steps the visitor could see
 const LOAD_TIMEOUT_MS = 10000; // a navigation that has not loaded by then has failed
 const ANSWER_MS = 5000; // how long the bridge may take beyond a command's own wait
 
-let queue = []; // [line, tell, frameSelector]
+let queue = []; // [line, index, tell, frameSelector]
 let running = false;
 let generation = 0; // changes at Stop, which tells the running command to give up
 let nextId = 1; // the bridge's command ids
@@ -53,8 +55,10 @@ function originOf(frame) {
 
 /** Queues commands; starts the run unless one is going. */
 export function start(frameSelector, lines, tell) {
-  for (const line of lines.split('\n')) queue.push([line, tell, frameSelector]);
-  if (!running) tour();
+  lines.split('\n').forEach((line, index) => {
+    if (line) queue.push([line, index, tell, frameSelector]);
+  });
+  if (!running && queue.length) tour();
 }
 
 /** The visitor pressed Stop (or the chat is going away): what is queued goes, the running
@@ -74,26 +78,34 @@ async function tour() {
   running = true;
   const mine = generation;
   const cancelled = () => generation !== mine;
-  const tell = queue[0][1];
+  const tell = queue[0][2];
   let done = 0;
   let shownLast = false;
-  while (queue.length && !cancelled()) {
-    const [line, hook, selector] = queue.shift();
-    done += 1;
-    const step = done;
-    const total = done + queue.length;
-    // Only after a step the visitor could see: failed steps show nothing to follow.
-    if (shownLast) await sleep(STEP_PAUSE_MS);
-    if (cancelled()) break;
-    hook(0, step, total, line);
-    const frame = frameOf(selector);
-    const check = (what) => hook(3, step, total, what);
-    const code = frame ? await perform(frame, JSON.parse(line), cancelled, check) : 'no-frame';
-    shownLast = !code;
-    if (code) hook(1, step, total, line, code);
+  try {
+    while (queue.length && !cancelled()) {
+      const [line, index, hook, selector] = queue.shift();
+      done += 1;
+      const step = done;
+      const total = done + queue.length;
+      // Only after a step the visitor could see: failed steps show nothing to follow.
+      if (shownLast) await sleep(STEP_PAUSE_MS);
+      if (cancelled()) break;
+      hook(0, step, total, index);
+      const frame = frameOf(selector);
+      const check = (what) => hook(3, step, total, index, what);
+      let code;
+      try {
+        code = frame ? await perform(frame, JSON.parse(line), cancelled, check) : 'no-frame';
+      } catch (e) {
+        code = 'other'; // nothing a page can do may stop the tour
+      }
+      shownLast = !code;
+      if (code) hook(1, step, total, index, code);
+    }
+  } finally {
+    running = false;
+    tell(2, 0, 0, 0);
   }
-  running = false;
-  tell(2, 0, 0, '');
   // Commands queued after a Stop start a fresh run.
   if (queue.length) tour();
 }
@@ -162,8 +174,9 @@ function viaBridge(frame, command) {
       } catch (e) {
         return;
       }
-      if (!message || message.docent !== 1 || message.id !== id) return;
-      settle(message.ok === true ? undefined : typeof message.failure === 'string' ? message.failure : 'other');
+      if (!message || message.docent !== 1 || message.id !== id || typeof message.ok !== 'boolean') return;
+      // Only a code: the widget words it (an unknown one as "could not carry it out").
+      settle(message.ok ? undefined : 'bridge:' + (typeof message.failure === 'string' ? message.failure : 'other'));
     };
     const timer = setTimeout(() => settle('silent'), (command.timeout || 0) + ANSWER_MS);
     window.addEventListener('message', answer);

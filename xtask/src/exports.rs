@@ -12,7 +12,10 @@
 //! This moves no function: it appends one small function per exported one (its parameters
 //! passed to a `call` of it) and points the export there. Appended functions get the last
 //! indices, one after another, so their names never meet in the cache. Calls from JS cost
-//! one wasm call more; the code inside the module is untouched.
+//! one wasm call more; the code inside the module is untouched. One thing an export did that
+//! a forwarder does not: it declared its function for `ref.func`; a module whose code took
+//! such a reference to an exported function only would no longer validate, so `cargo xtask
+//! size` has the browser's engine (Node's) validate every shipped build.
 
 /// A module's bytes with each exported function reached through an appended forwarder.
 pub fn consecutive(wasm: &[u8]) -> Result<Vec<u8>, String> {
@@ -54,6 +57,9 @@ pub fn consecutive(wasm: &[u8]) -> Result<Vec<u8>, String> {
         function_section.extend(leb(type_of(*f)?));
     }
     let (body_count, bodies) = Reader::new(code).vec_len()?;
+    if body_count as usize != defined.len() {
+        return Err("the wasm's code and function sections disagree".into());
+    }
     let mut code_section = leb(body_count + targets.len() as u32);
     code_section.extend_from_slice(bodies);
     for f in &targets {
@@ -209,6 +215,9 @@ impl<'a> Reader<'a> {
         let mut value = 0u32;
         for shift in (0..35).step_by(7) {
             let b = self.byte()?;
+            if shift == 28 && b > 0x0f {
+                break; // more than 32 bits
+            }
             value |= u32::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 return Ok(value);
@@ -327,5 +336,10 @@ mod tests {
         assert_eq!(leb(128), [0x80, 1]);
         assert_eq!(leb(624_485), [0xe5, 0x8e, 0x26]);
         assert_eq!(Reader::new(&[0xe5, 0x8e, 0x26]).u32().unwrap(), 624_485);
+        assert_eq!(
+            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x0f]).u32().unwrap(),
+            u32::MAX
+        );
+        assert!(Reader::new(&[0xff, 0xff, 0xff, 0xff, 0x1f]).u32().is_err());
     }
 }
