@@ -76,10 +76,15 @@ test("the visitor's own clicks in the demo reach the server, and the agent react
   const { page, context, errors } = await openPage(shared.browser);
   const session = await start(page);
   await demo(page).locator('[data-testid="pipeline-chart"]').waitFor();
+  // A bar inside the chart: reported by the nearest data-testid.
+  await demo(page).locator('.bar--won').click();
+  await page.waitForTimeout(500); // past the gap between two reported clicks
   await demo(page).locator('nav a', { hasText: 'Deals' }).click();
   await page.locator(sel.agentMessages).filter({ hasText: 'I see you opened Deals' }).waitFor({ timeout: 10000 });
   const { record } = await shared.server.record(session.sessionId);
-  assert.ok(record.pageEvents.some((e) => e.event === 'click' && e.url === '/crm/dashboard.html'), JSON.stringify(record.pageEvents));
+  const clicks = record.pageEvents.filter((e) => e.event === 'click' && e.url === '/crm/dashboard.html');
+  // The chart by its data-testid; the link (no data-testid or id up to the page) by its tag.
+  assert.deepEqual(clicks.map((e) => e.selector), ["[data-testid='pipeline-chart']", 'a'], JSON.stringify(record.pageEvents));
   assert.ok(record.pageEvents.some((e) => e.event === 'navigation' && e.url === '/crm/deals.html'), JSON.stringify(record.pageEvents));
   assert.deepEqual(errors, []);
   await context.close();
