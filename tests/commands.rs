@@ -2,8 +2,7 @@
 //! test page): every action, and every way one can fail, in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use docent::commands::failure_sentence;
-use docent_protocol::command::check_navigation;
+use docent::commands::{failure_sentence, navigation_refused};
 use docent_protocol::PageCommand;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -95,10 +94,8 @@ async fn sleep(ms: i32) {
 async fn run(frame: &HtmlIFrameElement, command: PageCommand) -> Result<(), String> {
     let wire = js_sys::JSON::parse(&command.to_json().to_json()).unwrap();
     let cancelled = Closure::<dyn Fn() -> bool>::new(|| false);
-    let check = Closure::<dyn Fn(String) -> Option<String>>::new(|what: String| {
-        let mut parts = what.split(' ');
-        let mut next = || parts.next().unwrap_or_default();
-        check_navigation(next(), next(), next(), &[]).err()
+    let check = Closure::<dyn Fn(String) -> Option<String>>::new(|resolved: String| {
+        navigation_refused(&resolved, &[])
     });
     let outcome = wasm_bindgen_futures::JsFuture::from(perform(
         frame,

@@ -11,8 +11,7 @@ use crate::conversation::Event;
 use docent_protocol::PageCommand;
 #[cfg(feature = "page-commands")]
 use {
-    crate::commands::{self, runner},
-    docent_protocol::command::check_navigation,
+    crate::commands::{self, runner, runner::tell},
     wasm_bindgen::closure::Closure,
 };
 
@@ -71,21 +70,18 @@ impl Chat {
         let frame = self.demo_selector();
         let lines: Vec<String> = commands.iter().map(|c| c.to_json().to_json()).collect();
         // `index`: the command's place in this batch, as `tour.js` hands it back.
-        let tell = move |kind: u8, step: u32, total: u32, index: u32, text: Option<String>| {
+        let told = move |kind: u8, step: u32, total: u32, index: u32, text: Option<String>| {
             let text = text.unwrap_or_default();
-            if kind == 2 {
+            if kind == tell::OVER {
                 self.tour.try_update_value(|t| t.running = false);
                 self.dispatch(Event::CommandsDone);
                 return None;
             }
-            if kind == 3 {
-                // "protocol origin demo-origin", as the browser resolved the URL.
-                let mut parts = text.split(' ');
-                let mut next = || parts.next().unwrap_or_default();
-                return check_navigation(next(), next(), next(), &allowed).err();
+            if kind == tell::MAY_NAVIGATE {
+                return commands::navigation_refused(&text, &allowed);
             }
             let command = commands.get(index as usize)?;
-            if kind == 0 {
+            if kind == tell::STARTED {
                 self.tour.try_update_value(|t| t.running = true);
                 self.dispatch(Event::CommandStarted {
                     step: step as usize,
@@ -101,9 +97,9 @@ impl Chat {
             }
             None
         };
-        let tell =
-            Closure::<dyn FnMut(u8, u32, u32, u32, Option<String>) -> Option<String>>::new(tell);
+        let told =
+            Closure::<dyn FnMut(u8, u32, u32, u32, Option<String>) -> Option<String>>::new(told);
         self.tour.try_update_value(|t| t.running = true);
-        runner::run(&frame, &lines.join("\n"), &tell.into_js_value());
+        runner::run(&frame, &lines.join("\n"), &told.into_js_value());
     }
 }

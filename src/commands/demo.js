@@ -22,14 +22,14 @@ export function runTour(url, executorUrl, frame, lines, tell) {
   tour.then((module) => {
     loaded = module;
     if (stops === at) module.start(frame, lines, tell);
-    else tell(2, 0, 0, 0); // stopped while it loaded
+    else tell(2, 0, 0, 0); // the run is over: stopped while it loaded
   }, () => {
     const count = lines.split('\n').length;
     for (let i = 0; stops === at && i < count; i++) {
-      tell(0, i + 1, count, i);
-      tell(1, i + 1, count, i, 'no-executor');
+      tell(0, i + 1, count, i); // started (tour.js names these numbers)
+      tell(1, i + 1, count, i, 'no-executor'); // failed
     }
-    tell(2, 0, 0, 0);
+    tell(2, 0, 0, 0); // over
   });
 }
 

@@ -130,6 +130,14 @@ pub fn failure_sentence(command: &PageCommand, code: &str) -> String {
     }
 }
 
+/// Why a navigation may not go where the browser resolved it: `resolved` is what `tour.js`
+/// asks with, "protocol origin demo-origin" (the protocol's rule, `check_navigation`).
+pub fn navigation_refused(resolved: &str, allowed: &[String]) -> Option<String> {
+    let mut parts = resolved.split(' ');
+    let mut next = || parts.next().unwrap_or_default();
+    docent_protocol::command::check_navigation(next(), next(), next(), allowed).err()
+}
+
 /// How long `tour.js` gives a navigation to load (`LOAD_TIMEOUT_MS` there).
 const LOAD_TIMEOUT_S: u32 = 10;
 

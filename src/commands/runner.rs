@@ -8,6 +8,18 @@
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
+/// What `tour.js` tells the widget (`tell`'s first argument).
+pub mod tell {
+    /// A step starts.
+    pub const STARTED: u8 = 0;
+    /// It failed; the text is its code.
+    pub const FAILED: u8 = 1;
+    /// The run is over.
+    pub const OVER: u8 = 2;
+    /// May a navigation go where the text says (answered with the refusal, or nothing)?
+    pub const MAY_NAVIGATE: u8 = 3;
+}
+
 #[wasm_bindgen(module = "/src/commands/demo.js")]
 extern "C" {
     #[wasm_bindgen(js_name = runTour)]

@@ -32,6 +32,12 @@ let generation = 0; // changes at Stop, which tells the running command to give 
 let nextId = 1; // the bridge's command ids
 let lastSent = 0;
 
+// What `tell` says (its first argument; runner.rs's `tell` module).
+const STARTED = 0;
+const FAILED = 1;
+const OVER = 2;
+const MAY_NAVIGATE = 3;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The iframe the agent drives, found afresh each time (the host page may replace it).
@@ -90,9 +96,9 @@ async function tour() {
       // Only after a step the visitor could see: failed steps show nothing to follow.
       if (shownLast) await sleep(STEP_PAUSE_MS);
       if (cancelled()) break;
-      hook(0, step, total, index);
+      hook(STARTED, step, total, index);
       const frame = frameOf(selector);
-      const check = (what) => hook(3, step, total, index, what);
+      const check = (what) => hook(MAY_NAVIGATE, step, total, index, what);
       let code;
       try {
         code = frame ? await perform(frame, JSON.parse(line), cancelled, check) : 'no-frame';
@@ -100,11 +106,11 @@ async function tour() {
         code = 'other'; // nothing a page can do may stop the tour
       }
       shownLast = !code;
-      if (code) hook(1, step, total, index, code);
+      if (code) hook(FAILED, step, total, index, code);
     }
   } finally {
     running = false;
-    tell(2, 0, 0, 0);
+    tell(OVER, 0, 0, 0);
   }
   // Commands queued after a Stop start a fresh run.
   if (queue.length) tour();
