@@ -21,6 +21,8 @@
 //!
 //! Pure: no browser, tested natively.
 
+use docent_protocol::text::part;
+
 /// One step of building a message's nodes, in document order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op<'t> {
@@ -205,7 +207,7 @@ impl<'t> Parser<'t> {
 
     fn text(&mut self, from: usize, to: usize) {
         if from < to {
-            self.emit(Op::Text(&self.text[from..to]));
+            self.emit(Op::Text(part(self.text, from..to)));
         }
     }
 
@@ -233,7 +235,7 @@ impl<'t> Parser<'t> {
     fn line(&mut self, start: usize) -> usize {
         let eol = self.end_of_line(start);
         let complete = eol < self.bytes.len();
-        let line = &self.text[start..eol];
+        let line = part(self.text, start..eol);
         let trimmed = line.trim_start_matches(' ');
         let body = start + (line.len() - trimmed.len());
         // A line that could still become a fence, a list item or a blank line.
@@ -398,7 +400,7 @@ impl<'t> Parser<'t> {
             }
             j += 1;
         };
-        let url = self.text[label_end + 2..url_end].trim();
+        let url = part(self.text, label_end + 2..url_end).trim();
         let safe = safe_link(url);
         if safe {
             self.emit(Op::Open(Tag::Link(url)));

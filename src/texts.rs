@@ -187,20 +187,18 @@ pub fn fill(t: T, values: &[(&str, &str)]) -> String {
     let template = get(t);
     let mut out = String::with_capacity(template.len());
     let mut rest = template.as_str();
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let value = after.split_once('}').and_then(|(name, then)| {
             values
                 .iter()
                 .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v, close))
+                .map(|(_, v)| (*v, then))
         });
         match value {
-            Some((value, close)) => {
+            Some((value, then)) => {
                 out.push_str(value);
-                rest = &after[close + 1..];
+                rest = then;
             }
             None => {
                 out.push('{');

@@ -257,13 +257,12 @@ pub fn check_url_scheme(url: &str) -> Result<(), String> {
     if cleaned.is_empty() {
         return Err("the URL is empty".into());
     }
-    if let Some(colon) = cleaned.find(':') {
-        let scheme = &cleaned[..colon];
+    if let Some((scheme, _)) = cleaned.split_once(':') {
         let looks_like_scheme = !scheme.is_empty()
             && scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-        let before_path = !cleaned[..colon].contains(['/', '?', '#']);
+        let before_path = !scheme.contains(['/', '?', '#']);
         if looks_like_scheme && before_path {
             let scheme = scheme.to_ascii_lowercase();
             if scheme != "http" && scheme != "https" {
@@ -314,11 +313,11 @@ pub fn check_selector(selector: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn truncate_chars(text: String, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => text[..cut].to_string(),
-        None => text,
+fn truncate_chars(mut text: String, max: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max) {
+        text.truncate(cut);
     }
+    text
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //! - nesting is limited to [`MAX_DEPTH`] arrays and objects, as serde_json's is (128), so a
 //!   hostile frame cannot exhaust the stack.
 
+use crate::text::part;
+
 /// How deep arrays and objects may nest.
 pub const MAX_DEPTH: usize = 128;
 
@@ -70,12 +72,12 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, what: &'static str) -> Error {
-        let before = &self.text[..self.pos.min(self.text.len())];
+        let before = part(self.text, ..self.pos.min(self.text.len()));
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         Error {
             what,
             line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
+            column: part(before, line_start..).chars().count() + 1,
         }
     }
 
@@ -91,7 +93,7 @@ impl Parser<'_> {
 
     /// Consumes `word` (after its first byte was seen) or fails.
     fn word(&mut self, word: &str, value: Value) -> Result<Value, Error> {
-        if self.text[self.pos..].starts_with(word) {
+        if part(self.text, self.pos..).starts_with(word) {
             self.pos += word.len();
             Ok(value)
         } else {
@@ -193,7 +195,7 @@ impl Parser<'_> {
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
                 .unwrap_or(rest.len());
-            out.push_str(&self.text[self.pos..self.pos + run]);
+            out.push_str(part(self.text, self.pos..self.pos + run));
             self.pos += run;
             match self.peek() {
                 None => return Err(self.error("EOF while parsing a string")),
@@ -250,7 +252,7 @@ impl Parser<'_> {
         let first = self.hex4()?;
         let code = match first {
             0xD800..=0xDBFF => {
-                if !self.text[self.pos..].starts_with("\\u") {
+                if !part(self.text, self.pos..).starts_with("\\u") {
                     return Err(self.error("lone leading surrogate in \\u escape"));
                 }
                 self.pos += 2;
@@ -294,7 +296,7 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        Ok(Value::Number(self.text[start..self.pos].to_string()))
+        Ok(Value::Number(part(self.text, start..self.pos).to_string()))
     }
 
     fn digits(&mut self) {
@@ -413,8 +415,8 @@ impl Value {
         };
         let negative = text.starts_with('-');
         let unsigned = text.trim_start_matches('-');
-        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (&unsigned[..at], exponent(&unsigned[at + 1..])),
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, power)) => (mantissa, exponent(power)),
             None => (unsigned, 0),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -491,11 +493,8 @@ impl Value {
         };
         let negative = text.starts_with('-');
         let unsigned = text.trim_start_matches('-');
-        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (
-                &unsigned[..at],
-                exponent(&unsigned[at + 1..]).clamp(-999, 999),
-            ),
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, power)) => (mantissa, exponent(power).clamp(-999, 999)),
             None => (unsigned, 0),
         };
         let mut digits: u64 = 0;
@@ -581,7 +580,7 @@ pub fn write_str(out: &mut String, text: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&text[plain..i]);
+        out.push_str(part(text, plain..i));
         plain = i + 1;
         if escape.is_empty() {
             out.push_str("\\u00");
@@ -591,7 +590,7 @@ pub fn write_str(out: &mut String, text: &str) {
             out.push_str(escape);
         }
     }
-    out.push_str(&text[plain..]);
+    out.push_str(part(text, plain..));
     out.push('"');
 }
 

@@ -14,6 +14,7 @@ pub mod json;
 pub mod live_demo;
 pub mod model;
 pub mod server_dialect;
+pub mod text;
 
 pub use command::{CommandError, PageCommand};
 pub use dialect::{

@@ -26,7 +26,7 @@ pub fn lead_field_problem(kind: LeadFieldKind, label: &str, value: &str) -> Opti
         LeadFieldKind::Phone => {
             value
                 .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'))
                 && value.chars().filter(char::is_ascii_digit).count() >= 7
         }
         LeadFieldKind::Url => {

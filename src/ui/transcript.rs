@@ -15,6 +15,7 @@ use super::rich_text::RichText;
 use crate::browser::document;
 use crate::conversation::{Author, Delivery, Message};
 use crate::texts;
+use docent_protocol::text::part;
 use web_sys::Element;
 
 /// What a row shows of its message: enough to tell what changed, without a copy of the text.
@@ -132,7 +133,7 @@ impl Row {
     pub fn append(&mut self, text: &str, from: usize) {
         match &mut self.content {
             Content::Plain(node) => {
-                let _ = node.append_data(&text[from..]);
+                let _ = node.append_data(part(text, from..));
             }
             Content::Rich(rich) => rich.grow(text),
         }

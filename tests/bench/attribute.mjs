@@ -73,7 +73,7 @@ const table = (title, map, limit) => {
   });
   if (rest) console.log(`| (${entries.length - limit} more) | ${rest.toLocaleString('en')} | ${pct(rest)} |`);
 };
-console.log(`twiggy top, shallow bytes of the live-demo build with names: ${total.toLocaleString('en')} B in all`);
+console.log(`twiggy top, shallow bytes of the ${process.argv[2].match(/attribution-([^/]+)/)?.[1] ?? ''} build with names: ${total.toLocaleString('en')} B in all`);
 table('crate', crates, 22);
 table("Docent's module", modules, 30);
 console.log('\n| largest items | bytes |\n|---|---:|');

@@ -68,11 +68,16 @@ pub const LAZY_FILES: &[&str] = &["tour.js", "executor.js", "sound.js"];
 /// 96 KiB once that window keeps messages sent in it and the focus (+0.35 KB): 97,763.
 /// The exports at consecutive indices (64 KB less heap) cost +124 to +231 B; then 93 KiB
 /// once the tour and the demo watch are JS (`tour.js`, loaded at the first page command, and
-/// `demo.js` in the glue; -3.4 KB): 94,522 / 91,077 / 86,767.
+/// `demo.js` in the glue; -3.4 KB): 94,522 / 91,077 / 86,767. Then every build under issue
+/// 16's 90 KiB, and a budget each at what it reached, once no string is cut by indexing
+/// (`docent_protocol::text::part`) nor searched for a character not known when compiled: core's
+/// slicing panic, with `char`'s `Debug` and Unicode's printable tables, and its two-way
+/// string search left every build (-4.2 to -4.4 KB): 90,277 / 86,798 / 82,319.
 pub fn budget(dialect: &str) -> usize {
     match dialect {
-        "live-demo" => 93 * 1024,
-        _ => 90 * 1024,
+        "live-demo" => 90_624, // 88.5 KiB
+        "aui" => 87_552,       // 85.5 KiB
+        _ => 82_944,           // 81 KiB
     }
 }
 

@@ -141,7 +141,7 @@ pub fn is_uuid(text: &str) -> bool {
 
 /// An RFC 7230 `tchar`: what a `Sec-WebSocket-Protocol` value (RFC 6455) may be made of.
 pub fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+    c.is_ascii_alphanumeric() || (c.is_ascii() && b"!#$%&'*+-.^_`|~".contains(&(c as u8)))
 }
 
 /// Why seed 004 would refuse this `user_text`, in plain words; `None` when it is fine.

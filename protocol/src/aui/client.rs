@@ -383,10 +383,10 @@ impl AuiDecoder {
     /// Only what `text` adds to what was passed on; nothing when it does not extend it
     /// (see the module documentation).
     fn delta(&mut self, text: String) -> Option<String> {
-        if text.len() <= self.shown.len() || !text.starts_with(self.shown.as_str()) {
-            return None;
-        }
-        let new = text[self.shown.len()..].to_string();
+        let new = text
+            .strip_prefix(self.shown.as_str())
+            .filter(|new| !new.is_empty())?
+            .to_string();
         self.shown = text;
         Some(new)
     }
