@@ -113,17 +113,29 @@
         return app.default({ module_or_path: wasm }).then(function () { return texts; })
           .then(function (given) { return [app, given]; });
       })
+      // The start in three tasks: the wasm made ready, the widget started (`start`: its
+      // options, the saved conversation, the other tabs), then drawn (`show`). The browser's
+      // own work, and the visitor's typing in the loader's window, go in between, and no
+      // task holds the page for long. Drawing and taking over the loader's window are one
+      // task, so no key press falls between them.
       .then(function (loaded) {
-        if (host !== mine) return; // destroyed (or restarted) while loading
-        var typed = drawn && draft();
-        var active = document.activeElement;
-        if (host.contains(active)) active = active.className; // the loader's own nodes go
-        widget = loaded[0].mount(host, loaded[1]); // replaces the loader's nodes
-        drawn = null;
-        var calls = queue;
-        queue = [];
-        calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
-        adopt(typed, active, mine);
+        return task().then(function () {
+          if (host !== mine) return; // destroyed (or restarted) while loading
+          var started = loaded[0].start(host, loaded[1]);
+          return task().then(function () {
+            if (host !== mine) return started.destroy(), started.free();
+            var typed = drawn && draft();
+            var active = document.activeElement;
+            if (host.contains(active)) active = active.className; // the loader's own nodes go
+            started.show(); // replaces the loader's nodes
+            widget = started;
+            drawn = null;
+            var calls = queue;
+            queue = [];
+            calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
+            adopt(typed, active, mine);
+          });
+        });
       })
       .catch(function (error) {
         loading = null;
@@ -142,6 +154,15 @@
         emit('error', { kind: 'load', message: message });
       });
     return loading;
+  }
+
+  // A promise kept in a task of its own: ahead of the page's other tasks where the browser
+  // has a scheduler (input and drawing still come first), else after them.
+  function task() {
+    var scheduler = window.scheduler;
+    return scheduler && scheduler.postTask
+      ? scheduler.postTask(function () {}, { priority: 'user-blocking' })
+      : new Promise(function (go) { setTimeout(go, 0); });
   }
 
   // Phones: the open chat covers the screen (docent.css), so the page must not scroll
@@ -262,8 +283,10 @@
     button.querySelector('path').setAttribute('d', shown ? 'M6 6l12 12M18 6L6 18' : 'M4 5h16v11H9l-5 4z');
     open = shown;
     lock();
-    // As the widget does: the cursor in the composer; on closing, back to the launcher.
-    if (shown) drawn.querySelector('textarea').focus();
+    // As the widget does: the cursor in the composer; on closing, back to the launcher. Not
+    // while the host is hidden (the stylesheet is still on its way): it could not take the
+    // focus, and asking would make the browser work out the page's style for nothing.
+    if (shown && !host.hidden) drawn.querySelector('textarea').focus();
     else if (inside) button.focus();
   }
 
@@ -324,7 +347,7 @@
     });
     if (left.length) {
       input.value = left.concat(typed[1] ? [typed[1]] : []).join('\n');
-    } else {
+    } else if (typed[1]) {
       input.value = typed[1];
       input.setSelectionRange(typed[2], typed[3]);
       input.dispatchEvent(new Event('input')); // the widget's count, as if typed
@@ -356,7 +379,11 @@
       link.onload = link.onerror = function () {
         if (!host) return;
         host.hidden = false;
-        if (shown && drawn) drawn.querySelector('textarea').focus(); // hidden, it could not take it
+        // The focus it could not take while hidden, in the next frame: the browser lays the
+        // page out for that frame anyway, rather than once now and again then.
+        requestAnimationFrame(function () {
+          if (shown && drawn && host) drawn.querySelector('textarea').focus();
+        });
       };
     }
     host.innerHTML = '<div class="docent' + (options.position === 'left' ? ' docent--left' : '') +

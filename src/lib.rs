@@ -11,8 +11,9 @@
 //! - [`browser`]: timers, frames and shared handles, on `web_sys`.
 //!
 //! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
-//! the options, shows the launcher, loads the wasm and calls [`mount`], then forwards its
-//! `Docent.open()`/`close()`/… calls to the [`Widget`] it gets back.
+//! the options, shows the launcher, loads the wasm and calls [`start`], then
+//! [`Widget::show`] in a task of its own, then forwards its `Docent.open()`/`close()`/… calls
+//! to the [`Widget`].
 
 mod browser;
 pub mod chat;
@@ -30,17 +31,21 @@ pub mod ui;
 
 use wasm_bindgen::prelude::*;
 
-/// A mounted widget, as the loader holds it.
+/// A started widget, as the loader holds it.
 #[wasm_bindgen]
 pub struct Widget {
     chat: chat::Chat,
+    host: web_sys::Element,
+    start_open: bool,
 }
 
-/// Renders the widget into `host` (replacing what is there: the loader's launcher) with
-/// `options`, an object of option name (`product-id`) to string. Refused and missing
-/// options are reported in the console; the widget always renders.
+/// Starts the widget for `host` with `options`, an object of option name (`product-id`) to
+/// string: reads the options (refused and missing ones are reported in the console; the
+/// widget always renders), the saved conversation and the other tabs'. It draws nothing yet:
+/// [`Widget::show`] does, in the loader's next task, so that neither half of the start holds
+/// the page's main thread for long (at 4x CPU throttling each was ~50-100 ms).
 #[wasm_bindgen]
-pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
+pub fn start(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
     let get = |name: &str| {
         js_sys::Reflect::get(options, &name.into())
             .ok()
@@ -69,24 +74,34 @@ pub fn mount(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
         }
     }
     let start_open = config.start_open;
-    let element: web_sys::Element = host.into();
-    let chat = chat::Chat::new(config, Some(element.clone()));
-    element.set_inner_html("");
-    chat.mount(&element);
-    #[cfg(feature = "page-commands")]
-    chat.watch_demo_frame();
-    chat.emit("docent:ready", &js_sys::Object::new());
-    // A conversation restored open (a reload mid-chat) is open from the start: say so.
-    if chat.state.with_value(|c| c.open) {
-        chat.emit("docent:open", &js_sys::Object::new());
-    } else if start_open {
-        chat.dispatch(conversation::Event::Open);
+    let host: web_sys::Element = host.into();
+    let chat = chat::Chat::new(config, Some(host.clone()));
+    Widget {
+        chat,
+        host,
+        start_open,
     }
-    Widget { chat }
 }
 
 #[wasm_bindgen]
 impl Widget {
+    /// Draws the widget in its host, replacing what is there (the loader's launcher and
+    /// window), and says it is ready.
+    pub fn show(&self) {
+        let chat = self.chat;
+        self.host.set_inner_html("");
+        chat.mount(&self.host);
+        #[cfg(feature = "page-commands")]
+        chat.watch_demo_frame();
+        chat.emit("docent:ready", &js_sys::Object::new());
+        // A conversation restored open (a reload mid-chat) is open from the start: say so.
+        if chat.state.with_value(|c| c.open) {
+            chat.emit("docent:open", &js_sys::Object::new());
+        } else if self.start_open {
+            chat.dispatch(conversation::Event::Open);
+        }
+    }
+
     pub fn open(&self) {
         self.chat.dispatch(conversation::Event::Open);
     }

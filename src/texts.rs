@@ -176,9 +176,19 @@ pub fn reset() {
 
 /// The words for `t`.
 pub fn get(t: T) -> String {
+    words(t as usize)
+}
+
+/// The words of the text called `name` (as in [`TABLE`]).
+pub fn named(name: &str) -> Option<String> {
+    TABLE.iter().position(|(n, _)| *n == name).map(words)
+}
+
+/// The words of [`TABLE`]'s text at `at`: the site's or the locale's, or the English.
+fn words(at: usize) -> String {
     WORDS
-        .with(|w| w.borrow().get(t as usize).cloned().flatten())
-        .unwrap_or_else(|| TABLE[t as usize].1.to_string())
+        .with(|w| w.borrow().get(at).cloned().flatten())
+        .unwrap_or_else(|| TABLE[at].1.to_string())
 }
 
 /// The words for `t` with each `{name}` filled in from `values`, in one pass (a value that

@@ -267,6 +267,40 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
     );
 }
 
+/// The window is drawn from the widget's own markup with the site's words in it
+/// (`data-text-<name>`): words that look like markup are shown as they were written, in the
+/// text and in the attributes, and nothing of them becomes an element or an attribute.
+#[wasm_bindgen_test]
+async fn the_sites_words_in_the_window_are_text_never_markup() {
+    let send = "<img src=x onerror=\"window.__docentPwned=1\">Go & see";
+    let label = "Type \"here\" <b>please</b>";
+    assert!(docent::texts::set("send", send));
+    assert!(docent::texts::set("type-a-message", label));
+    let w = Shown::new(|_| {});
+    docent::texts::reset();
+    let host = &w.host;
+    settle().await;
+    assert_eq!(text(&find(host, "[data-testid='docent-send']")), send);
+    let input = find(host, "[data-testid='docent-input']");
+    assert_eq!(input.get_attribute("placeholder").as_deref(), Some(label));
+    assert!(
+        host.query_selector("img").unwrap().is_none(),
+        "markup was rendered"
+    );
+    assert!(
+        host.query_selector("b").unwrap().is_none(),
+        "markup was rendered"
+    );
+    assert!(
+        !input.has_attribute("here"),
+        "an attribute was made of the words"
+    );
+    // Every part the view keeps was found in the markup, and works.
+    type_into(&input, "hello");
+    press_enter(&input, false);
+    assert_eq!(w.events(), vec![Event::VisitorSays("hello".into())]);
+}
+
 /// An agent's markdown streamed a byte at a time ends as the same nodes as the whole text
 /// shown at once (the open tail is taken away and redrawn at each piece, never left behind),
 /// the paragraph first drawn is still the one shown, and links get only safe targets.

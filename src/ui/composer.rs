@@ -1,14 +1,24 @@
-use super::dom::{append, flag, hide, make, make_text, on, say, set};
+use super::dom::{find, flag, hide, on, say, set};
 use crate::conversation::check_visitor_text;
 use crate::texts;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlTextAreaElement};
 
+/// Its markup, for the window's ([`super::dom::markup`] fills in the words).
+pub const HTML: &str = concat!(
+    r#"<form class="docent-composer" data-testid="docent-composer">"#,
+    r#"<textarea class="docent-composer__input" data-testid="docent-input" rows="1" "#,
+    r#"placeholder="{type-a-message}" aria-label="{message}" aria-invalid="false"></textarea>"#,
+    r#"<button type="submit" class="docent-composer__send" data-testid="docent-send" "#,
+    r#"aria-label="{send-message}">{send}</button>"#,
+    r#"<div class="docent-composer__hint" role="alert" hidden></div>"#,
+    r#"<div class="docent-composer__count" hidden></div></form>"#
+);
+
 /// Where the visitor types. Enter sends, Shift+Enter starts a new line; empty or oversized
 /// text is refused with a reason and stays in the box, so nothing typed is lost. The text
 /// being typed lives in the box itself.
 pub struct Composer {
-    pub element: Element,
     input: HtmlTextAreaElement,
     send: Element,
     count: Element,
@@ -18,51 +28,14 @@ pub struct Composer {
 }
 
 impl Composer {
-    /// `on_send` is called with the trimmed text when the visitor sends; `max` is the
-    /// longest message the platform takes, in characters.
-    pub fn new(max: usize, on_send: impl Fn(String) + 'static) -> Composer {
-        let element = make(
-            "form",
-            &[
-                ("class", "docent-composer"),
-                ("data-testid", "docent-composer"),
-            ],
-        );
-        let input: HtmlTextAreaElement = make(
-            "textarea",
-            &[
-                ("class", "docent-composer__input"),
-                ("data-testid", "docent-input"),
-                ("rows", "1"),
-                ("placeholder", &texts::get(texts::T::TypeAMessage)),
-                ("aria-label", &texts::get(texts::T::Message)),
-                ("aria-invalid", "false"),
-            ],
-        )
-        .unchecked_into();
-        let send = make_text(
-            "button",
-            &[
-                ("type", "submit"),
-                ("class", "docent-composer__send"),
-                ("data-testid", "docent-send"),
-                ("aria-label", &texts::get(texts::T::SendMessage)),
-            ],
-            &texts::get(texts::T::Send),
-        );
-        let hint = make(
-            "div",
-            &[
-                ("class", "docent-composer__hint"),
-                ("role", "alert"),
-                ("hidden", ""),
-            ],
-        );
-        let count = make(
-            "div",
-            &[("class", "docent-composer__count"), ("hidden", "")],
-        );
-        append(&element, &[&input, &send, &hint, &count]);
+    /// The composer drawn from [`HTML`] as `element`. `on_send` is called with the trimmed
+    /// text when the visitor sends; `max` is the longest message the platform takes, in
+    /// characters.
+    pub fn new(element: Element, max: usize, on_send: impl Fn(String) + 'static) -> Composer {
+        let input: HtmlTextAreaElement = find(&element, "textarea").unchecked_into();
+        let send = find(&element, ".docent-composer__send");
+        let hint = find(&element, ".docent-composer__hint");
+        let count = find(&element, ".docent-composer__count");
 
         let on_send = std::rc::Rc::new(on_send);
         let send_it = {
@@ -97,7 +70,6 @@ impl Composer {
             show_count(&counted, &typed, max);
         });
         Composer {
-            element,
             input,
             send,
             count,

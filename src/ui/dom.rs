@@ -1,7 +1,10 @@
-//! Making and changing elements, in as few calls as the views need. Every text goes in as
-//! a text node or an attribute value: nothing here parses HTML.
+//! Making and changing elements, in as few calls as the views need. Every text from outside
+//! (the agent's, the visitor's, the site's) goes in as a text node or an attribute value;
+//! the only HTML parsed is the widget's own markup ([`put_html`]), with the site's words
+//! escaped into it ([`markup`]).
 
 use crate::browser::document;
+use crate::texts;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -29,35 +32,50 @@ pub fn make_text(tag: &str, attributes: &[(&str, &str)], text: &str) -> Element 
     el
 }
 
-const SVG: Option<&str> = Some("http://www.w3.org/2000/svg");
-
-/// An SVG icon of one path (the launcher's, the speaker's): `stroke`d in the text colour.
-pub fn icon(class: &str, size: &str, path: &str) -> (Element, Element) {
-    let svg = made(document().create_element_ns(SVG, "svg"));
-    for (name, value) in [
-        ("class", class),
-        ("viewBox", "0 0 24 24"),
-        ("width", size),
-        ("height", size),
-        ("aria-hidden", "true"),
-        ("fill", "none"),
-        ("stroke", "currentColor"),
-        ("stroke-width", "2"),
-        ("stroke-linecap", "round"),
-        ("stroke-linejoin", "round"),
-    ] {
-        let _ = svg.set_attribute(name, value);
-    }
-    let drawn = svg_path(&svg, path);
-    (svg, drawn)
+/// Puts the elements of `html` at `position` of `at` ("beforeend", "beforebegin": the DOM's
+/// `insertAdjacentHTML`) and returns the first of them, for the parts that are always the
+/// same (the launcher, the chat window): one call, parsed by the browser, instead of one per
+/// element and attribute (~300 for the window), which was most of the wasm's start. `html`
+/// is the widget's own markup, filled by [`markup`]: no text from outside is in it unescaped.
+pub fn put_html(at: &Element, position: &str, html: &str) -> Element {
+    let _ = at.insert_adjacent_html(position, html);
+    let made = match position {
+        "beforebegin" => at.previous_element_sibling(),
+        _ => at.last_element_child(),
+    };
+    made.unwrap_or_else(|| unreachable!("the markup has an element"))
 }
 
-/// A path drawn `path` at the end of `svg` (an icon's changing stroke is one more).
-pub fn svg_path(svg: &Element, path: &str) -> Element {
-    let drawn = made(document().create_element_ns(SVG, "path"));
-    let _ = drawn.set_attribute("d", path);
-    let _ = svg.append_child(&drawn);
-    drawn
+/// `template` with each `{name}` replaced by the words of the text called `name`
+/// (`data-text-<name>`, a locale's), escaped, so a site's or a translator's words are text,
+/// never markup.
+pub fn markup(template: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 200);
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let (name, then) = after.split_once('}').unwrap_or((after, ""));
+        for c in texts::named(name).unwrap_or_default().chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
+        rest = then;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The element matching `selector` inside `root`, which the markup put there.
+pub fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| unreachable!("the markup has it"))
 }
 
 pub fn append(parent: &Element, children: &[&Element]) {

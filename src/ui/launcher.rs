@@ -1,6 +1,16 @@
-use super::dom::{append, hide, icon, make, say, set};
+use super::dom::{find, hide, say, set};
 use crate::texts;
 use web_sys::Element;
+
+/// Drawn, not an emoji (emoji fonts are missing on many systems); its path is set by
+/// [`Launcher::update`].
+pub const HTML: &str = concat!(
+    r#"<button type="button" class="docent-launcher" data-testid="docent-launcher">"#,
+    r#"<svg class="docent-launcher__icon" width="26" height="26" "#,
+    icon!(),
+    r#"><path/></svg><span class="docent-launcher__badge" data-testid="docent-unread" "#,
+    r#"aria-hidden="true"></span></button>"#
+);
 
 /// The round button that opens and closes the chat window.
 pub struct Launcher {
@@ -12,26 +22,10 @@ pub struct Launcher {
 }
 
 impl Launcher {
-    pub fn new() -> Launcher {
-        let element = make(
-            "button",
-            &[
-                ("type", "button"),
-                ("class", "docent-launcher"),
-                ("data-testid", "docent-launcher"),
-            ],
-        );
-        // Drawn, not an emoji: emoji fonts are missing on many systems.
-        let (svg, path) = icon("docent-launcher__icon", "26", "");
-        let badge = make(
-            "span",
-            &[
-                ("class", "docent-launcher__badge"),
-                ("data-testid", "docent-unread"),
-                ("aria-hidden", "true"),
-            ],
-        );
-        append(&element, &[&svg, &badge]);
+    /// The launcher drawn from [`HTML`] as `element`.
+    pub fn new(element: Element) -> Launcher {
+        let path = find(&element, "path");
+        let badge = find(&element, ".docent-launcher__badge");
         Launcher {
             element,
             path,

@@ -1,4 +1,4 @@
-use super::dom::{append, closest, hide, make, on, say};
+use super::dom::{closest, find, hide, on, say};
 use super::transcript::{plan, Row, RowChange, Shown};
 use crate::browser::request_animation_frame;
 use crate::conversation::Conversation;
@@ -15,6 +15,20 @@ const FOLLOW_SLACK_PX: i32 = 48;
 pub fn should_follow(scroll_top: i32, client_height: i32, scroll_height: i32) -> bool {
     scroll_height - (scroll_top + client_height) <= FOLLOW_SLACK_PX
 }
+
+/// Its markup, for the window's: no live region (it would read every streamed token; the
+/// widget's announcer reads each finished message once); focusable, so the keyboard can
+/// scroll it. The rows go before the activity line and the typing indicator.
+pub const HTML: &str = concat!(
+    r#"<div class="docent-messages" data-testid="docent-messages" role="group" "#,
+    r#"aria-label="{messages}" tabindex="0">"#,
+    r#"<div class="docent-activity" data-testid="docent-activity" role="status" "#,
+    r#"aria-label="{activity}" hidden></div>"#,
+    r#"<div class="docent-typing" data-testid="docent-typing" hidden role="status">"#,
+    r#"<span class="docent-sr"></span><span class="docent-typing__dot"></span>"#,
+    r#"<span class="docent-typing__dot"></span><span class="docent-typing__dot"></span>"#,
+    r#"</div></div>"#
+);
 
 /// The transcript, oldest first, with what the agent's tools are doing and the typing
 /// indicator at its end.
@@ -39,49 +53,12 @@ pub struct MessageList {
 }
 
 impl MessageList {
-    /// `on_retry` is called with a message's id when the visitor retries a message that
-    /// failed.
-    pub fn new(on_retry: impl Fn(u64) + 'static) -> MessageList {
-        // No live region: it would read every streamed token; the widget's announcer reads
-        // each finished message once. Focusable, so the keyboard can scroll it.
-        let element = make(
-            "div",
-            &[
-                ("class", "docent-messages"),
-                ("data-testid", "docent-messages"),
-                ("role", "group"),
-                ("aria-label", &texts::get(texts::T::Messages)),
-                ("tabindex", "0"),
-            ],
-        );
-        let activity = make(
-            "div",
-            &[
-                ("class", "docent-activity"),
-                ("data-testid", "docent-activity"),
-                ("role", "status"),
-                ("aria-label", &texts::get(texts::T::Activity)),
-                ("hidden", ""),
-            ],
-        );
-        let typing = make(
-            "div",
-            &[
-                ("class", "docent-typing"),
-                ("data-testid", "docent-typing"),
-                ("hidden", ""),
-                ("role", "status"),
-            ],
-        );
-        let typing_text = make("span", &[("class", "docent-sr")]);
-        append(&typing, &[&typing_text]);
-        for _ in 0..3 {
-            append(
-                &typing,
-                &[&make("span", &[("class", "docent-typing__dot")])],
-            );
-        }
-        append(&element, &[&activity, &typing]);
+    /// The list drawn from [`HTML`] as `element`; `on_retry` is called with a message's id
+    /// when the visitor retries a message that failed.
+    pub fn new(element: Element, on_retry: impl Fn(u64) + 'static) -> MessageList {
+        let activity = find(&element, ".docent-activity");
+        let typing = find(&element, ".docent-typing");
+        let typing_text = find(&typing, ".docent-sr");
         let follow = Rc::new(Cell::new(true));
         let list = element.clone();
         let following = follow.clone();
@@ -216,7 +193,7 @@ impl MessageList {
 /// (http(s) or a path only).
 #[cfg(feature = "product-cards")]
 pub fn product_cards(products: &[docent_protocol::Product]) -> Element {
-    use super::dom::make_text;
+    use super::dom::{append, make, make_text};
     let list = make(
         "ul",
         &[

@@ -7,6 +7,13 @@
 //! are small, and a framework's renderer and reactive graph cost every visitor about a
 //! third of the wasm (docs/SIZE-PLAN.md, step 7).
 
+/// The attributes of every icon, for the markup: a 24-unit box, stroked in the text colour.
+macro_rules! icon {
+    () => {
+        r#"viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round""#
+    };
+}
+
 mod composer;
 mod dom;
 mod launcher;

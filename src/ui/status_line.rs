@@ -1,4 +1,4 @@
-use super::dom::{append, hide, make, make_text, on, say};
+use super::dom::{append, find, hide, make_text, on, say};
 use crate::conversation::{Notice, Status, TourStep};
 use crate::texts::{fill, get, number, T};
 use std::cell::Cell;
@@ -16,6 +16,12 @@ pub enum Action {
     Stop,
 }
 
+/// Its markup, for the window's.
+pub const HTML: &str = concat!(
+    r#"<div class="docent-status" data-testid="docent-status" role="status" aria-live="polite" "#,
+    r#"hidden><span class="docent-status__text"></span></div>"#
+);
+
 /// One line that says what the connection is doing, and any problem, in plain words, with
 /// the one action that helps (retry, or start a new chat).
 pub struct StatusLine {
@@ -28,19 +34,10 @@ pub struct StatusLine {
 }
 
 impl StatusLine {
-    pub fn new(on_action: impl Fn(Action) + 'static) -> StatusLine {
-        let element = make(
-            "div",
-            &[
-                ("class", "docent-status"),
-                ("data-testid", "docent-status"),
-                ("role", "status"),
-                ("aria-live", "polite"),
-                ("hidden", ""),
-            ],
-        );
-        let text = make("span", &[("class", "docent-status__text")]);
-        append(&element, &[&text]);
+    /// The line drawn from [`HTML`] as `element`; its button is put in when it has an
+    /// action.
+    pub fn new(element: Element, on_action: impl Fn(Action) + 'static) -> StatusLine {
+        let text = find(&element, "span");
         let button = make_text(
             "button",
             &[("type", "button"), ("class", "docent-status__action")],

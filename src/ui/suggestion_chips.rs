@@ -1,6 +1,11 @@
-use super::dom::{append, closest, hide, make, make_text, on};
-use crate::texts;
+use super::dom::{append, closest, hide, make_text, on};
 use web_sys::Element;
+
+/// Its markup, for the window's.
+pub const HTML: &str = concat!(
+    r#"<div class="docent-chips" data-testid="docent-chips" role="group" "#,
+    r#"aria-label="{suggested-replies}" hidden></div>"#
+);
 
 /// Replies the visitor can send with one click.
 pub struct SuggestionChips {
@@ -10,18 +15,9 @@ pub struct SuggestionChips {
 }
 
 impl SuggestionChips {
-    /// `on_pick` is called with a chip's text when it is clicked.
-    pub fn new(on_pick: impl Fn(String) + 'static) -> SuggestionChips {
-        let element = make(
-            "div",
-            &[
-                ("class", "docent-chips"),
-                ("data-testid", "docent-chips"),
-                ("role", "group"),
-                ("aria-label", &texts::get(texts::T::SuggestedReplies)),
-                ("hidden", ""),
-            ],
-        );
+    /// The chips' group drawn from [`HTML`] as `element`; `on_pick` is called with a chip's
+    /// text when it is clicked.
+    pub fn new(element: Element, on_pick: impl Fn(String) + 'static) -> SuggestionChips {
         on(&element, "click", move |ev| {
             if let Some(text) = closest(&ev, ".docent-chip").and_then(|chip| chip.text_content()) {
                 on_pick(text);

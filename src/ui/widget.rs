@@ -1,4 +1,5 @@
-use super::dom::{append, focus_soon, hide, icon, make, make_text, on, say, set, svg_path};
+use super::dom::{find, focus_soon, hide, markup, on, put_html, say, set};
+use super::{composer, launcher, message_list, status_line, suggestion_chips};
 use super::{Action, Composer, Launcher, LeadFormView, MessageList, StatusLine, SuggestionChips};
 use crate::browser::{document, request_animation_frame};
 use crate::conversation::{Conversation, Event, Status};
@@ -71,17 +72,17 @@ impl View {
     ) -> View {
         let dispatch: Rc<dyn Fn(Event)> = Rc::new(dispatch);
         let root_class = match side {
-            Side::Right => "docent",
-            Side::Left => "docent docent--left",
+            Side::Right => r#"<div class="docent" "#,
+            Side::Left => r#"<div class="docent docent--left" "#,
         };
-        let root = make(
-            "div",
-            &[
-                ("class", root_class),
-                ("data-testid", "docent"),
-                ("data-open", "false"),
-            ],
-        );
+        let html = [
+            root_class,
+            r#"data-testid="docent" data-open="false">"#,
+            launcher::HTML,
+            "</div>",
+        ]
+        .concat();
+        let root = put_html(host, "beforeend", &html);
         let open = Rc::new(Cell::new(false));
         {
             let (dispatch, open) = (dispatch.clone(), open.clone());
@@ -92,7 +93,7 @@ impl View {
                 }
             });
         }
-        let launcher = Launcher::new();
+        let launcher = Launcher::new(find(&root, ".docent-launcher"));
         {
             let (dispatch, open) = (dispatch.clone(), open.clone());
             on(&launcher.element, "click", move |_| {
@@ -103,7 +104,6 @@ impl View {
                 })
             });
         }
-        append(&root, &[&launcher.element]);
         let view = View(Rc::new(Parts {
             root,
             dispatch,
@@ -117,7 +117,6 @@ impl View {
             title: title.to_string(),
         }));
         view.update(c);
-        append(host, &[&view.0.root]);
         view
     }
 
@@ -127,11 +126,14 @@ impl View {
         let mut inner = parts.inner.borrow_mut();
         let inner = &mut *inner;
         if inner.window.is_none() && c.open {
-            let window = Window::new(c, &parts.dispatch, &parts.root, &parts.speaking);
-            let _ = parts
-                .root
-                .insert_before(&window.element, Some(&inner.launcher.element));
-            inner.window = Some(window);
+            let (launcher, root) = (&inner.launcher.element, &parts.root);
+            inner.window = Some(Window::new(
+                c,
+                &parts.dispatch,
+                launcher,
+                root,
+                &parts.speaking,
+            ));
         }
         if inner.was_open != Some(c.open) {
             parts.open.set(c.open);
@@ -178,85 +180,50 @@ impl View {
 }
 
 impl Window {
+    /// Draws the window before `launcher`, from one markup ([`put_html`]).
     fn new(
         c: &Conversation,
         dispatch: &Rc<dyn Fn(Event)>,
+        launcher: &Element,
         root: &Element,
         speaking: &Rc<Cell<bool>>,
     ) -> Window {
-        // A non-modal dialog (the page stays usable beside it) whose header is no
-        // `<header>`: inside `<body>` that would be a second banner landmark beside the
-        // site's own.
-        let element = make(
-            "section",
-            &[
-                ("class", "docent-window"),
-                ("data-testid", "docent-window"),
-                ("role", "dialog"),
-            ],
-        );
-        let header = make("div", &[("class", "docent-header")]);
-        let avatar = make(
-            "span",
-            &[("class", "docent-header__avatar"), ("aria-hidden", "true")],
-        );
-        let title = make(
-            "span",
-            &[
-                ("class", "docent-header__title"),
-                ("data-testid", "docent-title"),
-            ],
-        );
-        append(&header, &[&avatar, &title]);
+        let speaker = if c.can_speak { SPEAKER } else { "" };
+        let html = [
+            HEADER_START,
+            speaker,
+            HEADER_END,
+            status_line::HTML,
+            message_list::HTML,
+            ANNOUNCER,
+            suggestion_chips::HTML,
+            composer::HTML,
+            "</section>",
+        ]
+        .concat();
+        let element = put_html(launcher, "beforebegin", &markup(&html));
+        let avatar = find(&element, ".docent-header__avatar");
+        let title = find(&element, ".docent-header__title");
         let speaker = c.can_speak.then(|| {
-            let button = make(
-                "button",
-                &[
-                    ("type", "button"),
-                    ("class", "docent-header__speaker"),
-                    ("data-testid", "docent-speaker"),
-                    ("aria-label", &texts::get(texts::T::ReadAloud)),
-                ],
-            );
-            // A loudspeaker, struck through while off.
-            let (svg, _) = icon("docent-header__icon", "18", "M4 9h4l5-4v14l-5-4H4z");
-            let waves = svg_path(&svg, "");
-            append(&button, &[&svg]);
+            let button = find(&element, ".docent-header__speaker");
             let (dispatch, speaking) = (dispatch.clone(), speaking.clone());
             on(&button, "click", move |_| {
                 dispatch(Event::Speaker(!speaking.get()))
             });
-            append(&header, &[&button]);
+            let waves = find(&button, "path:last-child");
             (button, waves)
         });
-        let end = make_text(
-            "button",
-            &[
-                ("type", "button"),
-                ("class", "docent-header__end"),
-                ("data-testid", "docent-end"),
-                ("hidden", ""),
-            ],
-            &texts::get(texts::T::EndChat),
-        );
+        let end = find(&element, ".docent-header__end");
         let send = dispatch.clone();
         on(&end, "click", move |_| send(Event::End));
-        let close = make_text(
-            "button",
-            &[
-                ("type", "button"),
-                ("class", "docent-header__close"),
-                ("aria-label", &texts::get(texts::T::CloseChat)),
-                ("data-testid", "docent-close"),
-            ],
-            "×",
+        let send = dispatch.clone();
+        on(
+            &find(&element, ".docent-header__close"),
+            "click",
+            move |_| send(Event::Close),
         );
         let send = dispatch.clone();
-        on(&close, "click", move |_| send(Event::Close));
-        append(&header, &[&end, &close]);
-
-        let send = dispatch.clone();
-        let status = StatusLine::new(move |action| {
+        let status = StatusLine::new(find(&element, ".docent-status"), move |action| {
             send(match action {
                 Action::Retry => Event::Retry,
                 Action::StartNew => Event::StartNew,
@@ -264,25 +231,16 @@ impl Window {
             })
         });
         let send = dispatch.clone();
-        let list = MessageList::new(move |id| send(Event::RetryMessage(id)));
-        // Screen readers hear each agent message once, whole, when it is complete: a polite
-        // live region of its own gets the finished text (the list itself is no live
-        // region, or every streamed token would be read out).
-        let announcer = make(
-            "div",
-            &[
-                ("class", "docent-sr"),
-                ("data-testid", "docent-announcer"),
-                ("role", "status"),
-                ("aria-atomic", "true"),
-            ],
-        );
+        let list = MessageList::new(find(&element, ".docent-messages"), move |id| {
+            send(Event::RetryMessage(id))
+        });
+        let announcer = find(&element, "[data-testid=docent-announcer]");
         // A chip picked, or a lead form sent, from the keyboard disappears: the focus goes
         // on to the composer rather than to nowhere. (Not after a tap on a button: that
         // would open a phone's keyboard.)
         let send = dispatch.clone();
         let from = root.clone();
-        let chips = SuggestionChips::new(move |text| {
+        let chips = SuggestionChips::new(find(&element, ".docent-chips"), move |text| {
             let keyboard = by_keyboard();
             send(Event::VisitorSays(text));
             if keyboard {
@@ -300,18 +258,9 @@ impl Window {
         });
         let max_chars = c.platform.max_text_chars;
         let send = dispatch.clone();
-        let composer = Composer::new(max_chars, move |text| send(Event::VisitorSays(text)));
-        append(
-            &element,
-            &[
-                &header,
-                &status.element,
-                &list.element,
-                &announcer,
-                &chips.element,
-                &composer.element,
-            ],
-        );
+        let composer = Composer::new(find(&element, "form"), max_chars, move |text| {
+            send(Event::VisitorSays(text))
+        });
         Window {
             element,
             avatar,
@@ -412,6 +361,35 @@ impl Window {
         request_animation_frame(move || say(&announcer, &said.unwrap_or_default()));
     }
 }
+
+// The window's markup around its parts'. A non-modal dialog (the page stays usable beside it)
+// whose header is no `<header>`: inside `<body>` that would be a second banner landmark beside
+// the site's own. The avatar, the title and the speaker's state are set by `show_header`.
+const HEADER_START: &str = concat!(
+    r#"<section class="docent-window" data-testid="docent-window" role="dialog">"#,
+    r#"<div class="docent-header"><span class="docent-header__avatar" aria-hidden="true"></span>"#,
+    r#"<span class="docent-header__title" data-testid="docent-title"></span>"#
+);
+
+/// The speaker toggle, where the browser can speak: a loudspeaker, its waves (or, while off,
+/// a cross) the last path.
+const SPEAKER: &str = concat!(
+    r#"<button type="button" class="docent-header__speaker" data-testid="docent-speaker" "#,
+    r#"aria-label="{read-aloud}"><svg class="docent-header__icon" width="18" height="18" "#,
+    icon!(),
+    r#"><path d="M4 9h4l5-4v14l-5-4H4z"/><path/></svg></button>"#
+);
+
+const HEADER_END: &str = concat!(
+    r#"<button type="button" class="docent-header__end" data-testid="docent-end" hidden>"#,
+    r#"{end-chat}</button><button type="button" class="docent-header__close" "#,
+    r#"aria-label="{close-chat}" data-testid="docent-close">×</button></div>"#
+);
+
+/// Screen readers hear each agent message once, whole, when it is complete: a polite live
+/// region of its own gets the finished text (the list itself is no live region, or every
+/// streamed token would be read out).
+const ANNOUNCER: &str = r#"<div class="docent-sr" data-testid="docent-announcer" role="status" aria-atomic="true"></div>"#;
 
 /// The focus is on a button the keyboard put it on (`:focus-visible`).
 fn by_keyboard() -> bool {
