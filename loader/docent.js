@@ -138,8 +138,8 @@
         });
       })
       .catch(function (error) {
+        if (host !== mine) return; // another init()'s loading is not this one's to clear
         loading = null;
-        if (host !== mine) return;
         // The loader's window says so too, and gives back what was sent in it.
         failed = true;
         if (drawn) {

@@ -301,6 +301,36 @@ async fn the_sites_words_in_the_window_are_text_never_markup() {
     assert_eq!(w.events(), vec![Event::VisitorSays("hello".into())]);
 }
 
+/// A site that puts the widget inside a `<form>` of its own: the composer is still a form
+/// of its own that sends (the markup is parsed apart from the page; parsed in place, the
+/// browser would drop a form inside a form, and the composer with it).
+#[wasm_bindgen_test]
+async fn inside_a_sites_form_the_composer_is_still_a_form_that_sends() {
+    let form = document().create_element("form").unwrap();
+    document().body().unwrap().append_child(&form).unwrap();
+    let host = document().create_element("div").unwrap();
+    form.append_child(&host).unwrap();
+    let mut c = Conversation::new("Ava");
+    c.open = true;
+    c.status = Status::Connected;
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let heard = events.clone();
+    let _view = View::mount(&host, Side::Right, TITLE, &c, move |e| {
+        heard.borrow_mut().push(e)
+    });
+    settle().await;
+    let input = find(&host, "[data-testid='docent-input']");
+    let composer = input.closest("form").unwrap().unwrap();
+    assert_eq!(
+        composer.get_attribute("data-testid").as_deref(),
+        Some("docent-composer")
+    );
+    type_into(&input, "hello");
+    press_enter(&input, false);
+    assert_eq!(*events.borrow(), vec![Event::VisitorSays("hello".into())]);
+    form.remove();
+}
+
 /// An agent's markdown streamed a byte at a time ends as the same nodes as the whole text
 /// shown at once (the open tail is taken away and redrawn at each piece, never left behind),
 /// the paragraph first drawn is still the one shown, and links get only safe targets.

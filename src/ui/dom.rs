@@ -8,7 +8,7 @@ use crate::texts;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventTarget};
+use web_sys::{Element, Event, EventTarget, HtmlTemplateElement};
 
 /// The element a valid tag name made. Not `expect`: the error is a `JsValue`, whose `Debug`
 /// would link wasm-bindgen's `debugString` into every visitor's glue.
@@ -32,18 +32,22 @@ pub fn make_text(tag: &str, attributes: &[(&str, &str)], text: &str) -> Element 
     el
 }
 
-/// Puts the elements of `html` at `position` of `at` ("beforeend", "beforebegin": the DOM's
-/// `insertAdjacentHTML`) and returns the first of them, for the parts that are always the
-/// same (the launcher, the chat window): one call, parsed by the browser, instead of one per
-/// element and attribute (~300 for the window), which was most of the wasm's start. `html`
+/// The element `html` makes, put in `parent` before `before` (at its end without), for the
+/// parts that are always the same (the launcher, the chat window): parsed by the browser in
+/// one call instead of one call per element and attribute (~300 for the window), which was
+/// most of the wasm's start. Parsed in an inert `<template>`, not where it goes: there a
+/// site's own `<form>` around the widget would make the parser drop the composer's. `html`
 /// is the widget's own markup, filled by [`markup`]: no text from outside is in it unescaped.
-pub fn put_html(at: &Element, position: &str, html: &str) -> Element {
-    let _ = at.insert_adjacent_html(position, html);
-    let made = match position {
-        "beforebegin" => at.previous_element_sibling(),
-        _ => at.last_element_child(),
-    };
-    made.unwrap_or_else(|| unreachable!("the markup has an element"))
+pub fn put_html(parent: &Element, before: Option<&Element>, html: &str) -> Element {
+    let template: HtmlTemplateElement =
+        made(document().create_element("template")).unchecked_into();
+    template.set_inner_html(html);
+    let element = template
+        .content()
+        .first_element_child()
+        .unwrap_or_else(|| unreachable!("the markup has an element"));
+    let _ = parent.insert_before(&element, before.map(|b| b.as_ref()));
+    element
 }
 
 /// `template` with each `{name}` replaced by the words of the text called `name`

@@ -82,7 +82,7 @@ impl View {
             "</div>",
         ]
         .concat();
-        let root = put_html(host, "beforeend", &html);
+        let root = put_html(host, None, &html);
         let open = Rc::new(Cell::new(false));
         {
             let (dispatch, open) = (dispatch.clone(), open.clone());
@@ -201,7 +201,7 @@ impl Window {
             "</section>",
         ]
         .concat();
-        let element = put_html(launcher, "beforebegin", &markup(&html));
+        let element = put_html(root, Some(launcher), &markup(&html));
         let avatar = find(&element, ".docent-header__avatar");
         let title = find(&element, ".docent-header__title");
         let speaker = c.can_speak.then(|| {
@@ -258,7 +258,7 @@ impl Window {
         });
         let max_chars = c.platform.max_text_chars;
         let send = dispatch.clone();
-        let composer = Composer::new(find(&element, "form"), max_chars, move |text| {
+        let composer = Composer::new(find(&element, ".docent-composer"), max_chars, move |text| {
             send(Event::VisitorSays(text))
         });
         Window {
@@ -396,4 +396,51 @@ fn by_keyboard() -> bool {
     document()
         .active_element()
         .is_some_and(|el| el.matches(":focus-visible").unwrap_or(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `{name}` in the widget's markup is a text of the table: a misspelt one would be
+    /// drawn empty (a button without a name for a screen reader).
+    #[test]
+    fn every_text_the_markup_names_is_in_the_table() {
+        let markups = [
+            HEADER_START,
+            SPEAKER,
+            HEADER_END,
+            ANNOUNCER,
+            status_line::HTML,
+            message_list::HTML,
+            suggestion_chips::HTML,
+            composer::HTML,
+            launcher::HTML,
+        ];
+        let mut named = Vec::new();
+        for html in markups {
+            let mut rest = html;
+            while let Some((_, after)) = rest.split_once('{') {
+                let (name, then) = after.split_once('}').expect("a closed placeholder");
+                assert!(texts::TABLE.iter().any(|(n, _)| *n == name), "{name}");
+                named.push(name);
+                rest = then;
+            }
+        }
+        assert_eq!(
+            named,
+            [
+                "read-aloud",
+                "end-chat",
+                "close-chat",
+                "messages",
+                "activity",
+                "suggested-replies",
+                "type-a-message",
+                "message",
+                "send-message",
+                "send"
+            ]
+        );
+    }
 }
