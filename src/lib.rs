@@ -35,8 +35,6 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct Widget {
     chat: chat::Chat,
-    host: web_sys::Element,
-    start_open: bool,
 }
 
 /// Starts the widget for `host` with `options`, an object of option name (`product-id`) to
@@ -73,13 +71,8 @@ pub fn start(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
             web_sys::console::warn_1(&message.into());
         }
     }
-    let start_open = config.start_open;
-    let host: web_sys::Element = host.into();
-    let chat = chat::Chat::new(config, Some(host.clone()));
     Widget {
-        chat,
-        host,
-        start_open,
+        chat: chat::Chat::new(config, Some(host.into())),
     }
 }
 
@@ -89,17 +82,11 @@ impl Widget {
     /// window), and says it is ready.
     pub fn show(&self) {
         let chat = self.chat;
-        self.host.set_inner_html("");
-        chat.mount(&self.host);
+        chat.mount();
         #[cfg(feature = "page-commands")]
         chat.watch_demo_frame();
         chat.emit("docent:ready", &js_sys::Object::new());
-        // A conversation restored open (a reload mid-chat) is open from the start: say so.
-        if chat.state.with_value(|c| c.open) {
-            chat.emit("docent:open", &js_sys::Object::new());
-        } else if self.start_open {
-            chat.dispatch(conversation::Event::Open);
-        }
+        chat.open_at_start();
     }
 
     pub fn open(&self) {

@@ -194,23 +194,24 @@ fn words(at: usize) -> String {
 /// The words for `t` with each `{name}` filled in from `values`, in one pass (a value that
 /// itself contains `{…}` stays as it is).
 pub fn fill(t: T, values: &[(&str, &str)]) -> String {
-    let template = get(t);
+    fill_in(&get(t), &mut |name, out| {
+        let value = values.iter().find(|(n, _)| *n == name);
+        value.map(|(_, v)| out.push_str(v)).is_some()
+    })
+}
+
+/// `template` with each `{name}` replaced by what `value` writes for it, in one pass (what it
+/// writes is not looked into again). A `{…}` it does not know (it returns `false`, having
+/// written nothing) stays as it is. Texts ([`fill`]) and the widget's markup
+/// (`ui::dom::markup`) are filled this way.
+pub fn fill_in(template: &str, value: &mut dyn FnMut(&str, &mut String) -> bool) -> String {
     let mut out = String::with_capacity(template.len());
-    let mut rest = template.as_str();
+    let mut rest = template;
     while let Some((before, after)) = rest.split_once('{') {
         out.push_str(before);
-        let value = after.split_once('}').and_then(|(name, then)| {
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v, then))
-        });
-        match value {
-            Some((value, then)) => {
-                out.push_str(value);
-                rest = then;
-            }
-            None => {
+        match after.split_once('}') {
+            Some((name, then)) if value(name, &mut out) => rest = then,
+            _ => {
                 out.push('{');
                 rest = after;
             }

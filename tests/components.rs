@@ -128,6 +128,18 @@ fn click(el: &Element) {
     el.unchecked_ref::<HtmlElement>().click();
 }
 
+/// The `<img>` and `<b>` of a test's words that look like markup were not made elements.
+fn assert_no_markup_rendered(host: &Element) {
+    assert!(
+        host.query_selector("img").unwrap().is_none(),
+        "markup was rendered"
+    );
+    assert!(
+        host.query_selector("b").unwrap().is_none(),
+        "markup was rendered"
+    );
+}
+
 fn message(id: u64, author: Author, text: &str) -> Message {
     Message {
         id,
@@ -257,14 +269,7 @@ async fn agent_text_is_shown_as_text_never_as_markup() {
         Some("visitor")
     );
     assert_eq!(text(&rows[0]), attack);
-    assert!(
-        host.query_selector("img").unwrap().is_none(),
-        "markup was rendered"
-    );
-    assert!(
-        host.query_selector("b").unwrap().is_none(),
-        "markup was rendered"
-    );
+    assert_no_markup_rendered(host);
 }
 
 /// The window is drawn from the widget's own markup with the site's words in it
@@ -283,14 +288,7 @@ async fn the_sites_words_in_the_window_are_text_never_markup() {
     assert_eq!(text(&find(host, "[data-testid='docent-send']")), send);
     let input = find(host, "[data-testid='docent-input']");
     assert_eq!(input.get_attribute("placeholder").as_deref(), Some(label));
-    assert!(
-        host.query_selector("img").unwrap().is_none(),
-        "markup was rendered"
-    );
-    assert!(
-        host.query_selector("b").unwrap().is_none(),
-        "markup was rendered"
-    );
+    assert_no_markup_rendered(host);
     assert!(
         !input.has_attribute("here"),
         "an attribute was made of the words"

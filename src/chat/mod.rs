@@ -198,12 +198,17 @@ impl Chat {
         self.destroyed.try_get_value() == Some(false)
     }
 
-    /// Shows the widget in `host` (replacing what is there: the loader's launcher).
-    pub fn mount(self, host: &web_sys::Element) {
+    /// Shows the widget in its host, replacing what is there (the loader's launcher and
+    /// window).
+    pub fn mount(self) {
+        let Some(host) = self.host.get_value() else {
+            return;
+        };
+        host.set_inner_html("");
         let (side, title) = self.config.with_value(|c| (c.position, c.title.clone()));
         let view = self
             .state
-            .with_value(|c| View::mount(host, side, &title, c, move |event| self.dispatch(event)));
+            .with_value(|c| View::mount(&host, side, &title, c, move |event| self.dispatch(event)));
         self.view.set_value(Some(view));
     }
 
@@ -223,6 +228,16 @@ impl Chat {
                 self.state.with_value(|c| view.update(c));
             }
         });
+    }
+
+    /// A conversation restored open (a reload mid-chat) is open from the start: says so. Else
+    /// opens it if the site asked (`data-open`).
+    pub fn open_at_start(self) {
+        if self.state.with_value(|c| c.open) {
+            self.emit("docent:open", &js_sys::Object::new());
+        } else if self.config.with_value(|c| c.start_open) {
+            self.dispatch(Event::Open);
+        }
     }
 
     pub fn config(&self) -> Config {

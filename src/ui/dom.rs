@@ -54,12 +54,11 @@ pub fn put_html(parent: &Element, before: Option<&Element>, html: &str) -> Eleme
 /// (`data-text-<name>`, a locale's), escaped, so a site's or a translator's words are text,
 /// never markup.
 pub fn markup(template: &str) -> String {
-    let mut out = String::with_capacity(template.len() + 200);
-    let mut rest = template;
-    while let Some((before, after)) = rest.split_once('{') {
-        out.push_str(before);
-        let (name, then) = after.split_once('}').unwrap_or((after, ""));
-        for c in texts::named(name).unwrap_or_default().chars() {
+    texts::fill_in(template, &mut |name, out| {
+        let Some(words) = texts::named(name) else {
+            return false;
+        };
+        for c in words.chars() {
             match c {
                 '&' => out.push_str("&amp;"),
                 '<' => out.push_str("&lt;"),
@@ -68,10 +67,8 @@ pub fn markup(template: &str) -> String {
                 c => out.push(c),
             }
         }
-        rest = then;
-    }
-    out.push_str(rest);
-    out
+        true
+    })
 }
 
 /// The element matching `selector` inside `root`, which the markup put there.

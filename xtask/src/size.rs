@@ -189,8 +189,11 @@ pub fn print(assets: &[Asset]) {
 /// which it must, to fetch the table beside the wasm rather than after it. 2.75 KiB since
 /// esbuild minifies it: 2,600 measured. 3.75 KiB since it draws the chat window for a chat
 /// that opens before the wasm is in, so the visitor can type (and send) at once, and hands
-/// the widget what was typed and sent and where the focus was (+1.2 KB): 3,774.
-pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024 + 768;
+/// the widget what was typed and sent and where the focus was (+1.2 KB): 3,774. 3.8125 KiB
+/// since it starts the widget in three tasks (+~100 B): 3,827 to 3,843 measured with no
+/// change to the loader's code, as the hashed file names written into it change with every
+/// build and brotli with them, so a budget needs some tens of bytes above what it measures.
+pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024 + 832;
 
 pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
     let loader = assets
