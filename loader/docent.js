@@ -37,6 +37,7 @@
   var shown = false;    // whether it is open
   var pending = [];     // messages sent in it, for the widget to send
   var failed = false;   // the wasm could not be loaded
+  var painted = false;  // the launcher has been on screen: the window can take the focus
 
   // data-product-id="x" -> { "product-id": "x" }
   function fromScript() {
@@ -113,27 +114,37 @@
         return app.default({ module_or_path: wasm }).then(function () { return texts; })
           .then(function (given) { return [app, given]; });
       })
-      // The start in three tasks: the wasm made ready, the widget started (`start`: its
-      // options, the saved conversation, the other tabs), then drawn (`show`). The browser's
-      // own work, and the visitor's typing in the loader's window, go in between, and no
-      // task holds the page for long. Drawing and taking over the loader's window are one
-      // task, so no key press falls between them.
+      // The start in four tasks: the wasm made ready, the widget started (`start`: its
+      // options, the saved conversation, the other tabs), its window's markup parsed
+      // (`prepare`), then drawn (`show`). The browser's own work, and the visitor's typing
+      // in the loader's window, go in between, and no task holds the page for long. Drawing
+      // and taking over the loader's window are one task, so no key press falls between.
       .then(function (loaded) {
+        var started;
+        // Whether this init() still holds the page; the started widget goes if not.
+        var ours = function () {
+          if (host === mine) return true;
+          if (started) started.destroy(), started.free();
+        };
         return task().then(function () {
-          if (host !== mine) return; // destroyed (or restarted) while loading
-          var started = loaded[0].start(host, loaded[1]);
+          if (!ours()) return; // destroyed (or restarted) while loading
+          started = loaded[0].start(host, loaded[1]);
           return task().then(function () {
-            if (host !== mine) return started.destroy(), started.free();
-            var typed = drawn && draft();
-            var active = document.activeElement;
-            if (host.contains(active)) active = active.className; // the loader's own nodes go
-            started.show(); // replaces the loader's nodes
-            widget = started;
-            drawn = null;
-            var calls = queue;
-            queue = [];
-            calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
-            adopt(typed, active, mine);
+            if (!ours()) return;
+            started.prepare();
+            return task().then(function () {
+              if (!ours()) return;
+              var typed = drawn && draft();
+              var active = document.activeElement;
+              if (host.contains(active)) active = active.className; // the loader's own nodes go
+              started.show(); // replaces the loader's nodes
+              widget = started;
+              drawn = null;
+              var calls = queue;
+              queue = [];
+              calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
+              adopt(typed, active, mine);
+            });
           });
         });
       })
@@ -284,9 +295,9 @@
     open = shown;
     lock();
     // As the widget does: the cursor in the composer; on closing, back to the launcher. Not
-    // while the host is hidden (the stylesheet is still on its way): it could not take the
-    // focus, and asking would make the browser work out the page's style for nothing.
-    if (shown && !host.hidden) drawn.querySelector('textarea').focus();
+    // before the window's first frame (the stylesheet's `onload` gives it the focus then):
+    // asking would make the browser lay the page out for it now, and again for the frame.
+    if (shown && painted) drawn.querySelector('textarea').focus();
     else if (inside) button.focus();
   }
 
@@ -355,8 +366,25 @@
     if (typed[4]) input.focus();
   }
 
-  // The launcher, drawn by the loader so it shows before the wasm arrives; the widget
-  // replaces it with the same markup.
+  // The launcher, drawn by the loader so it shows before the wasm arrives (the widget
+  // replaces it with the same markup), and the window if the chat is already open. Once the
+  // stylesheet is in: nothing could be seen before anyway, and the script's own task stays
+  // short (the page's first layout often runs in it).
+  function launcher() {
+    if (widget) return; // the widget came first and drew its own
+    painted = painted || !link;
+    host.innerHTML = '<div class="docent' + (options.position === 'left' ? ' docent--left' : '') +
+      '" data-open="false"><button type="button" class="docent-launcher" data-testid="docent-launcher" aria-expanded="false" aria-label="Open chat">' +
+      ICON + '</button></div>';
+    var button = host.querySelector('button');
+    button.addEventListener('click', function () { api[shown ? 'close' : 'open'](); });
+    // A visitor reaching for the launcher will likely click it: start loading now.
+    button.addEventListener('pointerenter', load);
+    button.addEventListener('focus', load);
+    if (shown) shell(true);
+  }
+
+  // The host, the stylesheet, and the start of loading: what the page's script task does.
   function start() {
     if (!host || host.isConnected) return;
     var styles = pick('styles', ['default', 'none']);
@@ -374,28 +402,28 @@
       // First in <head>, so the site's own rules for .docent-… classes come later and win.
       var head = document.head;
       head.insertBefore(link, head.querySelector('link[rel~="stylesheet"], style'));
-      // Shown once styled, so the launcher never flashes as a bare button.
+      // Drawn once styled, so the launcher never flashes as a bare button. In a task of its
+      // own: the page's `load` event often comes in the stylesheet's task, and makes the
+      // browser lay out at once whatever is new on the page.
       host.hidden = true;
+      var mine = host;
       link.onload = link.onerror = function () {
-        if (!host) return;
-        host.hidden = false;
-        // The focus it could not take while hidden, in the next frame: the browser lays the
-        // page out for that frame anyway, rather than once now and again then.
-        requestAnimationFrame(function () {
-          if (shown && drawn && host) drawn.querySelector('textarea').focus();
+        task().then(function () {
+          if (host !== mine) return;
+          host.hidden = false;
+          launcher();
+          // The focus the window could not take while hidden, in the next frame: the browser
+          // lays the page out for that frame anyway, rather than once now and again then.
+          requestAnimationFrame(function () {
+            painted = true;
+            if (shown && drawn && host) drawn.querySelector('textarea').focus();
+          });
         });
       };
     }
-    host.innerHTML = '<div class="docent' + (options.position === 'left' ? ' docent--left' : '') +
-      '" data-open="false"><button type="button" class="docent-launcher" data-testid="docent-launcher" aria-expanded="false" aria-label="Open chat">' +
-      ICON + '</button></div>';
-    var button = host.querySelector('button');
-    button.addEventListener('click', function () { api[shown ? 'close' : 'open'](); });
-    // A visitor reaching for the launcher will likely click it: start loading now.
-    button.addEventListener('pointerenter', load);
-    button.addEventListener('focus', load);
     handlers.forEach(function (h) { host.addEventListener('docent:' + h[0], h[2]); });
     document.body.appendChild(host);
+    if (!link) launcher();
     if (options.open === 'true' || options.open === '') {
       load();
       shell(true); // the widget opens itself (data-open)
@@ -480,7 +508,7 @@
       if (link) link.remove();
       undo.forEach(function (fn) { fn(); });
       widget = loading = host = link = api.element = texts = drawn = null;
-      shown = failed = false;
+      shown = failed = painted = false;
       pending = [];
       queue = [];
       undo = [];

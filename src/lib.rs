@@ -78,6 +78,12 @@ pub fn start(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
 
 #[wasm_bindgen]
 impl Widget {
+    /// Gets the drawing ready (the chat window's markup parsed): the loader calls it in a
+    /// task between [`start`] and [`Widget::show`], so the one that draws does less.
+    pub fn prepare(&self) {
+        self.chat.prepare();
+    }
+
     /// Draws the widget in its host, replacing what is there (the loader's launcher and
     /// window), and says it is ready.
     pub fn show(&self) {
