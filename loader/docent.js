@@ -367,11 +367,12 @@
   }
 
   // The launcher, drawn by the loader so it shows before the wasm arrives (the widget
-  // replaces it with the same markup), and the window if the chat is already open. Once the
-  // stylesheet is in: nothing could be seen before anyway, and the script's own task stays
-  // short (the page's first layout often runs in it).
+  // replaces it with the same markup), and the window if the chat is already open. In a
+  // task after the script's, which stays short (the page's first layout often runs in it);
+  // while the stylesheet is on its way, the host is hidden and the browser has no style to
+  // work out for it.
   function launcher() {
-    if (widget) return; // the widget came first and drew its own
+    if (widget || host.firstChild) return; // drawn already, or the widget drew its own
     painted = painted || !link;
     host.innerHTML = '<div class="docent' + (options.position === 'left' ? ' docent--left' : '') +
       '" data-open="false"><button type="button" class="docent-launcher" data-testid="docent-launcher" aria-expanded="false" aria-label="Open chat">' +
@@ -387,6 +388,7 @@
   // The host, the stylesheet, and the start of loading: what the page's script task does.
   function start() {
     if (!host || host.isConnected) return;
+    var mine = host;
     var styles = pick('styles', ['default', 'none']);
     var when = pick('load', LOADS);
     var theme = pick('theme', ['auto', 'light', 'dark']);
@@ -394,7 +396,6 @@
     var lang = language();
     host.setAttribute('lang', lang);
     if (RTL.indexOf(lang) >= 0) host.setAttribute('dir', 'rtl');
-    watchPhone();
     if (styles !== 'none') {
       link = document.createElement('link');
       link.rel = 'stylesheet';
@@ -402,16 +403,15 @@
       // First in <head>, so the site's own rules for .docent-… classes come later and win.
       var head = document.head;
       head.insertBefore(link, head.querySelector('link[rel~="stylesheet"], style'));
-      // Drawn once styled, so the launcher never flashes as a bare button. In a task of its
+      // Shown once styled, so the launcher never flashes as a bare button. In a task of its
       // own: the page's `load` event often comes in the stylesheet's task, and makes the
       // browser lay out at once whatever is new on the page.
       host.hidden = true;
-      var mine = host;
       link.onload = link.onerror = function () {
         task().then(function () {
           if (host !== mine) return;
+          launcher(); // if it was not drawn yet
           host.hidden = false;
-          launcher();
           // The focus the window could not take while hidden, in the next frame: the browser
           // lays the page out for that frame anyway, rather than once now and again then.
           requestAnimationFrame(function () {
@@ -421,9 +421,10 @@
         });
       };
     }
+    watchPhone();
     handlers.forEach(function (h) { host.addEventListener('docent:' + h[0], h[2]); });
     document.body.appendChild(host);
-    if (!link) launcher();
+    task().then(function () { if (host === mine) launcher(); });
     if (options.open === 'true' || options.open === '') {
       load();
       shell(true); // the widget opens itself (data-open)

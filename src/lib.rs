@@ -12,7 +12,7 @@
 //!
 //! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
 //! the options, shows the launcher, loads the wasm and calls [`start`], then
-//! [`Widget::show`] in a task of its own, then forwards its `Docent.open()`/`close()`/… calls
+//! [`Widget::prepare`] and [`Widget::show`], each in a task of its own, then forwards its `Docent.open()`/`close()`/… calls
 //! to the [`Widget`].
 
 mod browser;
@@ -40,8 +40,9 @@ pub struct Widget {
 /// Starts the widget for `host` with `options`, an object of option name (`product-id`) to
 /// string: reads the options (refused and missing ones are reported in the console; the
 /// widget always renders), the saved conversation and the other tabs'. It draws nothing yet:
-/// [`Widget::show`] does, in the loader's next task, so that neither half of the start holds
-/// the page's main thread for long (at 4x CPU throttling each was ~50-100 ms).
+/// [`Widget::show`] does, two tasks later ([`Widget::prepare`] between), so that no part of
+/// the start holds the page's main thread for long (at 4x CPU throttling the start in one
+/// task was 120-250 ms).
 #[wasm_bindgen]
 pub fn start(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
     let get = |name: &str| {
