@@ -133,6 +133,8 @@ table! {
     ChatWith "chat-with" "Chat with {name}",
     /// The message list's name (a scrollable region keyboard users can focus).
     Messages "messages" "Messages",
+    /// Above the messages on screen in a long conversation: shows the older ones again.
+    EarlierMessages "earlier-messages" "Show earlier messages",
     /// What a screen reader says once an agent message is complete (never token by token).
     AgentSaid "agent-said" "{name}: {text}",
     IsTyping "is-typing" "{name} is typing",

@@ -507,6 +507,59 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
     assert_eq!(list.scroll_top(), 0, "a visitor who scrolled up was moved");
 }
 
+/// A long conversation keeps at most 150 rows on screen while the visitor follows along
+/// (the oldest go, 100 stay); the button above them brings the older ones back, in order,
+/// and they are kept up to date meanwhile; a visitor reading further up loses no row.
+#[wasm_bindgen_test]
+async fn a_long_conversation_keeps_few_rows_on_screen_and_brings_the_older_back() {
+    let said = |range: std::ops::Range<u64>| -> Vec<Message> {
+        range
+            .map(|i| message(i, Author::Agent, &format!("message {i}")))
+            .collect()
+    };
+    let mut w = Shown::new(|c| c.messages = said(0..150));
+    let rows = |host: &Element| {
+        find_all(
+            host,
+            "[data-testid='docent-message'] .docent-message__bubble",
+        )
+        .iter()
+        .map(text)
+        .collect::<Vec<_>>()
+    };
+    let earlier = find(&w.host, "[data-testid='docent-earlier']");
+    assert_eq!(rows(&w.host).len(), 150, "150 fit: none goes");
+    assert!(!visible(&earlier));
+
+    w.change(|c| c.messages.extend(said(150..151)));
+    let expected: Vec<String> = (51..151).map(|i| format!("message {i}")).collect();
+    assert_eq!(rows(&w.host), expected, "the newest 100, in order");
+    assert!(visible(&earlier));
+    assert_eq!(text(&earlier), "Show earlier messages");
+    // A row off screen is still kept up to date.
+    w.change(|c| c.messages[3].text = "message 3, edited".into());
+
+    click(&earlier);
+    let mut all: Vec<String> = (0..151).map(|i| format!("message {i}")).collect();
+    all[3] = "message 3, edited".into();
+    assert_eq!(rows(&w.host), all, "every row back, in order");
+    assert!(!visible(&earlier));
+
+    // Reading further up (from the bottom): nothing goes, however many come.
+    let list: HtmlElement = find(&w.host, "[data-testid='docent-messages']").unchecked_into();
+    list.style().set_property("height", "120px").unwrap();
+    list.style().set_property("overflow-y", "auto").unwrap();
+    list.style().set_property("display", "block").unwrap();
+    list.set_scroll_top(list.scroll_height());
+    settle().await;
+    list.set_scroll_top(0);
+    settle().await;
+    w.change(|c| c.messages.extend(said(151..260)));
+    assert_eq!(rows(&w.host).len(), 260);
+    assert!(!visible(&earlier));
+    w.host.remove();
+}
+
 #[wasm_bindgen_test]
 async fn a_suggestion_chip_sends_its_text_and_no_chips_hide_the_row() {
     let mut w =

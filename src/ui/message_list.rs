@@ -5,23 +5,45 @@ use crate::conversation::Conversation;
 use crate::texts;
 use std::cell::Cell;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 /// How close to the bottom (in CSS pixels) still counts as "reading the latest message".
 const FOLLOW_SLACK_PX: i32 = 48;
 
-/// Whether new messages should scroll the list: only when the visitor is at (or near) the
-/// bottom, so a visitor who scrolled up to re-read is left alone.
-pub fn should_follow(scroll_top: i32, client_height: i32, scroll_height: i32) -> bool {
-    scroll_height - (scroll_top + client_height) <= FOLLOW_SLACK_PX
+/// Whether new messages should scroll the list, after a scroll of it to `scroll_top`
+/// (`moved_up`: from further down): yes at (or near) the bottom; no once the visitor scrolled
+/// up away from it to re-read; otherwise as it was (`following`). Only a move up stops it:
+/// its scroll event may come after new content landed below (a burst of messages), which
+/// makes the bottom look far though the visitor never moved.
+pub fn should_follow(
+    following: bool,
+    moved_up: bool,
+    scroll_top: i32,
+    client_height: i32,
+    scroll_height: i32,
+) -> bool {
+    let near_bottom = scroll_height - (scroll_top + client_height) <= FOLLOW_SLACK_PX;
+    near_bottom || (following && !moved_up)
 }
+
+/// How many rows a long conversation keeps on screen while the visitor follows along: the
+/// browser's style and layout of each new message grow with the rows in the list, so with
+/// a bound on those rows, appending costs the same at the 2,000th message as at the 20th.
+const ON_SCREEN: usize = 100;
+/// How many more rows may come before the oldest go off screen: a batch at a time, not one
+/// row per new message.
+const OFF_SCREEN_BATCH: usize = 50;
 
 /// Its markup, for the window's: no live region (it would read every streamed token; the
 /// widget's announcer reads each finished message once); focusable, so the keyboard can
-/// scroll it. The rows go before the activity line and the typing indicator.
+/// scroll it. The rows go between the button that shows earlier messages (shown once some
+/// are off screen) and the activity line and the typing indicator.
 pub const HTML: &str = concat!(
     r#"<div class="docent-messages" data-testid="docent-messages" role="group" "#,
     r#"aria-label="{messages}" tabindex="0">"#,
+    r#"<button type="button" class="docent-earlier" data-testid="docent-earlier" hidden>"#,
+    r#"{earlier-messages}</button>"#,
     r#"<div class="docent-activity" data-testid="docent-activity" role="status" "#,
     r#"aria-label="{activity}" hidden></div>"#,
     r#"<div class="docent-typing" data-testid="docent-typing" hidden role="status">"#,
@@ -39,6 +61,14 @@ pub struct MessageList {
     typing_text: Element,
     rows: Vec<Row>,
     shown: Vec<Shown>,
+    /// The button above the rows that puts the rows off screen back.
+    earlier: Element,
+    /// The oldest rows, off screen (in this fragment, in order) until the visitor asks for
+    /// them; they are kept up to date there like the others.
+    off_screen: web_sys::DocumentFragment,
+    /// Where the list was scrolled to at its last scroll event (a scroll up from there is
+    /// the visitor's), or where the widget put it.
+    last_top: Rc<Cell<i32>>,
     /// The visitor is at the bottom: new content scrolls the list along. Decided on
     /// scroll, not on update: by the time new content lands, the old position is what
     /// tells whether the visitor was following along.
@@ -59,12 +89,30 @@ impl MessageList {
         let activity = find(&element, ".docent-activity");
         let typing = find(&element, ".docent-typing");
         let typing_text = find(&typing, ".docent-sr");
+        let earlier = find(&element, ".docent-earlier");
+        let off_screen = crate::browser::document().create_document_fragment();
+        {
+            // All of them at once, above the first on screen: the browser keeps that row
+            // where it was in the view (scroll anchoring). The focus goes to the list, which
+            // the keyboard scrolls, as the button goes.
+            let (list, earlier, rows) = (element.clone(), earlier.clone(), off_screen.clone());
+            on(&earlier.clone(), "click", move |_| {
+                let _ = list.insert_before(&rows, earlier.next_sibling().as_ref());
+                hide(&earlier, true);
+                let _ = list.unchecked_ref::<web_sys::HtmlElement>().focus();
+            });
+        }
         let follow = Rc::new(Cell::new(true));
         let list = element.clone();
         let following = follow.clone();
+        let last_top = Rc::new(Cell::new(0));
+        let top_seen = last_top.clone();
         on(&element, "scroll", move |_| {
+            let top = list.scroll_top();
             following.set(should_follow(
-                list.scroll_top(),
+                following.get(),
+                top < top_seen.replace(top),
+                top,
                 list.client_height(),
                 list.scroll_height(),
             ))
@@ -86,6 +134,9 @@ impl MessageList {
             typing_text,
             rows: Vec::new(),
             shown: Vec::new(),
+            earlier,
+            off_screen,
+            last_top,
             follow,
             scroll_due: Rc::new(Cell::new(false)),
             typing_shown: None,
@@ -118,8 +169,30 @@ impl MessageList {
             changed = true;
         }
         if changed {
+            self.keep_rows_bounded();
             self.follow_along();
         }
+    }
+
+    /// While the visitor follows along, the oldest rows go off screen once more than
+    /// [`ON_SCREEN`] + [`OFF_SCREEN_BATCH`] are on it, down to [`ON_SCREEN`]; the button
+    /// above the rows brings them back. Not while the visitor reads further up: what they
+    /// read stays where it is.
+    fn keep_rows_bounded(&mut self) {
+        let off = self.off_screen.child_element_count() as usize;
+        let on_screen = self.rows.len().saturating_sub(off);
+        if !self.follow.get() || on_screen <= ON_SCREEN + OFF_SCREEN_BATCH {
+            return;
+        }
+        for row in &self.rows[off..self.rows.len() - ON_SCREEN] {
+            let _ = self.off_screen.append_child(&row.element);
+        }
+        hide(&self.earlier, false);
+        // At the bottom now, not in the next frame: the browser would keep the rows in view
+        // where they were (scroll anchoring). And that lower position is the widget's, not
+        // a visitor's move up. (A layout once per batch of rows.)
+        self.element.set_scroll_top(self.element.scroll_height());
+        self.last_top.set(self.element.scroll_top());
     }
 
     /// Scrolls to the newest content if the visitor is following along: once per frame
@@ -149,6 +222,7 @@ impl MessageList {
                     for row in self.rows.drain(..) {
                         row.element.remove();
                     }
+                    hide(&self.earlier, true);
                     self.shown.clear();
                     self.add(messages);
                     continue;
@@ -319,9 +393,24 @@ mod tests {
 
     #[test]
     fn the_list_follows_only_a_visitor_at_the_bottom() {
-        assert!(should_follow(600, 400, 1000), "at the bottom");
-        assert!(should_follow(560, 400, 1000), "a few pixels above");
-        assert!(!should_follow(100, 400, 1000), "scrolled up to re-read");
-        assert!(should_follow(0, 400, 300), "nothing to scroll");
+        assert!(should_follow(false, false, 600, 400, 1000), "at the bottom");
+        assert!(
+            should_follow(false, true, 560, 400, 1000),
+            "a few pixels above"
+        );
+        assert!(
+            !should_follow(true, true, 100, 400, 1000),
+            "scrolled up to re-read"
+        );
+        assert!(should_follow(false, true, 0, 400, 300), "nothing to scroll");
+        // Content landed below before the scroll event of the widget's own scroll down.
+        assert!(
+            should_follow(true, false, 600, 400, 1600),
+            "did not move up"
+        );
+        assert!(
+            !should_follow(false, false, 700, 400, 1600),
+            "reading, scrolling down"
+        );
     }
 }

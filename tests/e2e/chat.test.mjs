@@ -113,6 +113,44 @@ test('the lead form: checked, submitted to the server and to the host page', asy
   await context.close();
 });
 
+// A visitor following a long, quick conversation stays at its newest message (the list's
+// scroll events may come after the next messages landed below: they must not read as the
+// visitor scrolling up), the list keeps 100-150 rows on screen, and the older ones are one
+// click away, in order.
+test('a long, quick conversation: the newest stays in view, few rows on screen, the older a click away', async () => {
+  const quick = await startServer(['--reply-delay', '0']);
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    await page.goto(quick.url);
+    await openChat(page);
+    await page.locator(sel.agentMessages).first().waitFor();
+    const sent = Array.from({ length: 80 }, (_, i) => `hello ${i}`);
+    for (const text of sent) {
+      const before = await page.locator(sel.agentMessages).last().elementHandle();
+      await page.fill(sel.input, text);
+      await page.press(sel.input, 'Enter');
+      await page.waitForFunction((old) => {
+        const rows = document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]');
+        return rows[rows.length - 1] !== old;
+      }, before);
+    }
+    await page.waitForTimeout(300);
+    const list = await page.evaluate(() => {
+      const l = document.querySelector('[data-testid="docent-messages"]');
+      return { rows: document.querySelectorAll('[data-testid="docent-message"]').length, below: l.scrollHeight - l.scrollTop - l.clientHeight };
+    });
+    assert.ok(list.rows >= 100 && list.rows <= 150, `${list.rows} rows on screen`);
+    assert.ok(list.below <= 48, `the newest message is ${list.below}px below the view`);
+    await page.click('[data-testid="docent-earlier"]');
+    assert.deepEqual(await page.locator(sel.visitorMessages).allTextContents(), sent);
+    assert.equal(await page.isVisible('[data-testid="docent-earlier"]'), false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    quick.stop();
+  }
+});
+
 test('a rejected token is explained in plain words and a new chat works', async () => {
   const { page, context } = await openPage(shared.browser);
   // The real server really rejects the socket: only the token in the answer is forged.

@@ -46,7 +46,9 @@ test('chaos: 200 messages through random drops and malformed frames arrive once,
       await say(page, text);
     }
     const expected = sent.map((t) => `Echo: ${t}`);
-    const state = () => page.evaluate(() => ({
+    // A long conversation keeps 100-150 rows on screen: each look first brings the older
+    // ones back, as a visitor would (the button above the rows), then counts.
+    const state = () => page.evaluate(() => (document.querySelector('[data-testid="docent-earlier"]:not([hidden])')?.click(), {
       answers: document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]').length - 1,
       pending: document.querySelectorAll('.docent-message--pending').length,
       failed: document.querySelectorAll('.docent-message--failed').length,
@@ -61,6 +63,7 @@ test('chaos: 200 messages through random drops and malformed frames arrive once,
       now = await state();
     }
     await page.waitForTimeout(1500); // any duplicate would have arrived by now
+    await state(); // every row on screen
     const shown = (await agentTexts(page)).slice(1);
     assert.deepEqual(shown, expected, 'every reply shown exactly once and in order');
     const visitor = await page.locator(sel.visitorMessages).allTextContents();
@@ -94,7 +97,9 @@ test('chaos, seed-only server: every message is answered once, in order, or mark
       await say(page, text);
       await page.waitForTimeout(150);
     }
-    const state = () => page.evaluate(() => ({
+    // A long conversation keeps 100-150 rows on screen: each look first brings the older
+    // ones back, as a visitor would (the button above the rows), then counts.
+    const state = () => page.evaluate(() => (document.querySelector('[data-testid="docent-earlier"]:not([hidden])')?.click(), {
       answers: document.querySelectorAll('[data-testid="docent-message"][data-author="agent"]').length - 1,
       marked: document.querySelectorAll('.docent-message--failed').length,
       pending: document.querySelectorAll('.docent-message--pending').length,
@@ -107,6 +112,7 @@ test('chaos, seed-only server: every message is answered once, in order, or mark
       now = await state();
     }
     await page.waitForTimeout(1500); // any duplicate would have arrived by now
+    await state(); // every row on screen
     const shown = (await agentTexts(page)).slice(1);
     const visitor = await page.locator(sel.visitorMessages).evaluateAll((rows) => rows.map((row) => ({
       text: row.querySelector('.docent-message__bubble').textContent,
