@@ -61,11 +61,10 @@ pub struct MessageList {
     typing_text: Element,
     rows: Vec<Row>,
     shown: Vec<Shown>,
-    /// The button above the rows that puts the rows off screen back.
-    earlier: Element,
-    /// The oldest rows, off screen (in this fragment, in order) until the visitor asks for
-    /// them; they are kept up to date there like the others.
-    off_screen: web_sys::DocumentFragment,
+    /// The button above the rows that puts the rows off screen back, and those rows, the
+    /// oldest (in this fragment, in order) until the visitor asks for them; they are kept up
+    /// to date there like the others. Made when a conversation first grows that long.
+    off_screen: Option<(Element, web_sys::DocumentFragment)>,
     /// Where the list was scrolled to at its last scroll event (a scroll up from there is
     /// the visitor's), or where the widget put it.
     last_top: Rc<Cell<i32>>,
@@ -89,19 +88,6 @@ impl MessageList {
         let activity = find(&element, ".docent-activity");
         let typing = find(&element, ".docent-typing");
         let typing_text = find(&typing, ".docent-sr");
-        let earlier = find(&element, ".docent-earlier");
-        let off_screen = crate::browser::document().create_document_fragment();
-        {
-            // All of them at once, above the first on screen: the browser keeps that row
-            // where it was in the view (scroll anchoring). The focus goes to the list, which
-            // the keyboard scrolls, as the button goes.
-            let (list, earlier, rows) = (element.clone(), earlier.clone(), off_screen.clone());
-            on(&earlier.clone(), "click", move |_| {
-                let _ = list.insert_before(&rows, earlier.next_sibling().as_ref());
-                hide(&earlier, true);
-                let _ = list.unchecked_ref::<web_sys::HtmlElement>().focus();
-            });
-        }
         let follow = Rc::new(Cell::new(true));
         let list = element.clone();
         let following = follow.clone();
@@ -134,8 +120,7 @@ impl MessageList {
             typing_text,
             rows: Vec::new(),
             shown: Vec::new(),
-            earlier,
-            off_screen,
+            off_screen: None,
             last_top,
             follow,
             scroll_due: Rc::new(Cell::new(false)),
@@ -179,15 +164,18 @@ impl MessageList {
     /// above the rows brings them back. Not while the visitor reads further up: what they
     /// read stays where it is.
     fn keep_rows_bounded(&mut self) {
-        let off = self.off_screen.child_element_count() as usize;
+        let off = self.off_screen.as_ref();
+        let off = off.map_or(0, |(_, rows)| rows.child_element_count() as usize);
         let on_screen = self.rows.len().saturating_sub(off);
         if !self.follow.get() || on_screen <= ON_SCREEN + OFF_SCREEN_BATCH {
             return;
         }
+        let list = &self.element;
+        let (earlier, rows) = self.off_screen.get_or_insert_with(|| off_screen(list));
         for row in &self.rows[off..self.rows.len() - ON_SCREEN] {
-            let _ = self.off_screen.append_child(&row.element);
+            let _ = rows.append_child(&row.element);
         }
-        hide(&self.earlier, false);
+        hide(earlier, false);
         // At the bottom now, not in the next frame: the browser would keep the rows in view
         // where they were (scroll anchoring). And that lower position is the widget's, not
         // a visitor's move up. (A layout once per batch of rows.)
@@ -222,7 +210,9 @@ impl MessageList {
                     for row in self.rows.drain(..) {
                         row.element.remove();
                     }
-                    hide(&self.earlier, true);
+                    if let Some((earlier, _)) = &self.off_screen {
+                        hide(earlier, true);
+                    }
                     self.shown.clear();
                     self.add(messages);
                     continue;
@@ -259,6 +249,22 @@ impl MessageList {
             self.shown.push(Shown::of(message));
         }
     }
+}
+
+/// The button of `list` that shows its earlier messages, and where they wait off screen.
+/// It puts them all back at once, above the first on screen: the browser keeps that row
+/// where it was in the view (scroll anchoring). The focus goes to the list, which the
+/// keyboard scrolls, as the button goes.
+fn off_screen(list: &Element) -> (Element, web_sys::DocumentFragment) {
+    let earlier = find(list, ".docent-earlier");
+    let rows = crate::browser::document().create_document_fragment();
+    let (to, button, back) = (list.clone(), earlier.clone(), rows.clone());
+    on(&earlier, "click", move |_| {
+        let _ = to.insert_before(&back, button.next_sibling().as_ref());
+        hide(&button, true);
+        let _ = to.unchecked_ref::<web_sys::HtmlElement>().focus();
+    });
+    (earlier, rows)
 }
 
 /// The products the agent offers: one card each, with what the platform gave (a picture,
