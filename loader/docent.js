@@ -114,37 +114,27 @@
         return app.default({ module_or_path: wasm }).then(function () { return texts; })
           .then(function (given) { return [app, given]; });
       })
-      // The start in four tasks: the wasm made ready, the widget started (`start`: its
-      // options, the saved conversation, the other tabs), its window's markup parsed
-      // (`prepare`), then drawn (`show`). The browser's own work, and the visitor's typing
-      // in the loader's window, go in between, and no task holds the page for long. Drawing
-      // and taking over the loader's window are one task, so no key press falls between.
+      // The start in three tasks: the wasm made ready, the widget started (`start`: its
+      // options, the saved conversation, the other tabs), then drawn (`show`). The browser's
+      // own work, and the visitor's typing in the loader's window, go in between, and no
+      // task holds the page for long. Drawing and taking over the loader's window are one
+      // task, so no key press falls between them.
       .then(function (loaded) {
-        var started;
-        // Whether this init() still holds the page; the started widget goes if not.
-        var ours = function () {
-          if (host === mine) return true;
-          if (started) started.destroy(), started.free();
-        };
         return task().then(function () {
-          if (!ours()) return; // destroyed (or restarted) while loading
-          started = loaded[0].start(host, loaded[1]);
+          if (host !== mine) return; // destroyed (or restarted) while loading
+          var started = loaded[0].start(host, loaded[1]);
           return task().then(function () {
-            if (!ours()) return;
-            started.prepare();
-            return task().then(function () {
-              if (!ours()) return;
-              var typed = drawn && draft();
-              var active = document.activeElement;
-              if (host.contains(active)) active = active.className; // the loader's own nodes go
-              started.show(); // replaces the loader's nodes
-              widget = started;
-              drawn = null;
-              var calls = queue;
-              queue = [];
-              calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
-              adopt(typed, active, mine);
-            });
+            if (host !== mine) return started.destroy(), started.free();
+            var typed = drawn && draft();
+            var active = document.activeElement;
+            if (host.contains(active)) active = active.className; // the loader's own nodes go
+            started.show(); // replaces the loader's nodes
+            widget = started;
+            drawn = null;
+            var calls = queue;
+            queue = [];
+            calls.forEach(function (call) { api[call[0]].apply(null, call[1]); });
+            adopt(typed, active, mine);
           });
         });
       })

@@ -12,7 +12,7 @@
 //!
 //! The host page never calls this crate directly: the loader `docent.js` (`loader/`) reads
 //! the options, shows the launcher, loads the wasm and calls [`start`], then
-//! [`Widget::prepare`] and [`Widget::show`], each in a task of its own, then forwards its `Docent.open()`/`close()`/… calls
+//! [`Widget::show`] in a task of its own, then forwards its `Docent.open()`/`close()`/… calls
 //! to the [`Widget`].
 
 mod browser;
@@ -40,9 +40,8 @@ pub struct Widget {
 /// Starts the widget for `host` with `options`, an object of option name (`product-id`) to
 /// string: reads the options (refused and missing ones are reported in the console; the
 /// widget always renders), the saved conversation and the other tabs'. It draws nothing yet:
-/// [`Widget::show`] does, two tasks later ([`Widget::prepare`] between), so that no part of
-/// the start holds the page's main thread for long (at 4x CPU throttling the start in one
-/// task was 120-250 ms).
+/// [`Widget::show`] does, in the loader's next task, so that neither half of the start holds
+/// the page's main thread for long (at 4x CPU throttling each was ~50-100 ms).
 #[wasm_bindgen]
 pub fn start(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
     let get = |name: &str| {
@@ -79,12 +78,6 @@ pub fn start(host: web_sys::HtmlElement, options: &JsValue) -> Widget {
 
 #[wasm_bindgen]
 impl Widget {
-    /// Gets the drawing ready (the chat window's markup parsed): the loader calls it in a
-    /// task between [`start`] and [`Widget::show`], so the one that draws does less.
-    pub fn prepare(&self) {
-        self.chat.prepare();
-    }
-
     /// Draws the widget in its host, replacing what is there (the loader's launcher and
     /// window), and says it is ready.
     pub fn show(&self) {

@@ -299,36 +299,6 @@ async fn the_sites_words_in_the_window_are_text_never_markup() {
     assert_eq!(w.events(), vec![Event::VisitorSays("hello".into())]);
 }
 
-/// The window parsed ahead (`View::prepare_window`, a task before the loader draws it) is
-/// the window drawn without it, and works; words changed after the parse are not lost.
-#[wasm_bindgen_test]
-async fn a_window_parsed_ahead_is_the_same_window_and_never_shows_stale_words() {
-    let drawn = Shown::new(|_| {});
-    let ahead = {
-        let mut c = Conversation::new("Ava");
-        c.open = true;
-        View::prepare_window(&c);
-        Shown::new(|_| {})
-    };
-    assert_eq!(drawn.host.inner_html(), ahead.host.inner_html());
-    let input = find(&ahead.host, "[data-testid='docent-input']");
-    type_into(&input, "hello");
-    press_enter(&input, false);
-    assert_eq!(ahead.events(), vec![Event::VisitorSays("hello".into())]);
-    // Parsed with one word for Send, drawn after the site's word came in: the site's.
-    View::prepare_window(&Conversation::new("Ava"));
-    assert!(docent::texts::set("send", "Go"));
-    let later = Shown::new(|_| {});
-    docent::texts::reset();
-    assert_eq!(
-        text(&find(&later.host, "[data-testid='docent-send']")),
-        "Go"
-    );
-    for w in [drawn, ahead, later] {
-        w.host.remove();
-    }
-}
-
 /// A site that puts the widget inside a `<form>` of its own: the composer is still a form
 /// of its own that sends (the markup is parsed apart from the page; parsed in place, the
 /// browser would drop a form inside a form, and the composer with it).

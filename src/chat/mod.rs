@@ -212,11 +212,6 @@ impl Chat {
         self.view.set_value(Some(view));
     }
 
-    /// Parses the chat window ahead of [`Chat::mount`] (see [`View::prepare_window`]).
-    pub fn prepare(self) {
-        self.state.with_value(View::prepare_window);
-    }
-
     /// Brings the view in step with the conversation once this task's changes are in:
     /// a burst of frames is drawn once.
     fn show(self) {

@@ -39,40 +39,15 @@ pub fn make_text(tag: &str, attributes: &[(&str, &str)], text: &str) -> Element 
 /// site's own `<form>` around the widget would make the parser drop the composer's. `html`
 /// is the widget's own markup, filled by [`markup`]: no text from outside is in it unescaped.
 pub fn put_html(parent: &Element, before: Option<&Element>, html: &str) -> Element {
-    let ahead = AHEAD.take().filter(|(markup, _)| markup == html);
-    let template = ahead.map_or_else(|| parse(html), |(_, template)| template);
+    let template: HtmlTemplateElement =
+        made(document().create_element("template")).unchecked_into();
+    template.set_inner_html(html);
     let element = template
         .content()
         .first_element_child()
         .unwrap_or_else(|| unreachable!("the markup has an element"));
     let _ = parent.insert_before(&element, before.map(|b| b.as_ref()));
     element
-}
-
-/// `html` parsed in an inert `<template>`.
-fn parse(html: &str) -> HtmlTemplateElement {
-    let template: HtmlTemplateElement =
-        made(document().create_element("template")).unchecked_into();
-    template.set_inner_html(html);
-    template
-}
-
-thread_local! {
-    /// Markup parsed ahead ([`parse_ahead`]), and what it was parsed from.
-    static AHEAD: RefCell<Option<(String, HtmlTemplateElement)>> = const { RefCell::new(None) };
-}
-
-/// Parses `html` now for the [`put_html`] of the same markup to come, which then only puts
-/// it in place: the parse is taken out of the task that shows it (the chat window's is the
-/// largest part of drawing it). Another markup put meanwhile is parsed as usual.
-pub fn parse_ahead(html: String) {
-    let template = parse(&html);
-    AHEAD.set(Some((html, template)));
-}
-
-/// Drops markup parsed ahead and not used (the widget is destroyed).
-pub fn forget_ahead() {
-    AHEAD.take();
 }
 
 /// `template` with each `{name}` replaced by the words of the text called `name`

@@ -252,16 +252,23 @@ impl MessageList {
 }
 
 /// The button of `list` that shows its earlier messages, and where they wait off screen.
-/// It puts them all back at once, above the first on screen: the browser keeps that row
-/// where it was in the view (scroll anchoring). The focus goes to the list, which the
-/// keyboard scrolls, as the button goes.
+/// It puts them all back at once, above the first on screen, and that row stays where it
+/// was in the view: browsers keep it there by themselves (scroll anchoring), but not from
+/// the very top of the list, which is where the visitor presses the button. The focus goes
+/// to the list, which the keyboard scrolls, as the button goes.
 fn off_screen(list: &Element) -> (Element, web_sys::DocumentFragment) {
     let earlier = find(list, ".docent-earlier");
     let rows = crate::browser::document().create_document_fragment();
     let (to, button, back) = (list.clone(), earlier.clone(), rows.clone());
     on(&earlier, "click", move |_| {
+        let first = button.next_element_sibling();
+        let top = |row: &Element| row.get_bounding_client_rect().top();
+        let was = first.as_ref().map(top);
         let _ = to.insert_before(&back, button.next_sibling().as_ref());
         hide(&button, true);
+        if let (Some(first), Some(was)) = (first, was) {
+            to.set_scroll_top(to.scroll_top() + (top(&first) - was).round() as i32);
+        }
         let _ = to.unchecked_ref::<web_sys::HtmlElement>().focus();
     });
     (earlier, rows)

@@ -171,26 +171,24 @@ impl View {
         }
     }
 
-    /// Parses the chat window's markup for `c` now, in a task before the one that draws it
-    /// (the loader's, between the widget's start and its drawing): drawing it is then
-    /// mostly putting it in place.
-    pub fn prepare_window(c: &Conversation) {
-        super::dom::parse_ahead(Window::markup(c.can_speak));
-    }
-
     /// Takes the widget's nodes off the page, and its listeners with them.
     pub fn remove(&self) {
         self.0.root.remove();
         super::dom::forget_listeners();
-        super::dom::forget_ahead();
         self.0.inner.borrow_mut().window = None;
     }
 }
 
 impl Window {
-    /// The window's markup, with the site's (or the locale's) words in it.
-    fn markup(can_speak: bool) -> String {
-        let speaker = if can_speak { SPEAKER } else { "" };
+    /// Draws the window before `launcher`, from one markup ([`put_html`]).
+    fn new(
+        c: &Conversation,
+        dispatch: &Rc<dyn Fn(Event)>,
+        launcher: &Element,
+        root: &Element,
+        speaking: &Rc<Cell<bool>>,
+    ) -> Window {
+        let speaker = if c.can_speak { SPEAKER } else { "" };
         let html = [
             HEADER_START,
             speaker,
@@ -203,18 +201,7 @@ impl Window {
             "</section>",
         ]
         .concat();
-        markup(&html)
-    }
-
-    /// Draws the window before `launcher`, from one markup ([`put_html`]).
-    fn new(
-        c: &Conversation,
-        dispatch: &Rc<dyn Fn(Event)>,
-        launcher: &Element,
-        root: &Element,
-        speaking: &Rc<Cell<bool>>,
-    ) -> Window {
-        let element = put_html(root, Some(launcher), &Window::markup(c.can_speak));
+        let element = put_html(root, Some(launcher), &markup(&html));
         let avatar = find(&element, ".docent-header__avatar");
         let title = find(&element, ".docent-header__title");
         let speaker = c.can_speak.then(|| {
@@ -447,6 +434,7 @@ mod tests {
                 "end-chat",
                 "close-chat",
                 "messages",
+                "earlier-messages",
                 "activity",
                 "suggested-replies",
                 "type-a-message",

@@ -141,7 +141,17 @@ test('a long, quick conversation: the newest stays in view, few rows on screen, 
     });
     assert.ok(list.rows >= 100 && list.rows <= 150, `${list.rows} rows on screen`);
     assert.ok(list.below <= 48, `the newest message is ${list.below}px below the view`);
+    // Pressed from the top of the list (where a visitor finds it): the row that was first
+    // on screen stays where it was, the older ones come above it.
+    const before = await page.evaluate(() => {
+      const button = document.querySelector('[data-testid="docent-earlier"]');
+      button.parentElement.scrollTop = 0;
+      window.__firstRow = button.nextElementSibling;
+      return window.__firstRow.getBoundingClientRect().top;
+    });
     await page.click('[data-testid="docent-earlier"]');
+    const after = await page.evaluate(() => window.__firstRow.getBoundingClientRect().top);
+    assert.ok(Math.abs(after - before) <= 2, `the row first on screen moved from ${before} to ${after}`);
     assert.deepEqual(await page.locator(sel.visitorMessages).allTextContents(), sent);
     assert.equal(await page.isVisible('[data-testid="docent-earlier"]'), false);
     assert.deepEqual(errors, []);

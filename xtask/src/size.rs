@@ -72,17 +72,15 @@ pub const LAZY_FILES: &[&str] = &["tour.js", "executor.js", "sound.js"];
 /// 16's 90 KiB, and a budget each at what it reached, once no string is cut by indexing
 /// (`docent_protocol::text::part`) nor searched for a character not known when compiled: core's
 /// slicing panic, with `char`'s `Debug` and Unicode's printable tables, and its two-way
-/// string search left every build (-4.2 to -4.4 KB): 90,277 / 86,798 / 82,319. 88.75 KiB for
-/// live-demo once its window's markup is parsed in a task before the one that draws it
-/// (`Widget::prepare`, +~0.3 KB; the blocking time at 4x is the goal left): 90,599. 89.25 /
-/// 85.75 / 81.25 KiB once a long conversation keeps 100-150 rows on screen, the older ones
-/// behind "Show earlier messages" (+0.3 to +0.5 KB; appending is then flat): 91,057 /
-/// 87,527 / 82,895.
+/// string search left every build (-4.2 to -4.4 KB): 90,277 / 86,798 / 82,319. 89 KiB for
+/// live-demo once a long conversation keeps 100-150 rows on screen, the older ones behind
+/// "Show earlier messages" (+0.3 to +0.5 KB; appending is then flat): 90,793 / 87,300 /
+/// 82,714.
 pub fn budget(dialect: &str) -> usize {
     match dialect {
-        "live-demo" => 91_392, // 89.25 KiB
-        "aui" => 87_808,       // 85.75 KiB
-        _ => 83_200,           // 81.25 KiB
+        "live-demo" => 91_136, // 89 KiB
+        "aui" => 87_552,       // 85.5 KiB
+        _ => 82_944,           // 81 KiB
     }
 }
 
@@ -198,8 +196,8 @@ pub fn print(assets: &[Asset]) {
 /// since it starts the widget in three tasks (+~100 B): 3,827 to 3,843 measured with no
 /// change to the loader's code, as the hashed file names written into it change with every
 /// build and brotli with them, so a budget needs some tens of bytes above what it measures.
-/// 3.875 KiB since it draws in a task after the stylesheet's and starts the widget in four
-/// tasks (+~65 B): 3,905.
+/// 3.875 KiB since it draws in a task after its script's and shows in one after the
+/// stylesheet's (+~20 B): 3,862.
 pub const LOADER_BUDGET_BROTLI_BYTES: usize = 3 * 1024 + 896;
 
 pub fn check_budget(assets: &[Asset]) -> Result<(), String> {
