@@ -228,8 +228,8 @@
   // focus and the messages (`adopt`), and sends them with its own checks: the loader sends
   // nothing itself.
   function shell(show) {
+    shown = show; // a close before anything was drawn is a close too
     if (!show && !drawn) return;
-    shown = show;
     var mine = host;
     (texts = texts || words()).then(function (given) {
       if (host === mine) draw(given);

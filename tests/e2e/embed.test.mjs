@@ -530,6 +530,30 @@ test("before the wasm is in, the launcher, Docent.open(), × and Escape open and
   }
 });
 
+test('Docent.open() then close() before anything is drawn: the chat stays closed, and the widget agrees', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    const release = await holdWasm(page);
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => {
+      Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', load: 'open' });
+      Docent.open();
+      Docent.close();
+    });
+    await page.locator(sel.launcher).waitFor();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await page.isVisible(sel.window), false, "the loader's window is open");
+    release();
+    await page.waitForFunction(wasmRoot);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await page.locator('[data-testid="docent"]').getAttribute('data-open'), 'false');
+    assert.equal(await page.isVisible(sel.window), false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a keyboard user on the launcher keeps the focus on it when the widget takes over', async () => {
   const { page, context, errors } = await openPage(shared.browser);
   try {
