@@ -132,7 +132,12 @@ impl MessageList {
 
     /// Brings the list in step with `c`: only what changed is touched.
     pub fn update(&mut self, c: &Conversation) {
+        let rows_before = self.rows.len();
         let mut changed = self.show_rows(&c.messages);
+        // Only a new row can make too many: not checked at every streamed update.
+        if self.rows.len() > rows_before {
+            self.keep_rows_bounded();
+        }
         // Each part written (and copied) only when it changed: this runs at every streamed
         // update, and a turn toggles the indicator twice.
         if self.typing_name.as_ref() != Some(&c.agent_name) {
@@ -154,7 +159,6 @@ impl MessageList {
             changed = true;
         }
         if changed {
-            self.keep_rows_bounded();
             self.follow_along();
         }
     }
