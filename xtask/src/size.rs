@@ -75,12 +75,13 @@ pub const LAZY_FILES: &[&str] = &["tour.js", "executor.js", "sound.js"];
 /// string search left every build (-4.2 to -4.4 KB): 90,277 / 86,798 / 82,319. 89 KiB for
 /// live-demo once a long conversation keeps 100-150 rows on screen, the older ones behind
 /// "Show earlier messages" (+0.3 to +0.5 KB; appending is then flat): 90,793 / 87,300 /
-/// 82,714.
+/// 82,714. 81.25 KiB for Amigo when 13 raw bytes more (the rows counted only when one was
+/// added) made its brotli 242 B larger: 82,957.
 pub fn budget(dialect: &str) -> usize {
     match dialect {
         "live-demo" => 91_136, // 89 KiB
         "aui" => 87_552,       // 85.5 KiB
-        _ => 82_944,           // 81 KiB
+        _ => 83_200,           // 81.25 KiB
     }
 }
 
