@@ -10,8 +10,9 @@
 //!   fields); a duplicated key reads as its last value, as serde_json's map would;
 //! - numbers are kept as their (checked) text, so no float parser or printer is linked in;
 //!   the accessors read the integers the protocols use, and writing gives the text back;
-//! - nesting is limited to [`MAX_DEPTH`] arrays and objects, as serde_json's is (128), so a
-//!   hostile frame cannot exhaust the stack.
+//! - nesting is limited to [`MAX_DEPTH`] arrays and objects, as serde_json's is (128), and
+//!   the parser does not recurse (the open ones wait in a list), so a hostile frame cannot
+//!   exhaust the widget's stack, which is small (web/build.rs).
 
 use crate::text::part;
 
@@ -56,12 +57,19 @@ impl std::error::Error for Error {}
 pub fn parse(text: &str) -> Result<Value, Error> {
     let mut parser = Parser { text, pos: 0 };
     parser.skip_space();
-    let value = parser.value(0)?;
+    let value = parser.value()?;
     parser.skip_space();
     if parser.pos < text.len() {
         return Err(parser.error("trailing characters"));
     }
     Ok(value)
+}
+
+/// An array or object whose end is not read yet: its items so far, or its members so far
+/// and the key of the value being read.
+enum Open {
+    Array(Vec<Value>),
+    Object(Vec<(String, Value)>, String),
 }
 
 struct Parser<'a> {
@@ -101,86 +109,101 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, Error> {
+    /// One value, arrays and objects included. Their unfinished ones wait in `open`, on the
+    /// heap, not in the call stack: a frame's depth costs the widget's small stack nothing
+    /// (web/build.rs), and only [`MAX_DEPTH`] bounds it.
+    fn value(&mut self) -> Result<Value, Error> {
+        let mut open: Vec<Open> = Vec::new();
+        'value: loop {
+            let mut value = match self.peek() {
+                None => return Err(self.error("EOF while parsing a value")),
+                Some(b'n') => self.word("null", Value::Null)?,
+                Some(b't') => self.word("true", Value::Bool(true))?,
+                Some(b'f') => self.word("false", Value::Bool(false))?,
+                Some(b'"') => Value::String(self.string()?),
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(bracket @ (b'[' | b'{')) => {
+                    if open.len() >= MAX_DEPTH {
+                        return Err(self.error("recursion limit exceeded"));
+                    }
+                    self.pos += 1;
+                    self.skip_space();
+                    let array = bracket == b'[';
+                    // `]` and `}` are two after `[` and `{` in ASCII.
+                    if self.peek() != Some(bracket + 2) {
+                        open.push(if array {
+                            Open::Array(Vec::new())
+                        } else {
+                            Open::Object(Vec::new(), self.key()?)
+                        });
+                        continue 'value;
+                    }
+                    self.pos += 1;
+                    if array {
+                        Value::Array(Vec::new())
+                    } else {
+                        Value::Object(Vec::new())
+                    }
+                }
+                Some(_) => return Err(self.error("expected value")),
+            };
+            // The value goes into the innermost open array or object (or was the whole
+            // text's); those that close after it end, until one goes on with a comma.
+            loop {
+                self.skip_space();
+                let Some(mut inner) = open.pop() else {
+                    return Ok(value);
+                };
+                let (close, eof, expected) = match &mut inner {
+                    Open::Array(items) => {
+                        items.push(value);
+                        (b']', "EOF while parsing a list", "expected `,` or `]`")
+                    }
+                    Open::Object(members, key) => {
+                        members.push((std::mem::take(key), value));
+                        (b'}', "EOF while parsing an object", "expected `,` or `}`")
+                    }
+                };
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        match &mut inner {
+                            Open::Array(_) => self.skip_space(),
+                            Open::Object(_, key) => *key = self.key()?,
+                        }
+                        open.push(inner);
+                        continue 'value;
+                    }
+                    Some(next) if next == close => {
+                        self.pos += 1;
+                        value = match inner {
+                            Open::Array(items) => Value::Array(items),
+                            Open::Object(members, _) => Value::Object(members),
+                        };
+                    }
+                    None => return Err(self.error(eof)),
+                    Some(_) => return Err(self.error(expected)),
+                }
+            }
+        }
+    }
+
+    /// An object member's key and its colon, up to the value.
+    fn key(&mut self) -> Result<String, Error> {
+        self.skip_space();
         match self.peek() {
-            None => Err(self.error("EOF while parsing a value")),
-            Some(b'n') => self.word("null", Value::Null),
-            Some(b't') => self.word("true", Value::Bool(true)),
-            Some(b'f') => self.word("false", Value::Bool(false)),
-            Some(b'"') => self.string().map(Value::String),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(open @ (b'[' | b'{')) => {
-                if depth >= MAX_DEPTH {
-                    return Err(self.error("recursion limit exceeded"));
-                }
-                self.pos += 1;
-                if open == b'[' {
-                    self.array(depth + 1)
-                } else {
-                    self.object(depth + 1)
-                }
-            }
-            Some(_) => Err(self.error("expected value")),
+            Some(b'"') => {}
+            None => return Err(self.error("EOF while parsing an object")),
+            Some(_) => return Err(self.error("key must be a string")),
         }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, Error> {
-        let mut items = Vec::new();
+        let key = self.string()?;
         self.skip_space();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Value::Array(items));
+        if self.peek() != Some(b':') {
+            return Err(self.error("expected `:`"));
         }
-        loop {
-            self.skip_space();
-            items.push(self.value(depth)?);
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Value::Array(items));
-                }
-                None => return Err(self.error("EOF while parsing a list")),
-                Some(_) => return Err(self.error("expected `,` or `]`")),
-            }
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<Value, Error> {
-        let mut members = Vec::new();
+        self.pos += 1;
         self.skip_space();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Value::Object(members));
-        }
-        loop {
-            self.skip_space();
-            match self.peek() {
-                Some(b'"') => {}
-                None => return Err(self.error("EOF while parsing an object")),
-                Some(_) => return Err(self.error("key must be a string")),
-            }
-            let key = self.string()?;
-            self.skip_space();
-            if self.peek() != Some(b':') {
-                return Err(self.error("expected `:`"));
-            }
-            self.pos += 1;
-            self.skip_space();
-            let value = self.value(depth)?;
-            members.push((key, value));
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(members));
-                }
-                None => return Err(self.error("EOF while parsing an object")),
-                Some(_) => return Err(self.error("expected `,` or `}`")),
-            }
-        }
+        Ok(key)
     }
 
     /// Reads a string whose opening quote is at `pos`.
@@ -960,6 +983,35 @@ mod tests {
         assert!(err(&deep(MAX_DEPTH + 1)).contains("recursion limit exceeded"));
         let objects = "{\"a\":".repeat(100_000) + "1" + &"}".repeat(100_000);
         assert!(err(&objects).contains("recursion limit exceeded"));
+    }
+
+    #[test]
+    fn depth_costs_no_stack() {
+        // The widget's stack is 16 KiB (web/build.rs). A parser that recursed would need
+        // hundreds of bytes a level; this thread's stack holds MAX_DEPTH levels only without
+        // recursion. (The value goes back to be written and dropped here: both recurse.)
+        let mixed = "[{\"a\": ".repeat(MAX_DEPTH / 2) + "1" + &"}]".repeat(MAX_DEPTH / 2);
+        let text = mixed.clone();
+        let parsed = std::thread::Builder::new()
+            .stack_size(32 * 1024)
+            .spawn(move || parse(&text))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(parsed.unwrap().to_json(), mixed.replace(' ', ""));
+    }
+
+    #[test]
+    fn texts_read_as_serde_json_reads_them() {
+        for text in [
+            r#" { "a" : [ 1 , { "b" : [ ] , "c" : { } } , [ [ "x" ] ] ] , "d" : null } "#,
+            r#"[[],[[]],{},{"":{"":[true,false,null]}},-12,"\u00e9"]"#,
+            "[\n1\t,\r2 ]",
+            r#"{"a":{"b":{"c":[1,[2,[3,{"d":4}]]]}},"e":"f"}"#,
+        ] {
+            let serde: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(parse(text), Ok(from_serde(&serde)), "{text}");
+        }
     }
 
     #[test]

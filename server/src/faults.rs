@@ -78,8 +78,8 @@ fn random(state: &mut u64) -> f64 {
 /// Malformed frames the server sends when asked to: not JSON, a JSON array, an unknown type,
 /// a known type with a wrong field; then (see [`FaultState::malformed_frame`]) a frame nested
 /// as deep as a widget's JSON parser takes (128 levels, the payload's object and 126 arrays
-/// in it: the deepest it recurses, which its stack must hold) and one nested far deeper
-/// (10,000 arrays), which it must refuse.
+/// in it: the deepest value it reads, which must not exhaust its 16 KiB stack) and one nested
+/// far deeper (10,000 arrays), which it must refuse.
 const MALFORMED: [&str; 4] = [
     "{\"type\":\"agent_response\",\"payload\":{\"text\":",
     "[1,2,3]",

@@ -427,3 +427,40 @@ test('Amigo: up to 10,000 characters go; 10,001 are refused in the composer and 
     await context.close();
   }
 });
+
+test("each platform's widget opens its chat in one page of wasm memory (a 16 KiB stack, its data and heap)", async () => {
+  // The bench's "memory added" counts the wasm memory in whole pages (64 KiB each): a fresh
+  // widget fits in one because its stack is 16 KiB (web/build.rs), which the JSON parser's
+  // deepest frame does not need (it does not recurse). A start that needs more heap, or a
+  // larger stack, makes this two pages, and the bench's figure 64 KiB larger.
+  for (const url of ['plain.html', 'aui.html', 'amigo.html']) {
+    const { page, context, errors } = await openPage(shared.browser);
+    try {
+      await page.addInitScript(() => {
+        window.__memories = [];
+        for (const name of ['instantiate', 'instantiateStreaming']) {
+          const original = WebAssembly[name];
+          WebAssembly[name] = function (...args) {
+            return original.apply(this, args).then((result) => {
+              const exports = (result.instance ?? result).exports;
+              window.__memories.push(...Object.values(exports).filter((v) => v instanceof WebAssembly.Memory));
+              return result;
+            });
+          };
+        }
+      });
+      await page.goto(`${shared.server.url}/${url}`);
+      await page.click(sel.launcher);
+      // The widget's own window (not the loader's) with its composer, then 1.5 s for the
+      // session and the first frames, as the bench waits for the page to settle. (Not every
+      // platform greets a returning visitor, so there is no first message to wait for.)
+      await page.waitForFunction(() => window.__memories.length && document.querySelector('[data-testid="docent"] [data-testid="docent-input"]'));
+      await page.waitForTimeout(1500);
+      const pages = await page.evaluate(() => window.__memories.map((m) => m.buffer.byteLength / 65536));
+      assert.deepEqual(pages, [1], `${url}: one wasm memory of one page with the chat open`);
+      assert.deepEqual(errors, [], url);
+    } finally {
+      await context.close();
+    }
+  }
+});
