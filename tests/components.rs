@@ -475,6 +475,22 @@ async fn the_list_follows_new_messages_unless_the_visitor_scrolled_up() {
     w.change(|c| c.messages.push(message(32, Author::Agent, "another")));
     settle().await;
     assert_eq!(list.scroll_top(), 0, "a visitor who scrolled up was moved");
+
+    // A move up between a new message and the frame that would scroll to it: it stays.
+    list.set_scroll_top(list.scroll_height());
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    settle().await;
+    w.change(|c| c.messages.push(message(33, Author::Agent, "one more")));
+    list.set_scroll_top(10);
+    list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    settle().await;
+    assert_eq!(
+        list.scroll_top(),
+        10,
+        "the frame's scroll undid the visitor's move up"
+    );
 }
 
 /// A long conversation keeps at most 150 rows on screen while the visitor follows along
@@ -527,6 +543,59 @@ async fn a_long_conversation_keeps_few_rows_on_screen_and_brings_the_older_back(
     w.change(|c| c.messages.extend(said(151..260)));
     assert_eq!(rows(&w.host).len(), 260);
     assert!(!visible(&earlier));
+    w.host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_long_conversation_keeps_the_row_with_the_focus_on_screen() {
+    let said = |range: std::ops::Range<u64>| -> Vec<Message> {
+        range
+            .map(|i| match i {
+                10 => message(
+                    i,
+                    Author::Agent,
+                    "message 10, [the docs](https://example.com/docs)",
+                ),
+                _ => message(i, Author::Agent, &format!("message {i}")),
+            })
+            .collect()
+    };
+    let rows = |host: &Element| {
+        find_all(
+            host,
+            "[data-testid='docent-message'] .docent-message__bubble",
+        )
+        .iter()
+        .map(text)
+        .collect::<Vec<_>>()
+    };
+    let focused = || {
+        web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .active_element()
+    };
+    let mut w = Shown::new(|c| c.messages = said(0..150));
+    let link: HtmlElement = find(&w.host, "[data-testid='docent-message'] a").unchecked_into();
+    link.focus().unwrap();
+    assert_eq!(focused().as_ref(), Some(link.as_ref()));
+
+    w.change(|c| c.messages.extend(said(150..151)));
+    let shown = rows(&w.host);
+    assert_eq!(
+        shown.len(),
+        141,
+        "only the rows before the focused one went"
+    );
+    assert_eq!(shown[0], "message 10, the docs");
+    assert_eq!(focused().as_ref(), Some(link.as_ref()), "the focus stayed");
+
+    // Once the focus is elsewhere, a later batch takes that row too.
+    link.blur().unwrap();
+    w.change(|c| c.messages.extend(said(151..161)));
+    let expected: Vec<String> = (61..161).map(|i| format!("message {i}")).collect();
+    assert_eq!(rows(&w.host), expected);
     w.host.remove();
 }
 

@@ -174,9 +174,21 @@ impl MessageList {
         if !self.follow.get() || on_screen <= ON_SCREEN + OFF_SCREEN_BATCH {
             return;
         }
+        // Never the row with the focus (a keyboard visitor's link or Retry button), nor any
+        // after it: moving it out of the document would drop the focus to the page. They go
+        // with a later batch, once the focus is elsewhere.
+        let focused = crate::browser::document().active_element();
+        let end = self.rows.len() - ON_SCREEN;
+        let end = self.rows[off..end]
+            .iter()
+            .position(|row| row.element.contains(focused.as_deref()))
+            .map_or(end, |at| off + at);
+        if end == off {
+            return;
+        }
         let list = &self.element;
         let (earlier, rows) = self.off_screen.get_or_insert_with(|| off_screen(list));
-        for row in &self.rows[off..self.rows.len() - ON_SCREEN] {
+        for row in &self.rows[off..end] {
             let _ = rows.append_child(&row.element);
         }
         hide(earlier, false);
@@ -195,10 +207,14 @@ impl MessageList {
             return;
         }
         let (list, due) = (self.element.clone(), self.scroll_due.clone());
-        // After this task's DOM updates, so the new row's height is known.
+        let following = self.follow.clone();
+        // After this task's DOM updates, so the new row's height is known; and only if the
+        // visitor has not scrolled up to re-read in the meantime.
         request_animation_frame(move || {
             due.set(false);
-            list.set_scroll_top(list.scroll_height());
+            if following.get() {
+                list.set_scroll_top(list.scroll_height());
+            }
         });
     }
 
