@@ -99,6 +99,14 @@ table! {
     DidNotAppear "did-not-appear" "{target} did not appear within {seconds} s",
     NoPageBody "no-page-body" "the demo page has no body",
     CouldNotCarryOut "could-not-carry-out" "the demo page could not carry it out",
+    // Why a step could not reach the demo page at all (the tour's own codes).
+    NoDemoFrame "no-demo-frame" "this page has no demo iframe for the agent to use",
+    NoExecutor "no-executor" "Docent's page-command executor could not be loaded",
+    NoDemoSrc "no-demo-src" "the demo iframe has no valid src",
+    BadUrl "bad-url" "`{url}` is not a valid URL",
+    PageDidNotLoad "page-did-not-load" "the {page} page did not load within {seconds} s",
+    DemoUnreachable "demo-unreachable" "could not reach the demo page",
+    DemoSilent "demo-silent" "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin",
     Stop "stop" "Stop",
     // The connection, on the status line.
     Starting "starting" "Starting the chat…",

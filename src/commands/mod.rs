@@ -115,17 +115,16 @@ pub fn failure_sentence(command: &PageCommand, code: &str) -> String {
         return explain(command, Failure::from_code(code));
     }
     match code {
-        "no-frame" => "this page has no demo iframe for the agent to use".into(),
-        "no-executor" => "Docent's page-command executor could not be loaded".into(),
-        "no-src" => "the demo iframe has no valid src".into(),
-        "bad-url" => format!("`{url}` is not a valid URL"),
-        "load-timeout" => format!(
-            "the {} page did not load within {} s",
-            page_name(url),
-            LOAD_TIMEOUT_S
+        "no-frame" => get(T::NoDemoFrame),
+        "no-executor" => get(T::NoExecutor),
+        "no-src" => get(T::NoDemoSrc),
+        "bad-url" => fill(T::BadUrl, &[("url", url)]),
+        "load-timeout" => fill(
+            T::PageDidNotLoad,
+            &[("page", &page_name(url)), ("seconds", LOAD_TIMEOUT_S)],
         ),
-        "unreachable" => "could not reach the demo page".into(),
-        "silent" => "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin".into(),
+        "unreachable" => get(T::DemoUnreachable),
+        "silent" => get(T::DemoSilent),
         code => explain(command, Failure::from_code(code)),
     }
 }
@@ -139,7 +138,7 @@ pub fn navigation_refused(resolved: &str, allowed: &[String]) -> Option<String> 
 }
 
 /// How long `tour.js` gives a navigation to load (`LOAD_TIMEOUT_MS` there).
-const LOAD_TIMEOUT_S: u32 = 10;
+const LOAD_TIMEOUT_S: &str = "10";
 
 #[cfg(test)]
 mod tests {
@@ -321,6 +320,13 @@ mod tests {
             explain(&wait, Failure::Timeout),
             explain(&click, Failure::NoBody),
             page_name("/"),
+            failure_sentence(
+                &PageCommand::Navigate {
+                    url: "/deals".into(),
+                },
+                "load-timeout",
+            ),
+            failure_sentence(&click, "unreachable"),
         ];
         crate::texts::reset();
         assert_eq!(
@@ -332,6 +338,8 @@ mod tests {
                 "„never“ ist nicht innerhalb von 0.3 s erschienen",
                 "die Demo-Seite hat keinen Inhalt",
                 "Start",
+                "die Seite deals wurde nicht innerhalb von 10 s geladen",
+                "die Demo-Seite war nicht erreichbar",
             ]
         );
     }

@@ -81,11 +81,13 @@ pub const LAZY_FILES: &[&str] = &["tour.js", "executor.js", "sound.js"];
 /// the stack be 16 KiB and the open widget's wasm memory one page, 64 KiB less: 91,162 /
 /// 87,560 / 83,087. 81.5 KiB for Amigo once a long conversation never moves off screen the
 /// row with the focus, and a frame's scroll checks that the visitor still follows along
-/// (+0.16 to +0.18 KB): 91,343 / 87,718 / 83,255.
+/// (+0.16 to +0.18 KB): 91,343 / 87,718 / 83,255. 86 KiB for AUI once the tour's own failure
+/// sentences are in the texts table, translated (seven texts; every build has the whole
+/// table, so AUI's and Amigo's grew too): 91,377 / 87,913 / 83,410.
 pub fn budget(dialect: &str) -> usize {
     match dialect {
         "live-demo" => 91_392, // 89.25 KiB
-        "aui" => 87_808,       // 85.75 KiB
+        "aui" => 88_064,       // 86 KiB
         _ => 83_456,           // 81.5 KiB
     }
 }
