@@ -404,9 +404,14 @@
           host.hidden = false;
           // The focus the window could not take while hidden, in the next frame: the browser
           // lays the page out for that frame anyway, rather than once now and again then.
+          // The widget's own composer if it came first: it could not take the focus in the
+          // hidden host either (unless the visitor has moved on to the page).
           requestAnimationFrame(function () {
             painted = true;
-            if (shown && drawn && host) drawn.querySelector('textarea').focus();
+            if (!host) return;
+            var input = drawn ? shown && drawn.querySelector('textarea')
+              : document.activeElement === document.body && host.querySelector('[data-open="true"] .docent-composer__input');
+            if (input) input.focus();
           });
         });
       };

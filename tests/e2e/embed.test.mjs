@@ -554,6 +554,25 @@ test('Docent.open() then close() before anything is drawn: the chat stays closed
   }
 });
 
+test('a widget in before its stylesheet: once styled, the open chat has the cursor in its composer', async () => {
+  const { page, context, errors } = await openPage(shared.browser);
+  try {
+    let release;
+    const styled = new Promise((resolve) => { release = resolve; });
+    await page.route(/\/docent[^/]*\.css$/, async (route) => { await styled; await route.continue(); });
+    await page.goto(`${shared.server.url}/api.html`);
+    await page.evaluate(() => Docent.init({ productId: 'pipewise-crm', publicKey: 'pk_test_docent', open: true, load: 'eager' }));
+    // The widget has drawn its window, in the host that stays hidden until the stylesheet is in.
+    await page.waitForFunction(() => document.querySelector('[data-testid="docent"][data-open="true"] [data-testid="docent-input"]'));
+    assert.equal(await page.evaluate(() => document.activeElement === document.body), true);
+    release();
+    await page.waitForFunction(() => document.activeElement?.matches('[data-testid="docent"] [data-testid="docent-input"]'), null, { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a keyboard user on the launcher keeps the focus on it when the widget takes over', async () => {
   const { page, context, errors } = await openPage(shared.browser);
   try {
