@@ -10,13 +10,27 @@ use docent_protocol::{ErrorCode, LeadFieldKind, StartFailure};
 use std::cell::RefCell;
 
 macro_rules! table {
-    ($($(#[$doc:meta])* $key:ident $name:literal $english:literal,)*) => {
+    ($($(#[$doc:meta])* $key:ident $name:literal $english:literal,)*
+     @page_commands $($(#[$pdoc:meta])* $pkey:ident $pname:literal $penglish:literal,)*) => {
         /// A text, by meaning. `{name}` in a text is filled in by [`fill`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum T { $($(#[$doc])* $key,)* }
+        pub enum T {
+            $($(#[$doc])* $key,)*
+            $(#[cfg(feature = "page-commands")] $(#[$pdoc])* $pkey,)*
+        }
         /// Each text's name (as `data-text-<name>` and locale files spell it) and its English,
         /// in the order of [`T`].
-        pub const TABLE: &[(&str, &str)] = &[$(($name, $english),)*];
+        pub const TABLE: &[(&str, &str)] = &[
+            $(($name, $english),)*
+            $(#[cfg(feature = "page-commands")] ($pname, $penglish),)*
+        ];
+        /// The page commands' texts, in a build without them (AUI's, Amigo's): a locale file
+        /// or a page may name them, and the build takes and ignores their words rather than
+        /// warn; their English stays out of its wasm.
+        #[cfg(not(feature = "page-commands"))]
+        const NOT_SAID_HERE: &[&str] = &[$($pname,)*];
+        #[cfg(feature = "page-commands")]
+        const NOT_SAID_HERE: &[&str] = &[];
     };
 }
 
@@ -74,39 +88,7 @@ table! {
     ToolWorking "tool-working" "Working on it: {name}…",
     ToolFailed "tool-failed" "{name}: didn't work",
     ToolDone "tool-done" "{name}: done",
-    // The page commands, as the tour's status line says them.
-    Opening "opening" "Opening the {page} page…",
-    Clicking "clicking" "Clicking {target}…",
-    TypingInto "typing-into" "Typing into {target}…",
-    Showing "showing" "Showing you {target}…",
-    ScrollingTo "scrolling-to" "Scrolling to {target}…",
-    WaitingFor "waiting-for" "Waiting for {target}…",
-    Choosing "choosing" "Choosing “{option}” in {target}…",
     TourStep "tour-step" "Step {step} of {total} · {doing}",
-    /// An element of the demo page, named from its selector's own words (`#deal-name`).
-    TheTarget "the-target" "the {name}",
-    /// An element whose selector has no words to name it by.
-    ThatPart "that-part" "that part of the page",
-    /// The demo's start page (`/`, `index.html`).
-    HomePage "home-page" "home",
-    // Why a page command could not be carried out (after "One step of the demo didn't work:").
-    NotASelector "not-a-selector" "`{selector}` is not a valid CSS selector",
-    NothingMatches "nothing-matches" "nothing on the demo page matches `{selector}`",
-    CannotBeClicked "cannot-be-clicked" "{target} cannot be clicked",
-    NotATextField "not-a-text-field" "{target} is not a text field",
-    NotADropdown "not-a-dropdown" "{target} is not a dropdown",
-    HasNoOption "has-no-option" "{target} has no option “{option}”",
-    DidNotAppear "did-not-appear" "{target} did not appear within {seconds} s",
-    NoPageBody "no-page-body" "the demo page has no body",
-    CouldNotCarryOut "could-not-carry-out" "the demo page could not carry it out",
-    // Why a step could not reach the demo page at all (the tour's own codes).
-    NoDemoFrame "no-demo-frame" "this page has no demo iframe for the agent to use",
-    NoExecutor "no-executor" "Docent's page-command executor could not be loaded",
-    NoDemoSrc "no-demo-src" "the demo iframe has no valid src",
-    BadUrl "bad-url" "`{url}` is not a valid URL",
-    PageDidNotLoad "page-did-not-load" "the {page} page did not load within {seconds} s",
-    DemoUnreachable "demo-unreachable" "could not reach the demo page",
-    DemoSilent "demo-silent" "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin",
     Stop "stop" "Stop",
     // The connection, on the status line.
     Starting "starting" "Starting the chat…",
@@ -157,6 +139,40 @@ table! {
     Message "message" "Message",
     Send "send" "Send",
     SendMessage "send-message" "Send message",
+    // Only in builds with page commands (live-demo): the tour's words.
+    @page_commands
+    // The page commands, as the tour's status line says them.
+    Opening "opening" "Opening the {page} page…",
+    Clicking "clicking" "Clicking {target}…",
+    TypingInto "typing-into" "Typing into {target}…",
+    Showing "showing" "Showing you {target}…",
+    ScrollingTo "scrolling-to" "Scrolling to {target}…",
+    WaitingFor "waiting-for" "Waiting for {target}…",
+    Choosing "choosing" "Choosing “{option}” in {target}…",
+    /// An element of the demo page, named from its selector's own words (`#deal-name`).
+    TheTarget "the-target" "the {name}",
+    /// An element whose selector has no words to name it by.
+    ThatPart "that-part" "that part of the page",
+    /// The demo's start page (`/`, `index.html`).
+    HomePage "home-page" "home",
+    // Why a page command could not be carried out (after "One step of the demo didn't work:").
+    NotASelector "not-a-selector" "`{selector}` is not a valid CSS selector",
+    NothingMatches "nothing-matches" "nothing on the demo page matches `{selector}`",
+    CannotBeClicked "cannot-be-clicked" "{target} cannot be clicked",
+    NotATextField "not-a-text-field" "{target} is not a text field",
+    NotADropdown "not-a-dropdown" "{target} is not a dropdown",
+    HasNoOption "has-no-option" "{target} has no option “{option}”",
+    DidNotAppear "did-not-appear" "{target} did not appear within {seconds} s",
+    NoPageBody "no-page-body" "the demo page has no body",
+    CouldNotCarryOut "could-not-carry-out" "the demo page could not carry it out",
+    // Why a step could not reach the demo page at all (the tour's own codes).
+    NoDemoFrame "no-demo-frame" "this page has no demo iframe for the agent to use",
+    NoExecutor "no-executor" "Docent's page-command executor could not be loaded",
+    NoDemoSrc "no-demo-src" "the demo iframe has no valid src",
+    BadUrl "bad-url" "`{url}` is not a valid URL",
+    PageDidNotLoad "page-did-not-load" "the {page} page did not load within {seconds} s",
+    DemoUnreachable "demo-unreachable" "could not reach the demo page",
+    DemoSilent "demo-silent" "the demo page did not answer: it needs Docent's bridge script, with this site's origin in data-parent-origin",
 }
 
 thread_local! {
@@ -167,7 +183,7 @@ thread_local! {
 /// Lays `words` over the text called `name`; `false` if there is no such text.
 pub fn set(name: &str, words: &str) -> bool {
     let Some(at) = TABLE.iter().position(|(n, _)| *n == name) else {
-        return false;
+        return NOT_SAID_HERE.contains(&name);
     };
     WORDS.with(|w| {
         let mut w = w.borrow_mut();

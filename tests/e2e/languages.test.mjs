@@ -99,3 +99,19 @@ test('a browser in a language Docent does not ship gets English and downloads no
     await context.close();
   }
 });
+
+test("a German visitor on an Amigo site: German words, and the tour's texts, which that build leaves out, taken without a warning", async () => {
+  // The locale file has every text; AUI's and Amigo's builds have no page commands, so no
+  // words for them in their wasm (`texts.rs`), and must not call those names misspelt.
+  const { page, context, errors, warnings, requests } = await visit(`${shared.server.url}/amigo.html`, 'de-DE');
+  try {
+    await page.click(sel.launcher);
+    await page.waitForFunction(() => document.querySelector('[data-testid="docent"] [data-testid="docent-input"]'));
+    assert.equal(await page.getAttribute(sel.input, 'placeholder'), 'Nachricht schreiben…');
+    assert.ok(requests.some((u) => /docent-de\.[0-9a-f]+\.json$/.test(u)), 'the German table was fetched');
+    assert.deepEqual(warnings.filter((w) => w.includes('no text')), []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
