@@ -94,6 +94,17 @@ fn text(el: &Element) -> String {
     el.text_content().unwrap_or_default()
 }
 
+/// The text of each message's bubble in the list, in order.
+fn bubble_texts(host: &Element) -> Vec<String> {
+    find_all(
+        host,
+        "[data-testid='docent-message'] .docent-message__bubble",
+    )
+    .iter()
+    .map(text)
+    .collect()
+}
+
 fn visible(el: &Element) -> bool {
     !el.has_attribute("hidden")
 }
@@ -504,22 +515,13 @@ async fn a_long_conversation_keeps_few_rows_on_screen_and_brings_the_older_back(
             .collect()
     };
     let mut w = Shown::new(|c| c.messages = said(0..150));
-    let rows = |host: &Element| {
-        find_all(
-            host,
-            "[data-testid='docent-message'] .docent-message__bubble",
-        )
-        .iter()
-        .map(text)
-        .collect::<Vec<_>>()
-    };
     let earlier = find(&w.host, "[data-testid='docent-earlier']");
-    assert_eq!(rows(&w.host).len(), 150, "150 fit: none goes");
+    assert_eq!(bubble_texts(&w.host).len(), 150, "150 fit: none goes");
     assert!(!visible(&earlier));
 
     w.change(|c| c.messages.extend(said(150..151)));
     let expected: Vec<String> = (51..151).map(|i| format!("message {i}")).collect();
-    assert_eq!(rows(&w.host), expected, "the newest 100, in order");
+    assert_eq!(bubble_texts(&w.host), expected, "the newest 100, in order");
     assert!(visible(&earlier));
     assert_eq!(text(&earlier), "Show earlier messages");
     // A row off screen is still kept up to date.
@@ -528,7 +530,7 @@ async fn a_long_conversation_keeps_few_rows_on_screen_and_brings_the_older_back(
     click(&earlier);
     let mut all: Vec<String> = (0..151).map(|i| format!("message {i}")).collect();
     all[3] = "message 3, edited".into();
-    assert_eq!(rows(&w.host), all, "every row back, in order");
+    assert_eq!(bubble_texts(&w.host), all, "every row back, in order");
     assert!(!visible(&earlier));
 
     // Reading further up (from the bottom): nothing goes, however many come.
@@ -541,7 +543,7 @@ async fn a_long_conversation_keeps_few_rows_on_screen_and_brings_the_older_back(
     list.set_scroll_top(0);
     settle().await;
     w.change(|c| c.messages.extend(said(151..260)));
-    assert_eq!(rows(&w.host).len(), 260);
+    assert_eq!(bubble_texts(&w.host).len(), 260);
     assert!(!visible(&earlier));
     w.host.remove();
 }
@@ -560,29 +562,14 @@ async fn a_long_conversation_keeps_the_row_with_the_focus_on_screen() {
             })
             .collect()
     };
-    let rows = |host: &Element| {
-        find_all(
-            host,
-            "[data-testid='docent-message'] .docent-message__bubble",
-        )
-        .iter()
-        .map(text)
-        .collect::<Vec<_>>()
-    };
-    let focused = || {
-        web_sys::window()
-            .unwrap()
-            .document()
-            .unwrap()
-            .active_element()
-    };
+    let focused = || document().active_element();
     let mut w = Shown::new(|c| c.messages = said(0..150));
     let link: HtmlElement = find(&w.host, "[data-testid='docent-message'] a").unchecked_into();
     link.focus().unwrap();
     assert_eq!(focused().as_ref(), Some(link.as_ref()));
 
     w.change(|c| c.messages.extend(said(150..151)));
-    let shown = rows(&w.host);
+    let shown = bubble_texts(&w.host);
     assert_eq!(
         shown.len(),
         141,
@@ -595,7 +582,7 @@ async fn a_long_conversation_keeps_the_row_with_the_focus_on_screen() {
     link.blur().unwrap();
     w.change(|c| c.messages.extend(said(151..161)));
     let expected: Vec<String> = (61..161).map(|i| format!("message {i}")).collect();
-    assert_eq!(rows(&w.host), expected);
+    assert_eq!(bubble_texts(&w.host), expected);
     w.host.remove();
 }
 
